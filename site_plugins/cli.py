@@ -1,0 +1,60 @@
+"""The ``cortex`` command: an adapter from arguments to the core."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .core.model import find_project_root, load
+
+
+@click.group()
+@click.version_option(package_name="cortex-kb")
+def main() -> None:
+    """The Cortex: a research knowledge base that rebuilds its own results."""
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--warnings-as-errors", "-W", is_flag=True, help="Exit 1 on warnings too.")
+def check(path: Path | None, warnings_as_errors: bool) -> None:
+    """Print every problem in a content folder as path:line:col: level: message.
+
+    PATH defaults to the project's content folder (docs_dir of the nearest mkdocs.yml).
+    Exits 1 when there is an error, 0 otherwise.
+    """
+    content, root = content_folder(path)
+    kb = load(content, root=root)
+    for d in kb.diagnostics:
+        click.echo(str(d))
+    errors = len(kb.errors)
+    warnings = len(kb.diagnostics) - errors
+    click.echo(f"{len(kb.vault.notes)} notes checked: {errors} error(s), {warnings} warning(s)", err=True)
+    sys.exit(1 if errors or (warnings_as_errors and warnings) else 0)
+
+
+def content_folder(path: Path | None) -> tuple[Path, Path]:
+    """(content folder, project root) for a path given on the command line, or the project's."""
+    if path is not None:
+        root = find_project_root(path) or path.resolve().parent
+        if (path / "mkdocs.yml").is_file():
+            return path / docs_dir_of(path / "mkdocs.yml"), path
+        return path, root
+    root = find_project_root(Path.cwd())
+    if root is None:
+        raise click.UsageError("no mkdocs.yml here or above; name the content folder to check")
+    return root / docs_dir_of(root / "mkdocs.yml"), root
+
+
+def docs_dir_of(mkdocs_yml: Path) -> str:
+    """The docs_dir an mkdocs.yml names (read without running its Python tags)."""
+    import re
+
+    m = re.search(r"^docs_dir:\s*['\"]?([^'\"\n#]+?)['\"]?\s*(?:#.*)?$", mkdocs_yml.read_text("utf-8"), re.M)
+    return m.group(1) if m else "docs"
+
+
+if __name__ == "__main__":
+    main()

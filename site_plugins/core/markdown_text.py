@@ -1,0 +1,93 @@
+"""Where Markdown syntax lives in a text: code, comments and front matter are found once, so
+every rewrite (wikilinks, tags, block ids) can leave them alone."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+import yaml
+
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*$", re.M)
+_OPENERS = re.compile(r"^[ \t]*(?:`{3,}|~{3,})|<!--|%%|`+", re.M)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+@dataclass(frozen=True)
+class Regions:
+    """Sorted, non-overlapping [start, end) spans of a text that rewrites must not touch."""
+
+    spans: tuple[tuple[int, int], ...]
+    starts: tuple[int, ...]
+
+    def covers(self, offset: int) -> bool:
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return i >= 0 and offset < self.spans[i][1]
+
+
+def protected_regions(text: str) -> Regions:
+    """Fenced code, code spans, %%comments%% and HTML comments, found in one left-to-right scan
+    (whichever construct opens first wins, as in Markdown). An unclosed fence or comment runs
+    to the end of the text; an unmatched backtick run is literal."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    n = len(text)
+    while pos < n:
+        m = _OPENERS.search(text, pos)
+        if not m:
+            break
+        token = m.group(0)
+        start = m.start()
+        if token.lstrip(" \t")[:1] in "`~" and len(token.strip()) >= 3 and _FENCE.match(text, start):
+            fence = token.strip()
+            closer = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.M)
+            line_end = text.find("\n", m.end())
+            c = closer.search(text, line_end) if line_end != -1 else None
+            end = c.end() if c else n
+        elif token == "<!--":
+            close = text.find("-->", m.end())
+            end = n if close == -1 else close + 3
+        elif token == "%%":
+            close = text.find("%%", m.end())
+            end = n if close == -1 else close + 2
+        else:
+            ticks = token.strip()
+            close = re.compile(rf"(?<!`){ticks}(?!`)").search(text, m.end())
+            if not close:
+                pos = m.end()
+                continue
+            start = m.end() - len(ticks)
+            end = close.end()
+        spans.append((start, end))
+        pos = max(end, m.end())
+    return Regions(tuple(spans), tuple(s for s, _ in spans))
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    data: dict
+    raw: str  # the YAML text between the fences
+    raw_start: int  # offset of ``raw`` in the file
+    body_start: int  # offset where the body starts
+    error: tuple[int, int, str] | None  # (line, col, message), 1-based, in file coordinates
+
+
+def split_front_matter(text: str) -> FrontMatter:
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return FrontMatter({}, "", 0, 0, None)
+    raw = m.group(1) or ""
+    raw_start = m.start(1) if m.group(1) is not None else m.end()
+    try:
+        data = yaml.safe_load(raw) if raw.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line, col = (mark.line + 2, mark.column + 1) if mark else (1, 1)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return FrontMatter({}, raw, raw_start, m.end(), (line, col, f"front matter is not valid YAML: {problem}"))
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return FrontMatter({}, raw, raw_start, m.end(), (2, 1, "front matter must be a mapping of properties"))
+    return FrontMatter(data, raw, raw_start, m.end(), None)

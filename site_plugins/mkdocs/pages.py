@@ -1,0 +1,63 @@
+"""HTML the plugin adds around a note: its tags, its backlinks, a notice for broken input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from markupsafe import Markup, escape
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
+
+from ..core.model import KnowledgeBase
+from ..core.notes import Note
+from ..core.rendering import tag_page
+
+
+def url_of(files: Files, src_uri: str, page: Page) -> str | None:
+    f = files.get_file_from_path(src_uri)
+    return get_relative_url(f.url, page.url) if f else None
+
+
+def note_footer(kb: KnowledgeBase, note: Note, page: Page, files: Files, tags_dir: str, show_backlinks: bool) -> str:
+    parts = []
+    if note.tags:
+        chips = []
+        for tag in note.tags:
+            url = url_of(files, tag_page(tag, tags_dir), page)
+            text = escape(f"#{tag}")
+            chips.append(f'<a class="cortex-tag" href="{escape(url)}">{text}</a>' if url else f'<span class="cortex-tag">{text}</span>')
+        parts.append(f'<p class="cortex-tags">{" ".join(chips)}</p>')
+    links = kb.backlinks.get(note.path, []) if show_backlinks else []
+    if links:
+        items = []
+        for b in links:
+            url = url_of(files, b.source, page)
+            title = escape(kb.vault.notes[b.source].title)
+            anchor = f'<a href="{escape(url)}">{title}</a>' if url else str(title)
+            items.append(f'<li>{anchor}<span class="cortex-context">{escape(b.context)}</span></li>')
+        parts.append(
+            '<section class="cortex-backlinks" data-search-exclude>'
+            f'<h2 id="linked-from">Linked from</h2><ul>{"".join(items)}</ul></section>'
+        )
+    return "\n".join(parts)
+
+
+def drop_foreign_meta(page: Page, config) -> None:
+    """Obsidian properties that the theme would read as its own (``icon: trees`` from an icon
+    plugin, ``template: Book``) are kept out of its way when the theme has no such file."""
+    dirs = [Path(d) for d in config.theme.dirs]
+    icon = page.meta.get("icon")
+    if icon is not None and not any((d / ".icons" / f"{icon}.svg").is_file() for d in dirs):
+        del page.meta["icon"]
+    template = page.meta.get("template")
+    if template is not None and not any((d / str(template)).is_file() for d in dirs):
+        del page.meta["template"]
+
+
+def broken_front_matter_notice(note: Note) -> str:
+    problems = [d for d in note.diagnostics if "front matter" in d.message]
+    text = escape(problems[0].message) if problems else Markup("front matter could not be read")
+    line = problems[0].line if problems else 1
+    return (f'<div class="cortex-problem" markdown="0">This note\'s front matter could not be read '
+            f"(line {line}: {text}); its properties are ignored.</div>\n\n")
