@@ -6,6 +6,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -22,7 +23,7 @@ class Build:
 
     def page(self, url_path: str) -> str:
         """The HTML of a built page, by its URL path (``notes/Foo/``) or file path."""
-        target = self.site / url_path
+        target = self.site / unquote(url_path)
         if target.is_dir() or url_path.endswith("/") or not url_path:
             target = target / "index.html"
         return target.read_text("utf-8")

@@ -46,6 +46,14 @@ class Resolution:
 
 def resolve_wikilink(vault: Vault, link: WikiLink, source: Note) -> Resolution:
     """Resolve ``link`` written in ``source``: the file it names, then the heading or block."""
+    key = (source.path, link.target, link.fragments)
+    cached = vault.resolutions.get(key)
+    if cached is None:
+        cached = vault.resolutions[key] = _resolve(vault, link, source)
+    return cached
+
+
+def _resolve(vault: Vault, link: WikiLink, source: Note) -> Resolution:
     if not link.target:
         target = source.path
         candidates: tuple[str, ...] = ()

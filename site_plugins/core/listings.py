@@ -13,7 +13,7 @@ def tag_pages(kb: KnowledgeBase, tags_dir: str) -> list[tuple[str, str]]:
     taken = {p.lower() for p in notes} | {p.lower() for p in kb.vault.attachments}
     out = []
     index = f"{tags_dir}/index.md"
-    lines = ["---", "title: Tags", "search:", "  exclude: true", "---", "", "# Tags", ""]
+    lines = ["---", "title: Tags", "order: 9999", "search:", "  exclude: true", "---", "", "# Tags", ""]
     for tag, paths in kb.tags.items():
         lines.append(f"- [#{tag}]({relative_link(index, tag_page(tag, tags_dir))}) ({len(paths)})")
     if not kb.tags:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import yaml
 
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*$", re.M)
 _OPENERS = re.compile(r"^[ \t]*(?:`{3,}|~{3,})|<!--|%%|`+", re.M)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
@@ -80,7 +81,7 @@ def split_front_matter(text: str) -> FrontMatter:
     raw = m.group(1) or ""
     raw_start = m.start(1) if m.group(1) is not None else m.end()
     try:
-        data = yaml.safe_load(raw) if raw.strip() else {}
+        data = yaml.load(raw, Loader=_SafeLoader) if raw.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line, col = (mark.line + 2, mark.column + 1) if mark else (1, 1)

@@ -8,9 +8,11 @@ point at the line the user wrote.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from .errors import Diagnostic, error, line_col
@@ -92,10 +94,9 @@ class Note:
     def name(self) -> str:
         return PurePosixPath(self.path).stem
 
-    @property
+    @cached_property
     def folder(self) -> str:
-        parent = str(PurePosixPath(self.path).parent)
-        return "" if parent == "." else parent
+        return posixpath.dirname(self.path)
 
     @property
     def body(self) -> str:
@@ -120,6 +121,7 @@ class Vault:
         self.by_path_lower: dict[str, str] = {}
         self.by_name: dict[str, list[str]] = {}
         self.by_alias: dict[str, list[str]] = {}
+        self.resolutions: dict = {}  # (source path, target, fragments) -> Resolution, filled by links
         for path in [*self.notes, *sorted(self.attachments)]:
             self.by_path_lower[path.lower()] = path
             p = PurePosixPath(path)
@@ -144,11 +146,16 @@ def read_text(path: Path) -> tuple[str, tuple[int, int, str] | None]:
 
 def plain_text(markdown: str) -> str:
     """Inline Markdown reduced to the text a reader sees: what toc slugifies and backlinks quote."""
-    text = WIKILINK.sub(lambda m: _wikilink_label(m.group(2)), markdown)
-    text = _MD_LINK.sub(r"\1", text)
-    text = _HTML_TAG.sub("", text)
-    for _ in range(2):
-        text = _EMPHASIS.sub(r"\2", text)
+    text = markdown
+    if "[[" in text:
+        text = WIKILINK.sub(lambda m: _wikilink_label(m.group(2)), text)
+    if "](" in text:
+        text = _MD_LINK.sub(r"\1", text)
+    if "<" in text:
+        text = _HTML_TAG.sub("", text)
+    if any(c in text for c in "*_~="):
+        for _ in range(2):
+            text = _EMPHASIS.sub(r"\2", text)
     return text.replace("`", "").strip()
 
 

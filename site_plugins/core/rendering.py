@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 from markupsafe import escape
@@ -39,9 +40,18 @@ def tag_page(tag: str, tags_dir: str) -> str:
 
 def relative_link(from_path: str, to_path: str, anchor: str | None = None) -> str:
     """A URL from one source file to another, both relative to the content root."""
-    rel = posixpath.relpath(to_path, posixpath.dirname(from_path) or ".")
-    url = quote(rel, safe="/")
+    url = _relative_url(posixpath.dirname(from_path), to_path)
     return f"{url}#{quote(anchor, safe='^')}" if anchor else url
+
+
+@lru_cache(maxsize=65536)
+def _relative_url(from_dir: str, to_path: str) -> str:
+    src = from_dir.split("/") if from_dir else []
+    dst = to_path.split("/")
+    common = 0
+    while common < min(len(src), len(dst) - 1) and src[common] == dst[common]:
+        common += 1
+    return quote("/".join([".."] * (len(src) - common) + dst[common:]), safe="/")
 
 
 def render_note(vault: Vault, note: Note, text: str | None = None, options: RenderOptions | None = None,
@@ -64,15 +74,12 @@ class _Renderer:
         for s, e in regions.spans:
             if text.startswith("%%", s):
                 edits.append((s, e, ""))
-        for m in WIKILINK.finditer(text):
-            if regions.covers(m.start()):
-                continue
-            link = parse_wikilink(m, text)
+        for start, end, link in _links_in(note, text, regions):
             resolution = resolve_wikilink(self.vault, link, note)
             if link.embed:
-                edits.append((m.start(), m.end(), self._embed(text, m.start(), link, resolution, chain)))
+                edits.append((start, end, self._embed(text, start, link, resolution, chain)))
             else:
-                edits.append((m.start(), m.end(), self._link(link, resolution)))
+                edits.append((start, end, self._link(link, resolution)))
         if self.options.tags_dir:
             for m in inline_tags(text, 0, regions):
                 url = relative_link(self.host, tag_page(m.group(1), self.options.tags_dir))
@@ -122,6 +129,21 @@ class _Renderer:
         if indent:
             block = "\n".join(indent + line if line else line for line in block.split("\n"))
         return f"\n\n{block}\n\n"
+
+
+def _links_in(note: Note, text: str, regions) -> list[tuple[int, int, object]]:
+    """(start, end, link) of each wikilink in ``text``; the note's own parse when ``text`` is
+    its body as MkDocs hands it over (leading blank lines stripped)."""
+    body = note.body
+    shift = len(body) - len(body.lstrip("\n"))
+    if text == body[shift:]:
+        offset = note.body_start + shift
+        return [(link.start - offset, link.end - offset, link) for link in note.links if link.start >= offset]
+    found = []
+    for m in WIKILINK.finditer(text):
+        if not regions.covers(m.start()):
+            found.append((m.start(), m.end(), parse_wikilink(m, text)))
+    return found
 
 
 def embedded_text(note: Note, resolution: Resolution, link) -> str:

@@ -16,6 +16,7 @@ from ..core.listings import tag_pages
 from ..core.model import KnowledgeBase, load
 from ..core.rendering import RenderOptions, render_note
 from . import pages
+from .navigation import tidy_navigation
 
 log = get_plugin_logger("cortex")
 ASSETS = Path(__file__).parent / "assets"
@@ -60,6 +61,9 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             files.append(File.generated(config, src_uri, content=content))
         files.append(File.generated(config, CSS, abs_src_path=str(ASSETS / "cortex.css")))
         return files
+
+    def on_nav(self, nav, config: MkDocsConfig, files: Files):
+        return tidy_navigation(nav, self.kb, self.config.tags_dir) if self.kb else nav
 
     def on_page_read_source(self, page: Page, config: MkDocsConfig) -> str | None:
         note = self._note(page)
