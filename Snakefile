@@ -1,15 +1,10 @@
 # The Cortex workflow: rerun every experiment whose inputs changed, then rebuild the site.
-#   snakemake                      # this machine (profiles/default)
-#   snakemake --profile profiles/slurm   # a SLURM cluster
-import sys
-from pathlib import Path
+#   snakemake            # this machine, with profiles/default
+#   snakemake -n         # what would run, and why
+#   snakemake --config size=ci cuda=false   # the small CPU variants, as CI runs them
 
-PYTHON = sys.executable
-
-EXPERIMENT_RESULTS = []
-for _rules in ("rules/common.smk", "rules/experiments.smk"):
-    if Path(workflow.basedir, _rules).is_file():
-        include: _rules
+include: "rules/common.smk"
+include: "rules/experiments.smk"
 
 
 def site_sources(wildcards=None):
@@ -28,4 +23,4 @@ rule site:
     output:
         directory("site"),
     shell:
-        "{PYTHON} -m mkdocs build --clean --site-dir {output}"
+        "{PYTHON:q} -m mkdocs build --clean --site-dir {output}"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .cli_citations import cite, papers
 from .core.model import find_project_root, load
 
 
@@ -55,6 +56,9 @@ def docs_dir_of(mkdocs_yml: Path) -> str:
     m = re.search(r"^docs_dir:\s*['\"]?([^'\"\n#]+?)['\"]?\s*(?:#.*)?$", mkdocs_yml.read_text("utf-8"), re.M)
     return m.group(1) if m else "docs"
 
+
+main.add_command(cite)
+main.add_command(papers)
 
 if __name__ == "__main__":
     main()

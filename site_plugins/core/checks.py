@@ -11,7 +11,7 @@ def check_vault(vault: Vault) -> list[Diagnostic]:
     found = list(vault.diagnostics)
     embeds: dict[str, list[tuple[str, WikiLink]]] = {}
     for note in vault.notes.values():
-        label = str(vault.root / note.path)
+        label = note.file
         for link in note.links:
             r = resolve_wikilink(vault, link, note)
             where = f" (in property '{link.prop}')" if link.prop else ""
@@ -39,7 +39,7 @@ def embed_loops(vault: Vault, embeds: dict[str, list[tuple[str, WikiLink]]]) -> 
         for target, link in embeds.get(path, []):
             if state.get(target) == 1:
                 cycle = stack[stack.index(target):] + [target]
-                found.append(error(str(vault.root / path), link.line, link.col,
+                found.append(error(vault.notes[path].file, link.line, link.col,
                                    "embed loop: " + " → ".join(cycle) + "; the embed is cut there"))
             elif target not in state:
                 visit(target)

@@ -89,6 +89,8 @@ class Note:
     links: list[WikiLink]
     regions: Regions
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    file: str = ""  # the file diagnostics name
+    virtual: bool = False  # its page is generated (an experiment declaration), not copied from content/
 
     @property
     def name(self) -> str:
@@ -331,6 +333,7 @@ def parse_note(path: str, text: str, slugify: Slugify, file_label: str) -> Note:
         links=links,
         regions=regions,
         diagnostics=diagnostics,
+        file=file_label,
     )
 
 
@@ -356,10 +359,12 @@ def load_vault(
     paths: Iterable[str] | None = None,
     slugify: Slugify | None = None,
     sources: dict[str, str] | None = None,
+    virtual: dict[str, Path] | None = None,
 ) -> Vault:
     """Read a content folder. ``paths`` (posix, relative to ``root``) limits it to the files a
     site will publish; by default every file not under a dot-folder is taken. ``sources`` may
-    hold already-read texts by path."""
+    hold already-read texts by path. ``virtual`` maps a site path to a file outside the folder
+    whose page is generated (an experiment declaration): it links and is linked like a note."""
     root = Path(root)
     slugify = slugify or default_slugify
     if paths is None:
@@ -383,6 +388,13 @@ def load_vault(
             note.meta = {}
         notes[path] = note
         diagnostics += note.diagnostics
+    for path, file in (virtual or {}).items():
+        text, bad = read_text(file)
+        note = parse_note(path, text, slugify, str(file))
+        note.virtual = True
+        if bad:
+            note.diagnostics.insert(0, error(str(file), bad[0], bad[1], bad[2]))
+        notes[path] = note
     return Vault(root, notes, attachments, diagnostics, slugify)
 
 

@@ -11,16 +11,19 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from ..core.citation_markdown import CitationExtension
 from ..core.errors import Diagnostic
 from ..core.listings import tag_pages
-from ..core.model import KnowledgeBase, load
+from ..core.model import KnowledgeBase, load, mkdocs_body
+from ..core.references import CitationStyle
 from ..core.rendering import RenderOptions, render_note
 from . import pages
+from .citations import CitationsAdapter
 from .navigation import tidy_navigation
 
 log = get_plugin_logger("cortex")
 ASSETS = Path(__file__).parent / "assets"
-CSS = "assets/cortex/cortex.css"
+STYLES = ("cortex.css", "cortex-results.css", "citations.css")
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "toc")
 
 
@@ -33,6 +36,12 @@ class CortexConfig(base.Config):
     """How deep ``![[Note]]`` transclusions may nest before they are cut."""
     strict_warnings = c.Type(bool, default=False)
     """Let warnings (e.g. ambiguous links) fail ``mkdocs build --strict`` too, not only errors."""
+    citation_style = c.Choice(("numeric", "author-year"), default="numeric")
+    """How a citation reads in the text: ``[1]`` or ``(Vaswani et al., 2017)``."""
+    bibliography_style = c.Choice(("plain", "unsrt", "alpha"), default="plain")
+    """The pybtex style that formats references."""
+    bibliography_all = c.Type(bool, default=False)
+    """List every entry of refs/*.bib on the bibliography page, not only the cited ones."""
 
 
 class CortexPlugin(BasePlugin[CortexConfig]):
@@ -41,25 +50,43 @@ class CortexPlugin(BasePlugin[CortexConfig]):
     def __init__(self) -> None:
         self.kb: KnowledgeBase | None = None
         self.slugify = None
+        self.citations: CitationsAdapter | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         for name in REQUIRED_EXTENSIONS:
             if name not in config.markdown_extensions:
                 config.markdown_extensions.append(name)
         self.slugify = config.mdx_configs.get("toc", {}).get("slugify")
-        if CSS not in config.extra_css:
-            config.extra_css.append(CSS)
+        # the extension is needed before the references are loaded: it calls through
+        config.markdown_extensions.append(CitationExtension(lambda items: self.citations.render(items)))
+        for name in STYLES:
+            if f"assets/cortex/{name}" not in config.extra_css:
+                config.extra_css.append(f"assets/cortex/{name}")
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         docs_dir = Path(config.docs_dir)
         paths = [f.src_uri for f in files if not f.generated_by and not f.inclusion.is_excluded()]
+        style = CitationStyle(self.config.citation_style, self.config.bibliography_style)
         self.kb = load(docs_dir, root=Path(config.config_file_path or docs_dir).parent, paths=paths,
-                       slugify=self.slugify)
+                       slugify=self.slugify, citation_style=style,
+                       list_all_references=self.config.bibliography_all)
         report(self.kb.diagnostics, self.config.strict_warnings)
-        for src_uri, content in tag_pages(self.kb, self.config.tags_dir):
+        self.citations = CitationsAdapter.from_index(
+            self.kb.citations, url_for=lambda src_uri: File(src_uri, None, "", config.use_directory_urls).url,
+            path_for=lambda src_uri: str(docs_dir / src_uri))
+        taken = {f.src_uri for f in files}
+        generated = [*tag_pages(self.kb, self.config.tags_dir), *self.kb.pages.items()]
+        if self.kb.bibliography:
+            generated.append(self.citations.bibliography_page())
+        for src_uri, content in generated:
+            if src_uri in taken:
+                log.warning(f"{src_uri}: a file in the content folder has the path of a generated page; "
+                            "the file is used")
+                continue
             files.append(File.generated(config, src_uri, content=content))
-        files.append(File.generated(config, CSS, abs_src_path=str(ASSETS / "cortex.css")))
+        for name in STYLES:
+            files.append(File.generated(config, f"assets/cortex/{name}", abs_src_path=str(ASSETS / name)))
         return files
 
     def on_nav(self, nav, config: MkDocsConfig, files: Files):
@@ -67,16 +94,19 @@ class CortexPlugin(BasePlugin[CortexConfig]):
 
     def on_page_read_source(self, page: Page, config: MkDocsConfig) -> str | None:
         note = self._note(page)
-        if note is None:
+        if note is None or note.virtual:
             return None
         # a broken front matter is dropped so the body still renders
         return note.body if note.front_matter_broken else note.source
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        self.citations.start_page(page.file.src_uri, page.url)
         note = self._note(page)
         if note is None:
             return markdown
         pages.drop_foreign_meta(page, config)
+        if note.path in self.kb.quoted and markdown == mkdocs_body(note):
+            markdown = self.kb.quoted[note.path]
         options = RenderOptions(tags_dir=self.config.tags_dir, max_embed_depth=self.config.max_embed_depth)
         rendered = render_note(self.kb.vault, note, markdown, options)
         if note.front_matter_broken:
@@ -84,15 +114,26 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         return rendered
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        html = self.citations.finish_page(html)
         note = self._note(page)
         if note is None:
             return html
         return html + pages.note_footer(self.kb, note, page, files, self.config.tags_dir, self.config.backlinks)
 
     def _note(self, page: Page):
-        if self.kb is None or page.file.generated_by:
+        """The note behind a page: a content file, or the declaration of a generated experiment page."""
+        if self.kb is None:
             return None
-        return self.kb.vault.notes.get(page.file.src_uri)
+        note = self.kb.vault.notes.get(page.file.src_uri)
+        if note is None or (page.file.generated_by and not note.virtual):
+            return None
+        return note
+
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        if self.citations is not None:
+            report(self.citations.diagnostics, self.config.strict_warnings)
+            self.citations.save_cache()
 
 
 def report(diagnostics: list[Diagnostic], strict_warnings: bool) -> None:

@@ -1,0 +1,182 @@
+"""Benchmark: citations over a synthetic 15,000-entry bibliography and 1,000 citing pages.
+
+What it times, all in this process, through the same calls the MkDocs plugin makes:
+
+* anchor: pybtex's own parse of the same .bib files (``pybtex.database.input.bibtex.Parser``);
+* cold build: ``load_bibliography`` with an empty cache, ``CitationsAdapter.index_pages``
+  (which formats every cited entry), ``bibliography_page``, and per page ``start_page``,
+  Markdown conversion and ``finish_page``, then ``save_cache``. The Markdown conversion
+  of the same pages without the citation extension is subtracted (best of interleaved
+  runs each), so the figure is the time citations add to a build;
+* warm build: the same with the on-disk cache filled by the cold build and the
+  in-process memory cleared (a new ``mkdocs build``);
+* serve rebuild: the same again with the in-process memory kept (``mkdocs serve``).
+
+Times are CPU seconds of this process (``time.process_time``), so that other work on a
+shared machine does not count; everything here is single-threaded. Prints one line per
+figure and writes bench/out/bibliography.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import markdown
+from pybtex.database.input.bibtex import Parser
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from site_plugins.core import bibliography as bibliography_module  # noqa: E402
+from site_plugins.core.bibliography import load_bibliography  # noqa: E402
+from site_plugins.mkdocs.citations import CitationsAdapter  # noqa: E402
+
+SURNAMES = ["Smith", "M{\\\"u}ller", "Garc{\\'\\i}a", "Nguyen", "O'Brien", "Zhang", "Kowalski", "Dubois",
+            "van der Berg", "Rossi", "Tanaka", "Ivanov", "Sch{\\\"o}n", "Andersson", "Silva", "Kim"]
+GIVEN = ["Ann", "Bo", "Chen", "Daria", "Emil", "Fatima", "Goran", "Hiro", "Ines", "Jan", "Kofi", "Lea"]
+WORDS = ("attention scaling training models learning deep sparse efficient robust neural optimization "
+         "precision gradient language vision memory retrieval bounds analysis stochastic").split()
+VENUES = {"neurips": "Advances in Neural Information Processing Systems", "icml": "International Conference on "
+          "Machine Learning", "jmlr": "Journal of Machine Learning Research", "cacm": "Communications of the ACM"}
+MARKDOWN_EXTENSIONS = ["toc", "tables", "fenced_code"]
+
+
+def synthetic_entry(rng: random.Random, n: int) -> str:
+    authors = " and ".join(f"{rng.choice(SURNAMES)}, {rng.choice(GIVEN)}" for _ in range(rng.randint(1, 8)))
+    title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 10))).capitalize()
+    year = rng.randint(1960, 2025)
+    if n % 3 == 0:
+        return (f"@article{{key{n},\n  author = {{{authors}}},\n  title = {{{{{title}}} with $O(n^2)$ cost}},\n"
+                f"  journal = {rng.choice(['jmlr', 'cacm'])},\n  volume = {rng.randint(1, 60)},\n"
+                f"  pages = {{{n % 900}--{n % 900 + 12}}},\n  year = {year},\n  doi = {{10.1000/test.{n}}},\n}}\n")
+    if n % 3 == 1:
+        return (f"@inproceedings{{key{n},\n  author = {{{authors}}},\n  title = {{{title}}},\n"
+                f"  booktitle = {rng.choice(['neurips', 'icml'])},\n  year = {year},\n"
+                f"  eprint = {{{2000 + n % 400}.{n:05d}}},\n  archivePrefix = {{arXiv}},\n}}\n")
+    return (f"@book{{key{n},\n  author = {{{authors}}},\n  title = {{{title}}},\n  publisher = {{Press \\& Sons}},"
+            f"\n  address = \"City \" # \"Name\",\n  year = {year},\n  url = {{https://example.org/{n}}},\n}}\n")
+
+
+def write_corpus(root: Path, entries: int, files: int, pages: int, seed: int = 7) -> tuple[Path, dict]:
+    rng = random.Random(seed)
+    refs = root / "refs"
+    refs.mkdir(parents=True)
+    (refs / "venues.bib").write_text("".join(f'@string{{{k} = "{v}"}}\n' for k, v in VENUES.items()),
+                                     encoding="utf-8")
+    per_file = entries // files
+    for f in range(files):
+        chunk = "\n".join(synthetic_entry(rng, n) for n in range(f * per_file, (f + 1) * per_file))
+        (refs / f"part{f:02d}.bib").write_text(chunk, encoding="utf-8")
+    site_pages = {}
+    for p in range(pages):
+        paragraphs = []
+        for _ in range(rng.randint(3, 8)):
+            k = [rng.randrange(entries) for _ in range(3)]
+            paragraphs.append(
+                f"Some prose about {rng.choice(WORDS)} [@key{k[0]}, p. {k[0] % 50}] and more "
+                f"[see @key{k[1]}; -@key{k[2]}]. As @key{k[0]} notes, write to someone@example.org.\n\n"
+                f"`@key{k[1]}` stays code, and so does this:\n\n```python\n@decorator\ndef f(): ...\n```\n")
+        site_pages[f"notes/page{p:04d}.md"] = (f"# Page {p}\n\n" + "\n".join(paragraphs), f"Page {p}")
+    return refs, site_pages
+
+
+def pybtex_parse(refs: Path, repeats: int) -> float:
+    """Best time of pybtex's own parser over the same files (macros file first)."""
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        parser = Parser()
+        for path in sorted(refs.glob("*.bib"), key=lambda p: p.name != "venues.bib"):
+            parser.parse_file(str(path))
+        times.append(time.process_time() - start)
+    return min(times)
+
+
+def convert_pages(site_pages: dict, adapter: CitationsAdapter | None) -> float:
+    start = time.process_time()
+    for src_uri, (text, _) in site_pages.items():
+        extensions = MARKDOWN_EXTENSIONS + ([adapter.extension()] if adapter else [])
+        if adapter:
+            adapter.start_page(src_uri, src_uri[:-3] + "/")
+        html = markdown.Markdown(extensions=extensions).convert(text)
+        if adapter:
+            adapter.finish_page(html)
+    return time.process_time() - start
+
+
+def rendering_added(site_pages: dict, adapter: CitationsAdapter, repeats: int) -> tuple[float, float]:
+    """(added, baseline): Markdown with citations minus without, each the best of interleaved runs."""
+    with_citations, without = [], []
+    for _ in range(repeats):
+        without.append(convert_pages(site_pages, None))
+        with_citations.append(convert_pages(site_pages, adapter))
+    return min(with_citations) - min(without), min(without)
+
+
+def citation_build(refs: Path, cache: Path, site_pages: dict, repeats: int) -> dict:
+    start = time.process_time()
+    bibliography, diagnostics = load_bibliography(refs, cache)
+    loaded = time.process_time()
+    adapter = CitationsAdapter(bibliography, style="numeric", bib_style="plain")
+    unknown = adapter.index_pages(site_pages)
+    adapter.bibliography_page()
+    indexed = time.process_time()
+    render, baseline = rendering_added(site_pages, adapter, repeats)
+    saving = time.process_time()
+    adapter.save_cache()
+    saved = time.process_time()
+    assert not diagnostics and not unknown, (diagnostics[:3], unknown[:3])
+    cited = len(adapter.index.cited_keys())
+    return {"load_s": loaded - start, "index_format_and_global_page_s": indexed - loaded,
+            "render_added_s": render, "save_cache_s": saved - saving, "markdown_baseline_s": baseline,
+            "added_s": (indexed - start) + render + (saved - saving),
+            "entries": len(bibliography), "cited_entries": cited}
+
+
+def forget_memory() -> None:
+    bibliography_module._ParseCache._memory.clear()
+    bibliography_module.FormatCache._memory.clear()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--entries", type=int, default=15_000)
+    parser.add_argument("--pages", type=int, default=1_000)
+    parser.add_argument("--files", type=int, default=15)
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved Markdown runs; the best one counts")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        refs, site_pages = write_corpus(root, args.entries, args.files, args.pages)
+        anchor = pybtex_parse(refs, 2)
+        forget_memory()
+        cold = citation_build(refs, root / "cache", site_pages, args.repeats)
+        forget_memory()
+        warm = citation_build(refs, root / "cache", site_pages, args.repeats)
+        serve = citation_build(refs, root / "cache", site_pages, args.repeats)
+    results = {
+        "entries": cold["entries"], "pages": args.pages, "pybtex_parse_s": anchor,
+        "cold": cold, "warm": warm, "serve_rebuild": serve,
+        "cold_ratio_to_pybtex_parse": cold["added_s"] / anchor,
+        "python": platform.python_version(), "machine": platform.machine(),
+    }
+    print(f"pybtex parse of {cold['entries']} entries: {anchor:.2f} s (anchor)")
+    print(f"cold build, added time / pybtex parse: {results['cold_ratio_to_pybtex_parse']:.2f} (target <= 1.2)")
+    print(f"  cold: loading refs/ / pybtex parse: {cold['load_s'] / anchor:.2f}; indexing {args.pages} pages and "
+          f"formatting {cold['cited_entries']} cited entries with pybtex's plain style: "
+          f"{cold['index_format_and_global_page_s']:.2f} s; rendering: {cold['render_added_s']:.2f} s")
+    print(f"warm build, added time: {warm['added_s']:.2f} s (target <= 1 s)")
+    print(f"serve rebuild, added time: {serve['added_s']:.2f} s")
+    out = Path(__file__).resolve().parent / "out"
+    out.mkdir(exist_ok=True)
+    (out / "bibliography.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

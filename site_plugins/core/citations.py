@@ -1,0 +1,136 @@
+"""Pandoc citation syntax: ``[@key]``, ``[see @key, p. 3]``, ``[@a; @b]``, ``[-@key]``, ``@key``.
+
+The same patterns serve the Markdown extension (which renders citations) and
+:func:`find_citations` (which lists what a page cites before anything is rendered).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Container
+from dataclasses import dataclass
+
+# A key starts with a word character; inner punctuation is allowed, a trailing one is not.
+KEY = r"[^\W](?:[\w:.#\-+/]*\w)?"
+# A bracketed group holds at least one key, no nested brackets, and is not a link.
+GROUP = re.compile(r"(?<![\[\\])\[([^\[\]\n]*?(?<![\w@\\])-?@" + KEY + r"[^\[\]]*?)\](?![(\[\]])")
+# A bare key in running text, optionally followed by a locator: ``@key [p. 3]``.
+BARE = re.compile(r"(?<![\w@\\/.:\-+\]`])@(" + KEY + r")(?:[ \t]?\[([^\[\]@\n]*)\](?![(\[]))?")
+_ITEM = re.compile(r"^\s*(?P<prefix>.*?)\s*(?<![\w@\\])(?P<minus>-?)@(?P<key>" + KEY + r")(?P<suffix>.*?)\s*$", re.S)
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})", re.M)
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One cited key with what surrounds it. ``in_text`` marks a bare ``@key``."""
+
+    key: str
+    prefix: str = ""
+    locator: str = ""
+    suppress_author: bool = False
+    in_text: bool = False
+    offset: int = 0
+    line: int = 1
+    col: int = 1
+
+
+def parse_group(content: str, offset: int = 0) -> list[Citation] | None:
+    """The citations inside ``[...]`` (brackets excluded), or None if it is not a citation group."""
+    items = []
+    pos = 0
+    for part in content.split(";"):
+        m = _ITEM.match(part)
+        if m is None:
+            return None
+        locator = m.group("suffix").strip()
+        locator = locator[1:].strip() if locator.startswith(",") else locator
+        items.append(Citation(m.group("key"), m.group("prefix"), locator, bool(m.group("minus")),
+                              offset=offset + pos + m.start("key") - 1))
+        pos += len(part) + 1
+    return items
+
+
+def bare_citation(m: re.Match[str], offset: int = 0) -> Citation:
+    return Citation(m.group(1), locator=(m.group(2) or "").strip(), in_text=True, offset=offset + m.start())
+
+
+def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each span replaced by spaces, newlines kept so offsets and lines hold."""
+    if not spans:
+        return text
+    out, pos = [], 0
+    for start, end in spans:
+        if start < pos:
+            continue
+        out.append(text[pos:start])
+        out.append(re.sub(r"[^\n]", " ", text[start:end]))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def mask_code(markdown: str) -> str:
+    """Blank out front matter, fenced code, code spans and HTML comments."""
+    spans = []
+    m = _FRONT_MATTER.match(markdown)
+    pos = m.end() if m else 0
+    if m:
+        spans.append((0, m.end()))
+    while (m := _FENCE_OPEN.search(markdown, pos)) is not None:
+        fence = m.group(1)
+        close = re.compile(r"^[ \t]*" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$", re.M)
+        line_end = markdown.find("\n", m.end())
+        end_match = close.search(markdown, line_end + 1) if line_end >= 0 else None
+        pos = end_match.end() if end_match else len(markdown)
+        spans.append((m.start(), pos))
+    markdown = _blank_spans(markdown, spans)
+    if "`" in markdown or "<!--" in markdown:
+        spans = sorted(m.span() for pattern in (_COMMENT, _CODE_SPAN) for m in pattern.finditer(markdown))
+        markdown = _blank_spans(markdown, spans)
+    return markdown
+
+
+class _Lines:
+    """1-based line and column of offsets, by binary search over line starts."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def __call__(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
+
+def find_citations(markdown: str, known: Container[str] | None = None) -> list[Citation]:
+    """Every citation in ``markdown`` in order, outside code and comments.
+
+    Bracketed keys are all returned (an unknown one is the caller's diagnostic). A bare
+    ``@key`` is only a citation when the key exists, so when ``known`` is given bare
+    mentions of other keys (emails, ``@decorators``) are dropped.
+    """
+    masked = mask_code(markdown)
+    found: list[Citation] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for m in GROUP.finditer(masked):
+        items = parse_group(m.group(1), m.start(1))
+        if items is not None:
+            found.extend(items)
+            starts.append(m.start())
+            ends.append(m.end())
+    for m in BARE.finditer(masked):
+        inside = bisect_right(starts, m.start()) - 1
+        if inside >= 0 and m.start() < ends[inside]:
+            continue
+        if known is not None and m.group(1) not in known:
+            continue
+        found.append(bare_citation(m))
+    found.sort(key=lambda c: c.offset)
+    lines = _Lines(markdown)
+    return [Citation(c.key, c.prefix, c.locator, c.suppress_author, c.in_text, c.offset, *lines(c.offset))
+            for c in found]
