@@ -15,13 +15,14 @@ from __future__ import annotations
 import json
 import re
 
-from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import escape
 
 FIGURE_CLASS = "cortex-figure"
 PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
 _VALID_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+# JSON has these only inside strings, where the \u escapes mean the same characters
+_HTML_SPECIAL = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
 
 
 def figure_div_id(*parts: str) -> str:
@@ -55,7 +56,7 @@ def figure_json(figure: dict) -> str:
     # plotly encodes numpy arrays; sorted keys make the text independent of key order, so a spec
     # read back from this text gives the same text again
     normal = json.loads(pio.to_json(spec, validate=False, remove_uids=True, engine="json"))
-    return str(htmlsafe_json_dumps(normal, sort_keys=True, separators=(",", ":")))
+    return json.dumps(normal, sort_keys=True, separators=(",", ":")).translate(_HTML_SPECIAL)
 
 
 def figure_html(figure: dict, div_id: str) -> str:

@@ -19,6 +19,7 @@ from ..core.references import CitationStyle
 from ..core.rendering import RenderOptions, render_note
 from . import pages
 from .citations import CitationsAdapter
+from .figures import FiguresAdapter
 from .navigation import tidy_navigation
 
 log = get_plugin_logger("cortex")
@@ -51,6 +52,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         self.kb: KnowledgeBase | None = None
         self.slugify = None
         self.citations: CitationsAdapter | None = None
+        self.figures = FiguresAdapter()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         for name in REQUIRED_EXTENSIONS:
@@ -62,6 +64,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         for name in STYLES:
             if f"assets/cortex/{name}" not in config.extra_css:
                 config.extra_css.append(f"assets/cortex/{name}")
+        self.figures.on_config(config)
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
@@ -87,7 +90,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             files.append(File.generated(config, src_uri, content=content))
         for name in STYLES:
             files.append(File.generated(config, f"assets/cortex/{name}", abs_src_path=str(ASSETS / name)))
-        return files
+        return self.figures.on_files(files, config)
 
     def on_nav(self, nav, config: MkDocsConfig, files: Files):
         return tidy_navigation(nav, self.kb, self.config.tags_dir) if self.kb else nav
