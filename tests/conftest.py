@@ -64,3 +64,26 @@ def write_vault(tmp_path):
 def require_fixtures() -> None:
     if not KEPANO.is_dir():
         pytest.fail(f"test fixtures missing: {KEPANO} (the shared/ folder must sit beside the repository)")
+
+
+@pytest.fixture(scope="module")
+def spec(request):
+    """The declaration of the shipped experiment a test module names in ``EXPERIMENT``."""
+    from site_plugins.core.experiments import load_experiment
+
+    found, diagnostics = load_experiment(REPO / "experiments" / f"{request.module.EXPERIMENT}.md", REPO)
+    assert found is not None, [str(d) for d in diagnostics]
+    return found
+
+
+@pytest.fixture(scope="module")
+def entry(spec):
+    """Its entry point, loaded the way the runner loads it."""
+    from site_plugins.runner import load_entry_point
+
+    return load_entry_point(spec, REPO)
+
+
+@pytest.fixture(scope="module")
+def module(entry):
+    return sys.modules[entry.__module__]

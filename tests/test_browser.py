@@ -174,3 +174,17 @@ def test_quoted_number_shows_its_provenance_on_hover(browser, shipped):
     assert "fp_formats: max_finite at format=float16" in text
     assert re.search(r"run of \d{4}-\d\d-\d\d", text) and "commit" in text
     page.close()
+
+
+def test_experiments_index_sorts_by_a_clicked_column(browser, shipped):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(shipped + "experiments/")
+    first_cells = ".cortex-sortable tbody tr td:first-child"
+    heading = page.locator(".cortex-sortable thead th", has_text="Experiment")
+    heading.click()
+    ascending = page.locator(first_cells).all_inner_texts()
+    assert ascending == sorted(ascending, key=str.lower) and len(ascending) >= 2
+    heading.click()
+    assert page.locator(first_cells).all_inner_texts() == ascending[::-1]
+    page.close()

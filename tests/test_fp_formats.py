@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 import struct
-import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,29 +13,12 @@ import pytest
 import torch
 
 from site_plugins.bench import Harness
-from site_plugins.core.experiments import load_experiment
-from site_plugins.runner import check_metrics, load_entry_point
+from site_plugins.runner import check_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
-DECLARATION = ROOT / "experiments" / "fp_formats.md"
+EXPERIMENT = "fp_formats"  # the spec, entry and module fixtures (conftest) load it
+DECLARATION = ROOT / "experiments" / f"{EXPERIMENT}.md"
 TWO = Fraction(2)
-
-
-@pytest.fixture(scope="module")
-def spec():
-    spec, diagnostics = load_experiment(DECLARATION, ROOT)
-    assert spec is not None, [str(d) for d in diagnostics]
-    return spec
-
-
-@pytest.fixture(scope="module")
-def entry(spec):
-    return load_entry_point(spec, ROOT)
-
-
-@pytest.fixture(scope="module")
-def module(entry):
-    return sys.modules[entry.__module__]
 
 
 @pytest.fixture(scope="module")

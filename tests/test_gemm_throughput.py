@@ -3,39 +3,21 @@
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 from site_plugins.bench import Harness
-from site_plugins.core.experiments import load_experiment
-from site_plugins.runner import check_metrics, load_entry_point
+from site_plugins.runner import check_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
-DECLARATION = ROOT / "experiments" / "gemm_throughput.md"
+EXPERIMENT = "gemm_throughput"  # the spec, entry and module fixtures (conftest) load it
+DECLARATION = ROOT / "experiments" / f"{EXPERIMENT}.md"
 
 # Relative Frobenius error bands. The floor shows the dtype really ran reduced (an fp16 GEMM
 # done in fp32 would land near 1e-7); the ceiling is a few times the rounding estimate.
 ERROR_BANDS = {"fp32": (1e-9, 1e-5), "fp16": (5e-5, 1e-3), "bf16": (5e-4, 5e-3), "fp8": (5e-4, 5e-3)}
-
-
-@pytest.fixture(scope="module")
-def spec():
-    spec, diagnostics = load_experiment(DECLARATION, ROOT)
-    assert spec is not None, [str(d) for d in diagnostics]
-    return spec
-
-
-@pytest.fixture(scope="module")
-def entry(spec):
-    return load_entry_point(spec, ROOT)
-
-
-@pytest.fixture(scope="module")
-def module(entry):
-    return sys.modules[entry.__module__]
 
 
 @pytest.fixture(scope="module")

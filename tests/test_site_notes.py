@@ -122,6 +122,21 @@ def lands(build: Build, page_url: str, href: str) -> bool:
     return True
 
 
+def count_landing_links(build: Build) -> int:
+    """Follow every link and image in every page's article; assert each lands; say how many."""
+    checked = 0
+    for page in build.site.rglob("index.html"):
+        url = page.parent.relative_to(build.site).as_posix() + "/"
+        url = "" if url == "./" else url
+        collected = parse(article(page.read_text("utf-8")))
+        for href in collected.hrefs + collected.srcs:
+            if href.startswith(("http:", "https:", "mailto:")):
+                continue
+            assert lands(build, url, href), (url, href)
+            checked += 1
+    return checked
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Build:
     root = tmp_path_factory.mktemp("features")

@@ -13,7 +13,7 @@ _LINE_MARKUP = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#{1,6}|>)\s+")
 CONTEXT_CHARS = 240
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Backlink:
     source: str  # the linking note's path
     context: str  # the sentence the link stands in, as plain text

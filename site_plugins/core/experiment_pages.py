@@ -493,7 +493,7 @@ def experiments_index(results: ResultSet) -> str:
         return "# Experiments\n\nNo experiment is declared yet: add `experiments/<id>.md`.\n"
     table = markdown_table(["Experiment", "Status", "Device", "Result", "Last run", "Headline"], rows)
     return (
-        "# Experiments\n\nEvery experiment declared under `experiments/`, with the state of its last result.\n\n"
-        + table
-        + "\n"
+        "# Experiments\n\nEvery experiment declared under `experiments/`, with the state of its last result. "
+        "Click a column's heading to sort by it.\n\n"
+        '<div class="cortex-sortable" markdown="1">\n\n' + table + "\n\n</div>\n"
     )

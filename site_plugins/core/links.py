@@ -25,7 +25,7 @@ class Status(StrEnum):
     ESCAPES = "escapes"  # the path leaves the content folder
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resolution:
     status: Status
     path: str | None = None  # the file the link lands on

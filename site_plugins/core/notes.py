@@ -39,7 +39,7 @@ def default_slugify(text: str, sep: str = "-") -> str:
     return slugify(case="lower")(text, sep)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Heading:
     level: int
     text: str  # plain text, as toc sees it
@@ -49,7 +49,7 @@ class Heading:
     end: int  # offset where the section ends (next heading of the same or a higher level)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     id: str
     line: int
@@ -57,7 +57,7 @@ class Block:
     end: int  # offset just past the ``^id`` marker line
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WikiLink:
     raw: str  # the whole ``[[...]]`` or ``![[...]]``
     target: str  # the path part, before any ``#``

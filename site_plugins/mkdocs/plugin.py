@@ -25,6 +25,7 @@ from .navigation import tidy_navigation
 log = get_plugin_logger("cortex")
 ASSETS = Path(__file__).parent / "assets"
 STYLES = ("cortex.css", "cortex-results.css", "citations.css")
+SCRIPTS = ("cortex-tables.js",)
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "toc")
 
 
@@ -64,6 +65,9 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         for name in STYLES:
             if f"assets/cortex/{name}" not in config.extra_css:
                 config.extra_css.append(f"assets/cortex/{name}")
+        for name in SCRIPTS:
+            if f"assets/cortex/{name}" not in map(str, config.extra_javascript):
+                config.extra_javascript.append(f"assets/cortex/{name}")
         self.figures.on_config(config)
         return config
 
@@ -88,7 +92,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                             "the file is used")
                 continue
             files.append(File.generated(config, src_uri, content=content))
-        for name in STYLES:
+        for name in STYLES + SCRIPTS:
             files.append(File.generated(config, f"assets/cortex/{name}", abs_src_path=str(ASSETS / name)))
         return self.figures.on_files(files, config)
 
