@@ -25,6 +25,8 @@ from .references import CitationStyle
 from .results import stale_diagnostics
 
 CURRICULUM_FILE = "curriculum/pillars.yaml"
+# where generated section pages sit in the navigation (notes say so with an `order:` property)
+NAV_ORDER = {"curriculum/index.md": 5, "experiments/index.md": 50, BOARD_PATH: 100}
 REFS_DIR = "refs"
 CACHE_DIR = ".cache/cortex"
 
@@ -93,6 +95,8 @@ def load(
                                                    body_line_offset(note.source, body))
             diagnostics += found
     diagnostics += index_citations(kb, citation_style or CitationStyle("numeric", "plain"), list_all_references)
+    for rank, path in enumerate(kb.pages):
+        kb.pages[path] = f"---\norder: {NAV_ORDER.get(path, 1001 + rank)}\n---\n{kb.pages[path]}"
     kb.diagnostics = sorted(set(diagnostics), key=lambda d: (d.path, d.line, d.col, d.message))
     return kb
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
+from ..core.markdown_text import split_front_matter
 from ..core.model import KnowledgeBase
 
 DEFAULT_ORDER = 1000
@@ -50,7 +51,9 @@ def _index_page(section: Section) -> Page | None:
 
 def _order(item, kb: KnowledgeBase) -> tuple[int, int]:
     page = _index_page(item) if isinstance(item, Section) else item
-    note = kb.vault.notes.get(page.file.src_uri) if isinstance(page, Page) else None
-    order = note.meta.get("order") if note is not None else None
+    src = page.file.src_uri if isinstance(page, Page) else None
+    note = kb.vault.notes.get(src) if src else None
+    meta = note.meta if note is not None and not note.virtual else split_front_matter(kb.pages.get(src, "")).data
+    order = meta.get("order")
     is_index = isinstance(item, Page) and item.file.name == "index"
     return (0 if is_index else 1, order if isinstance(order, int) else DEFAULT_ORDER)
