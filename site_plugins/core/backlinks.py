@@ -25,11 +25,12 @@ def backlinks(vault: Vault) -> dict[str, list[Backlink]]:
     found: dict[str, list[Backlink]] = {}
     for note in vault.notes.values():
         seen = set()
+        sentences: dict = {}  # several links in one sentence share its plain text
         for link in note.links:
             r = resolve_wikilink(vault, link, note)
             if r.path is None or r.path == note.path or r.path not in vault.notes:
                 continue
-            context = link_context(note, link)
+            context = link_context(note, link, sentences)
             if (r.path, context) in seen:
                 continue
             seen.add((r.path, context))
@@ -39,7 +40,7 @@ def backlinks(vault: Vault) -> dict[str, list[Backlink]]:
     return found
 
 
-def link_context(note: Note, link: WikiLink) -> str:
+def link_context(note: Note, link: WikiLink, sentences: dict | None = None) -> str:
     if link.prop:
         return f"{link.prop}: {plain_text(link.raw)}"
     text = note.source
@@ -56,6 +57,15 @@ def link_context(note: Note, link: WikiLink) -> str:
             sentence = piece
             break
         pos = found + len(piece)
+    if sentences is not None:
+        key = (start, sentence)
+        if key not in sentences:
+            sentences[key] = _plain_sentence(sentence)
+        return sentences[key]
+    return _plain_sentence(sentence)
+
+
+def _plain_sentence(sentence: str) -> str:
     sentence = plain_text(_LINE_MARKUP.sub("", sentence))
     if len(sentence) > CONTEXT_CHARS:
         sentence = sentence[: CONTEXT_CHARS - 1].rstrip() + "…"

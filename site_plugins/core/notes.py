@@ -89,6 +89,7 @@ class Note:
     links: list[WikiLink]
     regions: Regions
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    tag_spans: list[tuple[int, int, str]] = field(default_factory=list)  # inline #tags: (start, end, tag)
     file: str = ""  # the file diagnostics name
     virtual: bool = False  # its page is generated (an experiment declaration), not copied from content/
 
@@ -266,19 +267,20 @@ def _paragraph_start(text: str, line_start: int, floor: int) -> int:
     return floor if blank == -1 else blank + 2
 
 
-def parse_tags(text: str, body_start: int, regions: Regions, meta: dict) -> list[str]:
+def parse_tags(text: str, body_start: int, regions: Regions, meta: dict) -> tuple[list[str], list[tuple[int, int, str]]]:
+    """The note's tags (front matter, then inline, first spelling kept) and where the inline ones stand."""
     tags = []
     raw = meta.get("tags") or meta.get("tag") or []
     if isinstance(raw, str):
         raw = re.split(r"[,\s]+", raw)
     if isinstance(raw, list):
         tags += [str(t).lstrip("#") for t in raw if t is not None and str(t).strip("# ")]
-    for m in inline_tags(text, body_start, regions):
-        tags.append(m.group(1))
+    spans = [(m.start(), m.end(), m.group(1)) for m in inline_tags(text, body_start, regions)]
+    tags += [tag for _, _, tag in spans]
     seen: dict[str, str] = {}
     for t in tags:
         seen.setdefault(t.lower(), t)
-    return list(seen.values())
+    return list(seen.values()), spans
 
 
 def inline_tags(text: str, start: int, regions: Regions) -> Iterable[re.Match]:
@@ -314,6 +316,7 @@ def parse_note(path: str, text: str, slugify: Slugify, file_label: str) -> Note:
     if not isinstance(title, str) or not title.strip():
         h1 = next((h for h in headings if h.level == 1), None)
         title = h1.text if h1 else PurePosixPath(path).stem
+    tags, tag_spans = parse_tags(text, fm.body_start, regions, meta)
     links = []
     for m in WIKILINK.finditer(text, fm.body_start):
         if not regions.covers(m.start()):
@@ -327,7 +330,8 @@ def parse_note(path: str, text: str, slugify: Slugify, file_label: str) -> Note:
         body_start=fm.body_start,
         title=title.strip(),
         aliases=_string_list(meta.get("aliases") or meta.get("alias")),
-        tags=parse_tags(text, fm.body_start, regions, meta),
+        tags=tags,
+        tag_spans=tag_spans,
         headings=headings,
         blocks=parse_blocks(text, fm.body_start, regions),
         links=links,

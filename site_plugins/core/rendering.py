@@ -46,12 +46,18 @@ def relative_link(from_path: str, to_path: str, anchor: str | None = None) -> st
 
 @lru_cache(maxsize=65536)
 def _relative_url(from_dir: str, to_path: str) -> str:
+    return quote(relative_path(from_dir, to_path), safe="/")
+
+
+@lru_cache(maxsize=65536)
+def relative_path(from_dir: str, to_path: str) -> str:
+    """``to_path`` as seen from the folder ``from_dir`` (both relative to one root, posix)."""
     src = from_dir.split("/") if from_dir else []
     dst = to_path.split("/")
     common = 0
     while common < min(len(src), len(dst) - 1) and src[common] == dst[common]:
         common += 1
-    return quote("/".join([".."] * (len(src) - common) + dst[common:]), safe="/")
+    return "/".join([".."] * (len(src) - common) + dst[common:])
 
 
 def render_note(vault: Vault, note: Note, text: str | None = None, options: RenderOptions | None = None,
@@ -81,9 +87,9 @@ class _Renderer:
             else:
                 edits.append((start, end, self._link(link, resolution)))
         if self.options.tags_dir:
-            for m in inline_tags(text, 0, regions):
-                url = relative_link(self.host, tag_page(m.group(1), self.options.tags_dir))
-                edits.append((m.start(), m.end(), f"[#{_md_text(m.group(1))}]({url}){{ .cortex-tag }}"))
+            for start, end, tag in _tags_in(note, text, regions):
+                url = relative_link(self.host, tag_page(tag, self.options.tags_dir))
+                edits.append((start, end, f"[#{_md_text(tag)}]({url}){{ .cortex-tag }}"))
         for m in BLOCK_ID.finditer(text):
             if regions.covers(m.start()):
                 continue
@@ -131,19 +137,32 @@ class _Renderer:
         return f"\n\n{block}\n\n"
 
 
-def _links_in(note: Note, text: str, regions) -> list[tuple[int, int, object]]:
-    """(start, end, link) of each wikilink in ``text``; the note's own parse when ``text`` is
-    its body as MkDocs hands it over (leading blank lines stripped)."""
+def _body_offset(note: Note, text: str) -> int | None:
+    """Where ``text`` starts in the note's file when it is the note's body as MkDocs hands it
+    over (leading blank lines stripped): then the note's own parse can be reused."""
     body = note.body
     shift = len(body) - len(body.lstrip("\n"))
-    if text == body[shift:]:
-        offset = note.body_start + shift
+    return note.body_start + shift if text == body[shift:] else None
+
+
+def _links_in(note: Note, text: str, regions) -> list[tuple[int, int, object]]:
+    """(start, end, link) of each wikilink in ``text``."""
+    offset = _body_offset(note, text)
+    if offset is not None:
         return [(link.start - offset, link.end - offset, link) for link in note.links if link.start >= offset]
     found = []
     for m in WIKILINK.finditer(text):
         if not regions.covers(m.start()):
             found.append((m.start(), m.end(), parse_wikilink(m, text)))
     return found
+
+
+def _tags_in(note: Note, text: str, regions) -> list[tuple[int, int, str]]:
+    """(start, end, tag) of each inline tag in ``text``."""
+    offset = _body_offset(note, text)
+    if offset is not None:
+        return [(start - offset, end - offset, tag) for start, end, tag in note.tag_spans]
+    return [(m.start(), m.end(), m.group(1)) for m in inline_tags(text, 0, regions)]
 
 
 def embedded_text(note: Note, resolution: Resolution, link) -> str:

@@ -7,16 +7,18 @@ from pathlib import Path
 from markupsafe import Markup, escape
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
-from mkdocs.utils import get_relative_url
 
 from ..core.model import KnowledgeBase
 from ..core.notes import Note
-from ..core.rendering import tag_page
+from ..core.rendering import relative_path, tag_page
 
 
 def url_of(files: Files, src_uri: str, page: Page) -> str | None:
+    """The URL of a file's page as a link from ``page`` (both are directory or file URLs)."""
     f = files.get_file_from_path(src_uri)
-    return get_relative_url(f.url, page.url) if f else None
+    if f is None:
+        return None
+    return relative_path(page.url.rsplit("/", 1)[0] if "/" in page.url else "", f.url) or "./"
 
 
 def note_footer(kb: KnowledgeBase, note: Note, page: Page, files: Files, tags_dir: str, show_backlinks: bool) -> str:
