@@ -25,7 +25,6 @@ left alone, and `{{{< ... >}}}` writes a shortcode literally.
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from collections.abc import Iterable
@@ -54,7 +53,7 @@ from .result_display import (
     spread_text,
 )
 from .result_tables import results_tables
-from .results import Staleness, history, load_record, metric_value, staleness
+from .results import Staleness, history, load_record, metric_value, read_json, staleness
 
 SHORTCODE = re.compile(r"(\{?)\{\{<[ \t]*([A-Za-z][\w-]*)([^\n]*?)[ \t]*>\}\}(\}?)")
 KINDS = ("result", "table", "figure")
@@ -113,16 +112,9 @@ class ResultSet:
 
 
 def read_figure(path: Path) -> dict | Diagnostic | None:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        return error(path, 1, 1, f"cannot read figure: {exc}")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return error(path, exc.lineno, exc.colno, f"figure is not valid JSON: {exc.msg}")
+    data = read_json(path, "figure")
+    if data is None or isinstance(data, Diagnostic):
+        return data
     if not isinstance(data, dict):
         return error(path, 1, 1, "a figure must be a JSON object with `data` and `layout`")
     return data

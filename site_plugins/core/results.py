@@ -212,17 +212,24 @@ def load_record(results_dir: Path, exp_id: str) -> dict | Diagnostic | None:
     return read_record(Path(results_dir) / exp_id / RESULT_FILE)
 
 
-def read_record(path: Path) -> dict | Diagnostic | None:
+def read_json(path: Path, what: str) -> object | Diagnostic | None:
+    """A JSON file's value; None when there is no file; a Diagnostic at the fault otherwise."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        return error(path, 1, 1, f"cannot read result record: {exc}")
+        return error(path, 1, 1, f"cannot read {what}: {exc}")
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        return error(path, exc.lineno, exc.colno, f"result record is not valid JSON: {exc.msg}")
+        return error(path, exc.lineno, exc.colno, f"{what} is not valid JSON: {exc.msg}")
+
+
+def read_record(path: Path) -> dict | Diagnostic | None:
+    data = read_json(path, "result record")
+    if data is None or isinstance(data, Diagnostic):
+        return data
     problem = _schema_problem(data)
     if problem:
         return error(path, 1, 1, f"result record does not match schema {SCHEMA_VERSION}: {problem}")
