@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 from .errors import Diagnostic, error
+from .markdown_text import front_matter_span
 
 EXPERIMENTS_DIR = "experiments"
 STATUSES = ("idea", "planned", "running", "analysed", "reported")
@@ -172,15 +173,13 @@ _MarkedLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _MarkedLoader.construct_sequence
 )
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:^|\n)(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
-
-
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
     """(yaml text, body, file line of the yaml's first line), or None without front matter."""
-    m = _FRONT_MATTER.match(text)
-    if not m:
+    span = front_matter_span(text)
+    if span is None:
         return None
-    return m.group(1), text[m.end() :], FRONT_MATTER_FIRST_LINE
+    raw, _, body_start = span
+    return raw, text[body_start:], FRONT_MATTER_FIRST_LINE
 
 
 # -- validation ---------------------------------------------------------------------------

@@ -74,21 +74,29 @@ class FrontMatter:
     error: tuple[int, int, str] | None  # (line, col, message), 1-based, in file coordinates
 
 
-def split_front_matter(text: str) -> FrontMatter:
+def front_matter_span(text: str) -> tuple[str, int, int] | None:
+    """(YAML text, its offset, the body's offset) of a file's front matter, or None without one."""
     m = _FRONT_MATTER.match(text)
     if not m:
-        return FrontMatter({}, "", 0, 0, None)
+        return None
     raw = m.group(1) or ""
-    raw_start = m.start(1) if m.group(1) is not None else m.end()
+    return raw, (m.start(1) if m.group(1) is not None else m.end()), m.end()
+
+
+def split_front_matter(text: str) -> FrontMatter:
+    span = front_matter_span(text)
+    if span is None:
+        return FrontMatter({}, "", 0, 0, None)
+    raw, raw_start, body_start = span
     try:
         data = yaml.load(raw, Loader=_SafeLoader) if raw.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line, col = (mark.line + 2, mark.column + 1) if mark else (1, 1)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return FrontMatter({}, raw, raw_start, m.end(), (line, col, f"front matter is not valid YAML: {problem}"))
+        return FrontMatter({}, raw, raw_start, body_start, (line, col, f"front matter is not valid YAML: {problem}"))
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        return FrontMatter({}, raw, raw_start, m.end(), (2, 1, "front matter must be a mapping of properties"))
-    return FrontMatter(data, raw, raw_start, m.end(), None)
+        return FrontMatter({}, raw, raw_start, body_start, (2, 1, "front matter must be a mapping of properties"))
+    return FrontMatter(data, raw, raw_start, body_start, None)
