@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .cli_citations import cite, papers
+from .core import scaffold
 from .core.model import find_project_root, load
 
 
@@ -34,6 +35,47 @@ def check(path: Path | None, warnings_as_errors: bool) -> None:
     warnings = len(kb.diagnostics) - errors
     click.echo(f"{len(kb.vault.notes)} notes checked: {errors} error(s), {warnings} warning(s)", err=True)
     sys.exit(1 if errors or (warnings_as_errors and warnings) else 0)
+
+
+@main.group()
+def new() -> None:
+    """Start a note or an experiment from a template."""
+
+
+@new.command("note")
+@click.argument("title")
+@click.option("--folder", default="", help="Folder inside the content folder, e.g. notes.")
+def new_note_command(title: str, folder: str) -> None:
+    """Write content/FOLDER/TITLE.md (never overwriting)."""
+    content, _ = content_folder(None)
+    try:
+        click.echo(scaffold.new_note(content, title, folder))
+    except (ValueError, FileExistsError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@new.command("experiment")
+@click.argument("exp_id")
+@click.option("--title", default=None, help="The experiment's title.")
+def new_experiment_command(exp_id: str, title: str | None) -> None:
+    """Write experiments/EXP_ID.md and .py: a declaration and code that run as they are."""
+    _, root = content_folder(None)
+    try:
+        for path in scaffold.new_experiment(root, exp_id, title):
+            click.echo(path)
+    except (ValueError, FileExistsError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("exp_id")
+@click.argument("runner_args", nargs=-1, type=click.UNPROCESSED)
+def run(exp_id: str, runner_args: tuple[str, ...]) -> None:
+    """Run one experiment now (options as for python -m site_plugins.runner: --device, --size)."""
+    from .runner import main as run_experiment
+
+    _, root = content_folder(None)
+    sys.exit(run_experiment([str(root / "experiments" / f"{exp_id}.md"), *runner_args]))
 
 
 def content_folder(path: Path | None) -> tuple[Path, Path]:
