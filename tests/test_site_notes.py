@@ -271,3 +271,20 @@ def test_no_user_file_is_modified(built):
     for rel, content in FILES.items():
         data = (vault / rel).read_bytes()
         assert data == (content if isinstance(content, bytes) else content.encode("utf-8"))
+
+
+def test_a_symlink_out_of_the_content_folder_is_never_read(write_vault, tmp_path):
+    secret = tmp_path / "secret.md"
+    secret.write_text("# Secret\n\nTOP-SECRET-TEXT\n", "utf-8")
+    vault = write_vault({"index.md": "# Home\n\n![[Leak]]\n"})
+    (vault / "Leak.md").symlink_to(secret)
+    check = subprocess.run([sys.executable, "-m", "site_plugins.cli", "check", str(vault)],
+                           capture_output=True, text=True, cwd=REPO)
+    assert check.returncode == 1
+    assert "Leak.md:1:1: error: a link to a file outside the content folder" in check.stdout
+    assert "index.md:3:1: error: unresolved ![[Leak]]" in check.stdout
+    build = build_site(vault, tmp_path / "w")
+    assert build.returncode == 0
+    assert "Leak.md:1:1: error: a link to a file outside the content folder" in build.output
+    assert "TOP-SECRET-TEXT" not in article(build.page(""))
+    assert not (build.site / "Leak").exists()  # not published either

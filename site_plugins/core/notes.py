@@ -378,6 +378,9 @@ def load_vault(
     diagnostics: list[Diagnostic] = []
     for path in sorted(paths):
         label = str(root / path)
+        if leaves_root(root, path):
+            diagnostics.append(error(label, 1, 1, "a link to a file outside the content folder: not read, not linkable"))
+            continue
         if not path.lower().endswith(NOTE_SUFFIXES):
             attachments.add(path)
             continue
@@ -402,15 +405,15 @@ def load_vault(
     return Vault(root, notes, attachments, diagnostics, slugify)
 
 
+def leaves_root(root: Path, path: str) -> bool:
+    """Whether ``root/path`` is, through a symbolic link, a file outside ``root``."""
+    return not (root / path).resolve().is_relative_to(root.resolve())
+
+
 def walk_content(root: Path) -> Iterable[str]:
-    """Every file under ``root`` that is not hidden, never following a link out of it."""
-    real_root = root.resolve()
+    """Every file under ``root`` that is not hidden (load_vault refuses those that lead outside)."""
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            full = Path(dirpath) / name
-            if full.is_symlink() and not full.resolve().is_relative_to(real_root):
-                continue
-            yield full.relative_to(root).as_posix()
+            if not name.startswith("."):
+                yield (Path(dirpath) / name).relative_to(root).as_posix()

@@ -15,6 +15,7 @@ from ..core.citation_markdown import CitationExtension
 from ..core.errors import Diagnostic
 from ..core.listings import tag_pages
 from ..core.model import KnowledgeBase, load, mkdocs_body
+from ..core.notes import leaves_root
 from ..core.references import CitationStyle
 from ..core.rendering import RenderOptions, render_note
 from . import pages
@@ -74,6 +75,8 @@ class CortexPlugin(BasePlugin[CortexConfig]):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         docs_dir = Path(config.docs_dir)
         paths = [f.src_uri for f in files if not f.generated_by and not f.inclusion.is_excluded()]
+        for f in [f for f in files if not f.generated_by and leaves_root(docs_dir, f.src_uri)]:
+            files.remove(f)  # a link out of the content folder is neither read nor published (load says so)
         style = CitationStyle(self.config.citation_style, self.config.bibliography_style)
         self.kb = load(docs_dir, root=Path(config.config_file_path or docs_dir).parent, paths=paths,
                        slugify=self.slugify, citation_style=style,
