@@ -288,3 +288,12 @@ def test_a_symlink_out_of_the_content_folder_is_never_read(write_vault, tmp_path
     assert "Leak.md:1:1: error: a link to a file outside the content folder" in build.output
     assert "TOP-SECRET-TEXT" not in article(build.page(""))
     assert not (build.site / "Leak").exists()  # not published either
+
+
+def test_backlinks_stay_out_of_the_search_index(built):
+    import json
+
+    index = json.loads((built.site / "search" / "search_index.json").read_text("utf-8"))
+    target = [doc for doc in index["docs"] if doc["location"].startswith("Target/")]
+    assert target and not any("Linked from" in doc["text"] or "Links to Target" in doc["text"] for doc in target)
+    assert any("Section body text." in doc["text"] for doc in target)  # the page's own text is indexed

@@ -55,6 +55,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         self.slugify = None
         self.citations: CitationsAdapter | None = None
         self.figures = FiguresAdapter()
+        self.files: Files | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         for name in REQUIRED_EXTENSIONS:
@@ -100,6 +101,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         return self.figures.on_files(files, config)
 
     def on_nav(self, nav, config: MkDocsConfig, files: Files):
+        self.files = files
         return tidy_navigation(nav, self.kb, self.config.tags_dir) if self.kb else nav
 
     def on_page_read_source(self, page: Page, config: MkDocsConfig) -> str | None:
@@ -124,11 +126,17 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         return rendered
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-        html = self.citations.finish_page(html)
+        return self.citations.finish_page(html)
+
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        """Tags and backlinks go in after the search index has read the page: other notes'
+        sentences should not make this page a search hit (and are not parsed twice)."""
         note = self._note(page)
         if note is None:
-            return html
-        return html + pages.note_footer(self.kb, note, page, files, self.config.tags_dir, self.config.backlinks)
+            return output
+        footer = pages.note_footer(self.kb, note, page, self.files, self.config.tags_dir, self.config.backlinks)
+        end = output.rfind("</article>")
+        return output if not footer or end < 0 else output[:end] + footer + output[end:]
 
     def _note(self, page: Page):
         """The note behind a page: a content file, or the declaration of a generated experiment page."""
