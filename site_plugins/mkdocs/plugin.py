@@ -147,7 +147,6 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             return None
         return note
 
-
     def on_post_build(self, config: MkDocsConfig) -> None:
         if self.citations is not None:
             report(self.citations.diagnostics, self.config.strict_warnings)
