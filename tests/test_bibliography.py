@@ -206,3 +206,24 @@ def test_entry_pybtex_cannot_format_is_shown_simply_and_reported_every_build(tmp
         assert problem.line == 1 and "missing journal" in problem.message
         bib.cache.save({r.digest for r in bib.values()})
         monkeypatch.setattr(bibliography_module.FormatCache, "_memory", {})
+
+
+def test_the_plain_text_fast_path_reads_text_exactly_as_pybtex_does():
+    """``rich_text`` skips pybtex's LaTeX parser only where that parser would change nothing."""
+    from pybtex.richtext import Text
+
+    from site_plugins.core.references import _PLAIN_LATEX, rich_text
+
+    repo = Path(__file__).resolve().parents[1]
+    samples = set()
+    for folder in (repo / "refs", repo / "tests" / "fixtures" / "bib" / "messy"):
+        bib, _ = load_bibliography(folder)
+        for ref in bib.values():
+            samples.update(ref.fields.values())
+            samples.update(part for names in ref.persons.values() for name in names for part in name.split())
+    samples.update(["plain words", "O'Neil", "x--y", "A~B", "{Case}", "$x^2$", "50%", "R&D", "a_b", "#1", ""])
+    fast = [s for s in samples if _PLAIN_LATEX.fullmatch(s)]
+    assert 50 < len(fast) < len(samples)  # both paths are taken
+    for s in samples:
+        assert rich_text(s) == Text.from_latex(s), s
+        assert rich_text(s).render_as("html") == Text.from_latex(s).render_as("html"), s
