@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from .experiment_pages import state_badge
 from .experiments import STATUSES
+from .markdown_text import md_text
 from .quotes import ResultSet
-from .result_display import experiment_page_path, link_from, md_text
+from .result_display import experiment_page_path, link_from
 
 BOARD_PATH = "method/board.md"
 

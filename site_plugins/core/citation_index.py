@@ -13,33 +13,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import yaml
 from markupsafe import Markup, escape
 
 from site_plugins.core.bibliography import Bibliography
 from site_plugins.core.citations import Citation, find_citations
 from site_plugins.core.errors import Diagnostic, warning
+from site_plugins.core.markdown_text import split_front_matter
 from site_plugins.core.references import CitationStyle, ReferenceFormatter, formatter_for
 
 Link = Callable[[str, str], str]
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
-
-
 @lru_cache(maxsize=65536)
 def anchor(key: str) -> str:
     """The stable id of a key's entry in any bibliography: ``ref-<key>``."""
     return "ref-" + re.sub(r"[^\w:.\-]", "-", key)
-
-
-def front_matter(markdown: str) -> dict:
-    m = _FRONT_MATTER.match(markdown)
-    if not m:
-        return {}
-    try:
-        data = yaml.safe_load(m.group(1))
-    except yaml.YAMLError:
-        return {}  # reported by whoever owns front matter
-    return data if isinstance(data, dict) else {}
 
 
 @dataclass
@@ -83,7 +69,7 @@ class CitationIndex:
             else:
                 diagnostics.append(warning(path, citation.line, citation.col,
                                            f"unknown citation key '{citation.key}': no entry in refs/*.bib has it"))
-        meta = front_matter(markdown) if meta is None else meta
+        meta = split_front_matter(markdown).data if meta is None else meta  # bad YAML: {}, reported by the notes
         cited = meta.get("cite")
         for key in [cited] if isinstance(cited, str) else cited if isinstance(cited, list) else []:
             if str(key) in self.bibliography:

@@ -15,10 +15,10 @@ from .curriculum import Curriculum, PillarProgress, Topic, TopicProgress, check_
 from .errors import Diagnostic, line_col
 from .experiment_pages import state_badge
 from .experiments import FRONT_MATTER_FIRST_LINE, ExperimentSpec
-from .markdown_text import split_front_matter
+from .markdown_text import md_text, split_front_matter
 from .notes import Note
 from .quotes import ResultSet
-from .result_display import experiment_page_path, link_from, md_text
+from .result_display import experiment_page_path, link_from
 
 OVERVIEW_PATH = "curriculum/index.md"
 

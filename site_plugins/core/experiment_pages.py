@@ -17,6 +17,7 @@ from markupsafe import escape
 from .errors import Diagnostic, error, warning
 from .experiments import FRONT_MATTER_FIRST_LINE, ExperimentSpec
 from .figures import figure_div_id, figure_html, figure_placeholder
+from .markdown_text import md_text
 from .quotes import FIGURES_DIR, ResultSet, read_figure, render_quotes
 from .result_display import (
     attr,
@@ -30,7 +31,6 @@ from .result_display import (
     format_quantity,
     is_number,
     markdown_table,
-    md_text,
     metric_units,
     not_run_reason,
     ok_points,

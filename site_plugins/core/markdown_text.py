@@ -8,7 +8,9 @@ import re
 from dataclasses import dataclass
 
 import yaml
+from markupsafe import escape
 
+_MARKDOWN_SYNTAX = frozenset("\\`*_[]{}|~$")
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*$", re.M)
 _OPENERS = re.compile(r"^[ \t]*(?:`{3,}|~{3,})|<!--|%%|`+", re.M)
@@ -100,3 +102,9 @@ def split_front_matter(text: str) -> FrontMatter:
     if not isinstance(data, dict):
         return FrontMatter({}, raw, raw_start, body_start, (2, 1, "front matter must be a mapping of properties"))
     return FrontMatter(data, raw, raw_start, body_start, None)
+
+
+def md_text(value: object) -> str:
+    """Text for a Markdown page that shows literally: HTML-escaped, and Markdown syntax
+    characters written as numeric entities."""
+    return "".join(f"&#{ord(c)};" if c in _MARKDOWN_SYNTAX else str(escape(c)) for c in str(value))

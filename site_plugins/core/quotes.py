@@ -37,7 +37,7 @@ from markupsafe import escape
 from .errors import Diagnostic, error, line_col
 from .experiments import ExperimentSpec
 from .figures import figure_div_id, figure_html
-from .markdown_text import protected_regions
+from .markdown_text import md_text, protected_regions
 from .result_display import (
     attr,
     device_of,
@@ -45,7 +45,6 @@ from .result_display import (
     format_point,
     format_quantity,
     link_from,
-    md_text,
     metric_units,
     not_run_reason,
     provenance_line,

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from markupsafe import escape
 
 from .links import Resolution, Status, resolve_wikilink
-from .markdown_text import protected_regions
+from .markdown_text import md_text, protected_regions
 from .notes import BLOCK_ID, WIKILINK, Note, Vault, inline_tags, parse_wikilink
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".avif"}
@@ -89,7 +89,7 @@ class _Renderer:
         if self.options.tags_dir:
             for start, end, tag in _tags_in(note, text, regions):
                 url = relative_link(self.host, tag_page(tag, self.options.tags_dir))
-                edits.append((start, end, f"[#{_md_text(tag)}]({url}){{ .cortex-tag }}"))
+                edits.append((start, end, f"[#{md_text(tag)}]({url}){{ .cortex-tag }}"))
         for m in BLOCK_ID.finditer(text):
             if regions.covers(m.start()):
                 continue
@@ -104,7 +104,7 @@ class _Renderer:
         if resolution.status in (Status.MISSING_HEADING, Status.MISSING_BLOCK):
             return _unresolved(label, resolution.message)
         url = relative_link(self.host, resolution.path, resolution.anchor)
-        return f"[{_md_text(label)}]({url})"
+        return f"[{md_text(label)}]({url})"
 
     def _embed(self, text: str, offset: int, link, resolution: Resolution, chain: tuple[str, ...]) -> str:
         label = link.display or _default_label(link)
@@ -117,7 +117,7 @@ class _Renderer:
             return _image(link, path, url)
         if path not in self.vault.notes:
             name = posixpath.basename(path)
-            return f"[{_md_text(link.display or name)}]({url}){{ .cortex-file }}"
+            return f"[{md_text(link.display or name)}]({url}){{ .cortex-file }}"
         if path in chain:
             loop = " → ".join([*chain, path])
             return _unresolved(label, f"embed loop: {loop}")
@@ -129,7 +129,7 @@ class _Renderer:
         title_url = relative_link(self.host, path, resolution.anchor)
         block = (
             f'<div class="cortex-embed" markdown="1">\n\n'
-            f'[{_md_text(label)}]({title_url}){{ .cortex-embed-source }}\n\n'
+            f'[{md_text(label)}]({title_url}){{ .cortex-embed-source }}\n\n'
             f"{inner.strip()}\n\n</div>"
         )
         if indent:
@@ -189,15 +189,11 @@ def _image(link, path: str, url: str) -> str:
     attrs = ""
     if size:
         attrs = f'{{ width="{size.group(1)}"' + (f' height="{size.group(2)}"' if size.group(2) else "") + " }"
-    return f"![{_md_text(alt)}]({url}){attrs}"
+    return f"![{md_text(alt)}]({url}){attrs}"
 
 
 def _unresolved(label: str, why: str) -> str:
     return f'<span class="cortex-unresolved" title="{escape(why)}">{escape(label)}</span>'
-
-
-def _md_text(label: str) -> str:
-    return re.sub(r"([\[\]\\`*_<>])", r"\\\1", label)
 
 
 def _line_indent(text: str, offset: int) -> str:

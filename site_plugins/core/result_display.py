@@ -15,15 +15,6 @@ from .results import Staleness, metric_value
 
 _SECOND_SCALES = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
 # Characters Markdown would read as syntax, written as entities so that text shows as written.
-_MARKDOWN_SYNTAX = frozenset("\\`*_[]{}|~$")
-
-
-def md_text(value: object) -> str:
-    """Text for a Markdown page that shows literally: HTML-escaped, and Markdown syntax
-    characters written as numeric entities."""
-    return "".join(f"&#{ord(c)};" if c in _MARKDOWN_SYNTAX else str(escape(c)) for c in str(value))
-
-
 def attr(value: object) -> str:
     """An HTML attribute value that survives Markdown: escaped, and without characters that
     would end a table cell or a link text; newlines become line breaks in a tooltip."""

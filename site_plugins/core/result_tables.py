@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from markupsafe import escape
 
 from .experiments import ExperimentSpec
+from .markdown_text import md_text
 from .result_display import (
     attr,
     format_number,
     format_point,
     is_number,
     markdown_table,
-    md_text,
     metric_names,
     metric_units,
     ok_points,
