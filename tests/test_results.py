@@ -229,5 +229,11 @@ def test_run_plan_leaves_cuda_experiments_to_cuda_machines(repo: Path, tmp_path:
     gpu = next(s for s in specs if s.id == "gpu")
     save_run(results, record_for(gpu, repo), "r1")
     plan = plan_runs(specs, repo, cuda=False, results_dir=results, hashes_dir=hashes)
-    assert "keeping the result of the run of 2026-11-22 on NVIDIA H100" in plan.diagnostics[0].message
+    assert plan.diagnostics == [] and "gpu" not in plan.devices  # a current result: nothing to say
+    edit(repo / "experiments" / "gpu.md", "n: [1]", "n: [1, 2]")
+    plan = plan_runs([spec_of(repo, "gpu")], repo, cuda=False, results_dir=results, hashes_dir=hashes)
+    assert [d.message for d in plan.diagnostics] == [
+        "stale: `params` in `experiments/gpu.md` changed since the run of 2026-11-22 on NVIDIA H100 80GB "
+        "HBM3; not rerun here (needs CUDA), so that result stays, marked stale"
+    ]
     assert plan_runs(specs, repo, cuda=True, results_dir=results, hashes_dir=hashes).devices["gpu"] == "cuda"

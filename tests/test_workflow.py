@@ -141,8 +141,8 @@ def test_a_cuda_experiment_with_results_keeps_them_on_a_machine_without_cuda(pro
     done, ran = build(project, "--config", "cuda=false")
     assert done.returncode == 0 and ran == set()
     assert (
-        "experiments/gpu.md:4:1: warning: not run here (needs CUDA); keeping the result of the run of"
-        in done.stderr
+        "experiments/gpu.md:4:1: warning: stale: `experiments/gpu.py` changed since the run of" in done.stderr
+        and "not rerun here (needs CUDA), so that result stays, marked stale" in done.stderr
     )
     assert (project / "results" / "gpu" / "result.json").read_bytes() == kept
 

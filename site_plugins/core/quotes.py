@@ -6,6 +6,7 @@ Three shortcodes quote an experiment's current result into any note or page:
         One number with its unit, from the parameter point the PARAM=VALUE pairs name
         (all of the point's parameters that vary). The pairs may be left out only when the
         experiment has a single point. Example: {{< result gemm_throughput tflops dtype=bf16 n=8192 >}}
+        ``METRIC:iqr`` quotes the interquartile range of a measured metric instead of its median.
     {{< table EXPERIMENT [METRIC1,METRIC2] >}}
         The result's table, limited to the listed metrics (every metric when the list is left
         out). Example: {{< table fp_formats [max_finite,epsilon] >}}
@@ -49,6 +50,7 @@ from .result_display import (
     not_run_reason,
     provenance_line,
     run_date,
+    spread,
     spread_text,
 )
 from .result_tables import results_tables
@@ -190,7 +192,9 @@ class _Quoter:
                 "`result` needs an experiment and a metric: {{< result EXPERIMENT METRIC param=value ... >}}"
             )
         spec, record = self._experiment(args[0])
-        metric = args[1]
+        metric, _, part = args[1].partition(":")
+        if part not in ("", "iqr"):
+            raise _Problem(f"`{args[1]}`: the only part of a metric a quote can name is `{metric}:iqr`")
         self._known_metric(spec, record, metric)
         point = self._point(spec, record, args[2:])
         params = format_point(point["params"])
@@ -201,6 +205,10 @@ class _Quoter:
             )
         raw = point.get("metrics", {}).get(metric)
         value = metric_value(raw)
+        if part == "iqr" and value is not None:
+            value = spread(raw)
+            if value is None:
+                raise _Problem(f"`{spec.id}` recorded `{metric}` at {params} without a spread to quote")
         if value is None or value == "":
             skipped = point.get("metrics", {}).get("skipped")
             raise _Problem(
@@ -211,7 +219,7 @@ class _Quoter:
         title = "\n".join(
             t
             for t in (
-                f"{spec.id}: {metric} at {params}",
+                f"{spec.id}: {metric}{' interquartile range' if part else ''} at {params}",
                 spread_text(raw, unit),
                 provenance_line(record, state),
             )

@@ -442,10 +442,13 @@ def plan_runs(specs: list[ExperimentSpec], repo_root: Path, *, cuda: bool, resul
             continue
         if spec.device == "cuda" and not cuda:
             record = load_record(results_dir, spec.id)
-            if isinstance(record, dict):
-                message = f"not run here (needs CUDA); keeping the result of {describe_run(record)}"
-            else:
+            if not isinstance(record, dict):
                 message = "not run: needs CUDA, and this machine has none"
+            elif (state := staleness(spec, record, repo_root)).fresh:
+                continue  # its committed result is current: nothing to run, nothing to say
+            else:
+                message = (f"stale: {'; '.join(state.reasons)}; not rerun here (needs CUDA), so that "
+                           "result stays, marked stale")  # fmt: skip
             plan.diagnostics.append(warning(spec.path, spec.line_of("device"), 1, message))
             continue
         plan.devices[spec.id] = "cuda" if spec.device == "cuda" or (spec.device == "any" and cuda) else "cpu"
