@@ -12,7 +12,7 @@ Front matter keys (``title`` and ``status`` required; the rest optional)::
     script: path/to/code.py:function     # relative to the repository root; def run(point, bench) -> dict
     metrics: {name: {unit: text, better: higher | lower, description: text}}
     baselines: [{metric, value, cite, note?, point?}, ...]
-    figures: [{id, kind: line | bar | scatter, x, y, color?, log_x?, log_y?, title?}, ...]
+    figures: [{id, kind: line | bar | scatter, x, y, color?, facet?, log_x?, log_y?, title?}, ...]
     timeout: seconds            data: [path/in/repo, ...]    # data files are part of the input hash
 
 The front matter is validated when it loads; every problem is a Diagnostic at the line of
@@ -71,6 +71,7 @@ class Figure:
     log_x: bool = False
     log_y: bool = False
     title: str = ""
+    facet: str | None = None  # one panel per value of this column, side by side
 
 
 @dataclass
@@ -479,13 +480,13 @@ def _check_figures(check: _Checker, raw: dict, names: set[str]) -> list[Figure]:
             check.fail(raw["figures"], i, "each figure must be a mapping with `id`, `kind`, `x` and `y`")
             continue
         where = f"figure {i + 1}"
-        allowed = ("id", "kind", "x", "y", "color", "log_x", "log_y", "title")
+        allowed = ("id", "kind", "x", "y", "color", "facet", "log_x", "log_y", "title")
         check.known_keys(item, allowed, where)
         if not check.required(item, ("id", "kind", "x", "y"), where, (raw["figures"], i)):
             continue
         ok = all(
             check.typed(item, k, str, "text")
-            for k in ("id", "x", "y") + tuple(k for k in ("color", "title") if k in item)
+            for k in ("id", "x", "y") + tuple(k for k in ("color", "facet", "title") if k in item)
         )
         ok = all(
             [ok] + [check.typed(item, k, bool, "true or false") for k in ("log_x", "log_y") if k in item]
@@ -503,13 +504,14 @@ def _check_figures(check: _Checker, raw: dict, names: set[str]) -> list[Figure]:
                 item, "kind", f"figure `kind` must be one of {' | '.join(FIGURE_KINDS)}, not {item['kind']!r}"
             )
             ok = False
-        for axis in ("x", "y", "color"):
+        for axis in ("x", "y", "color", "facet"):
             if axis in item and item[axis] not in names:
                 check.fail(item, axis, f"figure {axis} `{item[axis]}` is neither a parameter nor a metric")
                 ok = False
         if ok:
             out.append(Figure(item["id"], item["kind"], item["x"], item["y"], item.get("color"),
-                              item.get("log_x", False), item.get("log_y", False), item.get("title", "")))  # fmt: skip
+                              item.get("log_x", False), item.get("log_y", False), item.get("title", ""),
+                              item.get("facet")))  # fmt: skip
     return out
 
 

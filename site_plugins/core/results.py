@@ -385,8 +385,11 @@ def build_figure(figure, record: dict, units: dict[str, str]):
     if f"{figure.y}_iqr" in table:
         extra["error_y"] = table[f"{figure.y}_iqr"] / 2
     labels = {k: f"{k} ({u})" for k, u in units.items() if u}
-    if figure.color and figure.color in table:
-        table = table.astype({figure.color: str})
+    for column in (figure.color, figure.facet):
+        if column and column in table:
+            table = table.astype({column: str})
+    if figure.facet:
+        extra["facet_col"] = figure.facet
     fig = plot(table, x=figure.x, y=figure.y, color=figure.color, log_x=figure.log_x, log_y=figure.log_y,
                title=figure.title or None, labels=labels, **extra)  # fmt: skip
     if figure.kind == "bar":
