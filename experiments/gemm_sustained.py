@@ -1,0 +1,184 @@
+"""Sustained GEMM load: does throughput fall after the first second, and is it the clock?
+
+One parameter point is one (dtype, n). The same GEMM as the throughput experiment (its
+operands and call are imported from it, so the two cannot drift apart) runs back to back for
+a fixed time in batches bracketed by timing marks, while a sampler thread reads the GPU's SM
+clock, power, temperature and NVML's clock-event reasons. The rates and clocks of the first
+second are compared with those of the second half of the run.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from dataclasses import dataclass, field
+
+import torch
+from gemm_throughput import SEED, gemm_for, make_operands, not_applicable
+
+BATCH_S = 0.05  # one timed batch of GEMMs lasts about this long
+SAMPLE_S = 0.02  # NVML sampling period
+FIRST_S = 1.0  # "cold": batches that end within the first second
+
+
+@dataclass
+class Batch:
+    end_s: float  # host time since the run started when the batch was known finished
+    seconds: float  # the batch's own duration, from CUDA events (or perf_counter on a CPU)
+    calls: int
+
+
+@dataclass
+class Sample:
+    at_s: float
+    sm_mhz: float
+    watts: float
+    celsius: float
+    reasons: int
+
+
+@dataclass
+class Sampler:
+    """Reads NVML every SAMPLE_S seconds on a thread while the GEMMs run."""
+
+    handle: object
+    nvml: object
+    start: float
+    samples: list[Sample] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __enter__(self) -> Sampler:
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        nv, h = self.nvml, self.handle
+        while not self._stop.wait(SAMPLE_S):
+            self.samples.append(
+                Sample(
+                    time.perf_counter() - self.start,
+                    nv.nvmlDeviceGetClockInfo(h, nv.NVML_CLOCK_SM),
+                    nv.nvmlDeviceGetPowerUsage(h) / 1000,
+                    nv.nvmlDeviceGetTemperature(h, nv.NVML_TEMPERATURE_GPU),
+                    nv.nvmlDeviceGetCurrentClocksThrottleReasons(h),
+                )
+            )
+
+
+# NVML's clock-event reason bits that mean the clock was held down (idle and the
+# application-clock setting are not slowdowns)
+SLOWDOWN_REASONS = {
+    0x4: "power cap",
+    0x8: "hardware slowdown",
+    0x20: "thermal (software)",
+    0x40: "thermal (hardware)",
+    0x80: "power brake",
+}
+
+
+def nvml_handle(device: torch.device):
+    """(pynvml, handle) for this CUDA device, or (None, None) where NVML cannot be read."""
+    if device.type != "cuda":
+        return None, None
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+        uuid = str(torch.cuda.get_device_properties(device).uuid)
+        return pynvml, pynvml.nvmlDeviceGetHandleByUUID(f"GPU-{uuid}")
+    except Exception:  # no NVML library, no driver access, an unknown UUID: no clock metrics
+        return None, None
+
+
+def run_batches(gemm, args: tuple, seconds: float, device: torch.device, start: float) -> list[Batch]:
+    """Back-to-back batches for ``seconds``; the next batch is queued before the last is awaited,
+    so the GPU never idles between them."""
+    calls = 1
+    batches: list[Batch] = []
+    pending = None
+    while time.perf_counter() - start < seconds:
+        if device.type == "cuda":
+            begin, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            begin.record()
+            for _ in range(calls):
+                gemm(*args)
+            end.record()
+            if pending is not None:
+                batches.append(finish(*pending, start))
+            pending = (begin, end, calls)
+        else:
+            t0 = time.perf_counter()
+            for _ in range(calls):
+                gemm(*args)
+            batches.append(Batch(time.perf_counter() - start, time.perf_counter() - t0, calls))
+        last = batches[-1] if batches else None
+        if last is not None:  # size the next batch to last about BATCH_S
+            calls = max(1, round(calls * BATCH_S / max(last.seconds, 1e-9)))
+    if pending is not None:
+        batches.append(finish(*pending, start))
+    return batches
+
+
+def finish(begin, end, calls: int, start: float) -> Batch:
+    end.synchronize()
+    return Batch(time.perf_counter() - start, begin.elapsed_time(end) / 1e3, calls)
+
+
+def median_or_none(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def run(point: dict, bench) -> dict:
+    """Entry point: run one (dtype, n) GEMM back to back for ``seconds`` and compare phases."""
+    dtype, n, seconds = point["dtype"], int(point["n"]), float(point["seconds"])
+    device = torch.device(bench.device)
+    reason = not_applicable(dtype, device)
+    if reason:
+        return {**dict.fromkeys(METRICS), "skipped": reason}
+    generator = torch.Generator(device=device).manual_seed(SEED + n)
+    args = make_operands(dtype, n, generator, device).args
+    gemm = gemm_for(dtype)
+    for _ in range(3):
+        gemm(*args)
+    bench.synchronize()
+
+    nvml, handle = nvml_handle(device)
+    start = time.perf_counter()
+    if nvml is not None:
+        with Sampler(handle, nvml, start) as sampler:
+            batches = run_batches(gemm, args, seconds, device, start)
+        samples = sampler.samples
+    else:
+        batches, samples = run_batches(gemm, args, seconds, device, start), []
+
+    tflops = [b.calls * 2 * n**3 / b.seconds / 1e12 for b in batches]
+    first = [r for i, r in enumerate(tflops) if batches[i].end_s <= FIRST_S] or tflops[:1]
+    late = [r for i, r in enumerate(tflops) if batches[i].end_s >= seconds / 2] or tflops[-1:]
+    cold, hot = statistics.median(first), statistics.median(late)
+    early_samples = [s for s in samples if s.at_s <= FIRST_S]
+    late_samples = [s for s in samples if s.at_s >= seconds / 2]
+    reasons = {name for s in late_samples for bit, name in SLOWDOWN_REASONS.items() if s.reasons & bit}
+    return {
+        "tflops_first_s": cold,
+        "tflops_sustained": hot,
+        "sustained_over_first": hot / cold,
+        "sm_clock_first_s": median_or_none([s.sm_mhz for s in early_samples]),
+        "sm_clock_sustained": median_or_none([s.sm_mhz for s in late_samples]),
+        "power_sustained": median_or_none([s.watts for s in late_samples]),
+        "temperature_max": max((s.celsius for s in samples), default=None),
+        "slowdown_reasons": (", ".join(sorted(reasons)) or "none") if samples else None,
+        "batches": len(batches),
+        "skipped": None,
+    }
+
+
+METRICS = (
+    "tflops_first_s", "tflops_sustained", "sustained_over_first", "sm_clock_first_s", "sm_clock_sustained",
+    "power_sustained", "temperature_max", "slowdown_reasons", "batches", "skipped",
+)  # fmt: skip

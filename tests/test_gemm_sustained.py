@@ -1,0 +1,60 @@
+"""The sustained-GEMM experiment at CI size on the CPU: phases, rates and the NVML-free path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from site_plugins.bench import Harness
+from site_plugins.core.results import code_files
+from site_plugins.runner import check_metrics
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPERIMENT = "gemm_sustained"  # the spec, entry and module fixtures (conftest) load it
+
+
+@pytest.fixture(scope="module")
+def metrics(spec, entry):
+    (point,) = spec.points("ci")
+    return entry(point, Harness("cpu"))
+
+
+def test_it_reuses_the_throughput_experiments_gemm_and_its_hash_covers_it(module):
+    from gemm_throughput import make_operands
+
+    assert module.make_operands is make_operands
+    assert ROOT / "experiments" / "gemm_throughput.py" in code_files(
+        ROOT / "experiments" / "gemm_sustained.py", ROOT
+    )
+
+
+def test_the_ci_point_passes_the_runner_checks_and_reads_no_clocks_on_a_cpu(spec, module, metrics):
+    assert set(metrics) == set(spec.metrics) == set(module.METRICS)
+    assert check_metrics(spec, metrics)[1] == []
+    assert metrics["skipped"] is None and metrics["batches"] >= 2
+    assert metrics["tflops_first_s"] > 0 and metrics["tflops_sustained"] > 0
+    assert metrics["sustained_over_first"] == pytest.approx(
+        metrics["tflops_sustained"] / metrics["tflops_first_s"]
+    )
+    for name in (
+        "sm_clock_first_s",
+        "sm_clock_sustained",
+        "power_sustained",
+        "temperature_max",
+        "slowdown_reasons",
+    ):
+        assert metrics[name] is None, name
+
+
+def test_batches_run_for_the_requested_time_and_grow_to_the_batch_length(module):
+    import time
+
+    import torch
+
+    start = time.perf_counter()
+    calls = []
+    batches = module.run_batches(lambda: calls.append(time.sleep(0.001)), (), 0.3, torch.device("cpu"), start)
+    assert 0.3 <= batches[-1].end_s < 0.3 + 3 * module.BATCH_S
+    assert sum(b.calls for b in batches) == len(calls)
+    assert batches[0].calls == 1 and max(b.calls for b in batches) > 10  # sized up towards BATCH_S
