@@ -96,10 +96,21 @@ def nvml_handle(device: torch.device):
         return None, None
 
 
-def run_batches(gemm, args: tuple, seconds: float, device: torch.device, start: float) -> list[Batch]:
-    """Back-to-back batches for ``seconds``; the next batch is queued before the last is awaited,
-    so the GPU never idles between them."""
-    calls = 1
+def calls_per_batch(gemm, args: tuple, sync) -> int:
+    """How many calls fill about BATCH_S, from ten synchronized calls (launch costs included, so
+    small GEMMs start with batches that are, if anything, too short)."""
+    t0 = time.perf_counter()
+    for _ in range(10):
+        gemm(*args)
+    sync()
+    return max(1, round(BATCH_S / ((time.perf_counter() - t0) / 10)))
+
+
+def run_batches(
+    gemm, args: tuple, seconds: float, device: torch.device, start: float, calls: int
+) -> list[Batch]:
+    """Back-to-back batches of about BATCH_S for ``seconds``, starting with ``calls`` per batch.
+    On CUDA the next batch is queued before the last one is awaited, so the GPU never idles."""
     batches: list[Batch] = []
     pending = None
     while time.perf_counter() - start < seconds:
@@ -117,9 +128,8 @@ def run_batches(gemm, args: tuple, seconds: float, device: torch.device, start: 
             for _ in range(calls):
                 gemm(*args)
             batches.append(Batch(time.perf_counter() - start, time.perf_counter() - t0, calls))
-        last = batches[-1] if batches else None
-        if last is not None:  # size the next batch to last about BATCH_S
-            calls = max(1, round(calls * BATCH_S / max(last.seconds, 1e-9)))
+        if batches:  # resize from the last finished batch's own rate
+            calls = max(1, round(batches[-1].calls * BATCH_S / max(batches[-1].seconds, 1e-9)))
     if pending is not None:
         batches.append(finish(*pending, start))
     return batches
@@ -136,7 +146,7 @@ def median_or_none(values: list[float]) -> float | None:
 
 def run(point: dict, bench) -> dict:
     """Entry point: run one (dtype, n) GEMM back to back for ``seconds`` and compare phases."""
-    dtype, n, seconds = point["dtype"], int(point["n"]), float(point["seconds"])
+    dtype, n, seconds, idle = point["dtype"], int(point["n"]), float(point["seconds"]), float(point["idle"])
     device = torch.device(bench.device)
     reason = not_applicable(dtype, device)
     if reason:
@@ -146,16 +156,17 @@ def run(point: dict, bench) -> dict:
     gemm = gemm_for(dtype)
     for _ in range(3):
         gemm(*args)
-    bench.synchronize()
+    calls = calls_per_batch(gemm, args, bench.synchronize)
+    time.sleep(idle)  # let the clock and power recover from the previous point
 
     nvml, handle = nvml_handle(device)
     start = time.perf_counter()
     if nvml is not None:
         with Sampler(handle, nvml, start) as sampler:
-            batches = run_batches(gemm, args, seconds, device, start)
+            batches = run_batches(gemm, args, seconds, device, start, calls)
         samples = sampler.samples
     else:
-        batches, samples = run_batches(gemm, args, seconds, device, start), []
+        batches, samples = run_batches(gemm, args, seconds, device, start, calls), []
 
     tflops = [b.calls * 2 * n**3 / b.seconds / 1e12 for b in batches]
     first = [r for i, r in enumerate(tflops) if batches[i].end_s <= FIRST_S] or tflops[:1]

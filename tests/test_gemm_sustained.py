@@ -54,7 +54,18 @@ def test_batches_run_for_the_requested_time_and_grow_to_the_batch_length(module)
 
     start = time.perf_counter()
     calls = []
-    batches = module.run_batches(lambda: calls.append(time.sleep(0.001)), (), 0.3, torch.device("cpu"), start)
+    batches = module.run_batches(
+        lambda: calls.append(time.sleep(0.001)), (), 0.3, torch.device("cpu"), start, 1
+    )
     assert 0.3 <= batches[-1].end_s < 0.3 + 3 * module.BATCH_S
     assert sum(b.calls for b in batches) == len(calls)
-    assert batches[0].calls == 1 and max(b.calls for b in batches) > 10  # sized up towards BATCH_S
+    assert batches[0].calls == 1
+    # resized from each finished batch's own rate: about BATCH_S each, never overshooting
+    assert all(0.5 * module.BATCH_S < b.seconds < 2 * module.BATCH_S for b in batches[1:-1])
+
+
+def test_the_first_batch_size_comes_from_ten_timed_calls(module):
+    import time
+
+    calls = module.calls_per_batch(lambda: time.sleep(0.005), (), lambda: None)
+    assert 0.4 * module.BATCH_S / 0.005 < calls <= module.BATCH_S / 0.005
