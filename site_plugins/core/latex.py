@@ -116,7 +116,7 @@ def latex_to_html(value: str) -> Markup:
     protected = protect_markup(value, tokens)
     try:
         rendered = Text.from_latex(protected).render(HTML_BACKEND)
-    except PybtexSyntaxError:
+    except (PybtexSyntaxError, ValueError):  # unbalanced braces; a stray backslash fails latexcodec
         return escape(value)
     return Markup(tokens.restore(rendered))
 
@@ -125,5 +125,5 @@ def latex_to_text(value: str) -> str:
     """One LaTeX field as plain Unicode text (braces and accents resolved, math kept as is)."""
     try:
         return str(Text.from_latex(value))
-    except PybtexSyntaxError:
+    except (PybtexSyntaxError, ValueError):
         return value.replace("{", "").replace("}", "")

@@ -1,5 +1,8 @@
 """How a reference reads: pybtex-formatted HTML, short author labels, sort order.
 
+pybtex's own ``plain``, ``unsrt`` and ``alpha`` styles are rendered by
+:mod:`site_plugins.core.unsrt_html`, which writes the same HTML without pybtex's template
+engine; any entry it declines, and any other style, goes through pybtex itself.
 Everything computed here is cached by the entry's content hash in the bibliography's
 :class:`FormatCache`, so a warm build formats nothing it formatted before.
 """
@@ -8,16 +11,17 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from markupsafe import Markup, escape
-from pybtex.database import Entry, Person, RichFieldProxyDict
+from pybtex.database import Entry, Person
 from pybtex.errors import capture
 from pybtex.plugin import find_plugin
 from pybtex.richtext import Text
 
+from site_plugins.core import unsrt_html
 from site_plugins.core.bibliography import Bibliography, Reference
 from site_plugins.core.errors import Diagnostic, warning
 from site_plugins.core.latex import HTML_BACKEND, Tokens, latex_to_html, latex_to_text, protect_markup
@@ -54,9 +58,13 @@ class ReferenceMeta:
     alpha: str
 
 
+@lru_cache(maxsize=65536)
 def _person_last(name: str) -> str:
-    person = Person(name)
+    person = unsrt_html.parse_name(name).person
     return latex_to_text(" ".join(person.prelast_names + person.last_names)) or latex_to_text(name)
+
+
+_year_text = lru_cache(maxsize=4096)(latex_to_text)
 
 
 def short_authors(ref: Reference) -> str:
@@ -81,17 +89,6 @@ _PLAIN_LATEX = re.compile(r"[^\\{}$~%&`'\"\-^_#]*")
 def rich_text(value: str) -> Text:
     """``Text.from_latex(value)``, without parsing text that has no LaTeX in it."""
     return Text(value) if _PLAIN_LATEX.fullmatch(value) else Text.from_latex(value)
-
-
-class _RichFields(RichFieldProxyDict):
-    def __getitem__(self, key: str) -> Text:
-        return rich_text(self._fields[key])
-
-
-class _Entry(Entry):
-    @property
-    def rich_fields(self) -> _RichFields:
-        return _RichFields(self.fields)
 
 
 class _Person(Person):
@@ -120,13 +117,20 @@ class ReferenceFormatter:
         self._meta: dict[str, ReferenceMeta] = {}
         self._what = f"html-{bib_style}"
         self._reported: set[str] = set()
+        self._direct = unsrt_html.reproduces(self.style)
 
-    def _entry(self, ref: Reference, tokens: Tokens | None) -> Entry:
-        kind = ref.type if hasattr(self.style, f"get_{ref.type}_template") else _TYPE_FALLBACKS.get(ref.type, "misc")
-        fields = {k: (v if tokens is None or k in _RAW_FIELDS else protect_markup(v, tokens))
-                  for k, v in ref.fields.items()}
-        entry = _Entry(kind, fields=fields, persons={role: [_Person(n) for n in names]
-                                                    for role, names in ref.persons.items()})
+    def _kind(self, ref: Reference) -> str:
+        """The entry type the style formats ``ref`` as: its own, or the nearest it has a template for."""
+        return ref.type if hasattr(self.style, f"get_{ref.type}_template") else _TYPE_FALLBACKS.get(ref.type, "misc")
+
+    @staticmethod
+    def _fields(ref: Reference, tokens: Tokens) -> dict[str, str]:
+        """The fields as the style reads them: math and font commands swapped for ``tokens``."""
+        return {k: (v if k in _RAW_FIELDS else protect_markup(v, tokens)) for k, v in ref.fields.items()}
+
+    def _entry(self, ref: Reference, fields: dict[str, str], person: Callable[[str], Person]) -> Entry:
+        entry = Entry(self._kind(ref), fields=fields,
+                      persons={role: [person(n) for n in names] for role, names in ref.persons.items()})
         entry.key = ref.key
         return entry
 
@@ -144,11 +148,23 @@ class ReferenceFormatter:
         return Markup(body)
 
     def _format(self, ref: Reference) -> tuple[str, str | None]:
+        """(HTML, problem): the style's rendering, or a simpler one and why pybtex could not."""
+        return self.format_directly(ref) or self.format_with_pybtex(ref)
+
+    def format_directly(self, ref: Reference) -> tuple[str, None] | None:
+        """(HTML, None) as pybtex would render it, without pybtex; None where only pybtex can say."""
+        if not self._direct:
+            return None
+        tokens = Tokens()
+        body = unsrt_html.format_entry(self._kind(ref), self._fields(ref, tokens), ref.persons)
+        return None if body is None else (tokens.restore(body), None)
+
+    def format_with_pybtex(self, ref: Reference) -> tuple[str, str | None]:
         """(HTML, problem): pybtex's rendering, or a simpler one and why pybtex could not."""
         tokens = Tokens()
         try:
             with capture() as errors:
-                text = self.style.format_entry("", self._entry(ref, tokens)).text
+                text = self.style.format_entry("", self._entry(ref, self._fields(ref, tokens), _Person)).text
             body = tokens.restore(text.render(HTML_BACKEND))
         except Exception as exc:  # pybtex raises FieldIsMissing but also untyped errors
             return str(self._fallback(ref)), (f"entry '{ref.key}' cannot be formatted with the "
@@ -172,12 +188,13 @@ class ReferenceFormatter:
         ref = self.bibliography[key]
         cached = self.bibliography.cache.get(ref.digest, "meta")
         if cached is None:
-            entry = self._entry(ref, None)
+            # Names are split once per distinct name; what pybtex reports about them is the HTML's to tell.
+            entry = self._entry(ref, ref.fields, lambda name: unsrt_html.parse_name(name).person)
             try:
                 alpha = self.alpha.format_label(entry)
             except Exception:  # alpha labels need names pybtex can split; fall back to the key
                 alpha = ref.key[:6]
-            year = latex_to_text(ref.fields.get("year", "")) or "n.d."
+            year = _year_text(ref.fields.get("year", "")) or "n.d."
             cached = (short_authors(ref), year, self.sorting.sorting_key(entry), alpha)
             self.bibliography.cache.put(ref.digest, "meta", cached)
         return ReferenceMeta(*cached)
