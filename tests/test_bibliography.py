@@ -184,7 +184,7 @@ def test_project_refs_load_cleanly_with_the_keys_the_notes_cite():
         micikevicius2022fp8 kalamkar2019bfloat16 ieee2019floating goodfellow2016deep sutton2018reinforcement
         zhang2023dive jurafsky2024speech touvron2023llama jiang2023mistral devlin2019bert kaplan2020scaling
         hoffmann2022training kingma2015adam loshchilov2019decoupled bender2021dangers buolamwini2018gender
-        cover2006elements nvidia2022h100""".split()
+        cover2006elements nvidia2022h100 gupta2015deep zamirai2020revisiting""".split()
     assert sorted(bib) == sorted(wanted)
     formatter = formatter_for(bib, "plain")
     for key in wanted:
