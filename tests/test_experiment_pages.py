@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -244,6 +245,13 @@ def test_headline_is_the_first_directed_metric_at_its_best(root: Path):
     rs = results_of(root)
     assert headline(rs.specs["grid"], rs.record("grid")) == "v 21 GB/s (a=2, b=y)"
     assert headline(rs.specs["squares"], rs.record("squares")) == "time 1 µs (n=1)"
+
+
+def test_a_declared_headline_metric_is_shown_instead(root: Path):
+    rs = results_of(root)
+    squares = rs.specs["squares"]
+    assert headline(replace(squares, headline="sq"), rs.record("squares")) == "sq 9 (n=3)"
+    assert headline(replace(squares, headline="label"), rs.record("squares")) == ""
 
 
 def test_board_groups_experiments_by_status(root: Path):

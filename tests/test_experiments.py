@@ -118,7 +118,7 @@ def test_cross_references_are_checked(repo: Path):
         GOOD_HEAD + "params:\n  n: [1]\nsizes:\n  ci: {m: [1]}\n  huge: {n: [2]}\n"
         "baselines:\n  - {metric: speed, value: 1, cite: k}\n  - {metric: sq, value: fast, cite: k}\n"
         "figures:\n  - {id: f, kind: pie, x: n, y: nothing}\n  - {id: g, kind: line, x: n, y: sq, facet: mode}\n"
-        "data: [missing.csv]\ntimeout: -1\n---\n",
+        "data: [missing.csv]\ntimeout: -1\nheadline: speed\n---\n",
     )
     messages = sorted(d.message for d in diags)
     assert any("size `ci` overrides `m`, which is not in `params`" in m for m in messages)
@@ -128,6 +128,7 @@ def test_cross_references_are_checked(repo: Path):
     assert any("figure `kind` must be one of line | bar | scatter" in m for m in messages)
     assert any("figure y `nothing` is neither a parameter nor a metric" in m for m in messages)
     assert any("figure facet `mode` is neither a parameter nor a metric" in m for m in messages)
+    assert any("`headline` names `speed`, which is not a declared metric" in m for m in messages)
     assert any("data file `missing.csv` does not exist" in m for m in messages)
     assert any("`timeout` must be positive" in m for m in messages)
 

@@ -448,21 +448,21 @@ def _change_details(spec: ExperimentSpec, changes: list[Change], previous: dict)
 
 
 def headline(spec: ExperimentSpec, record: dict) -> str:
-    """The experiment's headline: its first declared metric that has a direction, at its best
-    point (highest or lowest), with the unit, e.g. ``tflops 691.2 TFLOP/s``. Without a directed
-    metric, the range of the first metric with numbers: ``total_bits 8–64 bit``. Empty when
-    there is nothing numeric."""
+    """The experiment's headline: the metric its declaration names as `headline`, else its first
+    metric with a direction; a directed metric at its best point (highest or lowest), with the
+    unit, e.g. ``tflops 691.2 TFLOP/s``. Otherwise the range of that metric, or of the first
+    metric with numbers: ``total_bits 8–64 bit``. Empty when there is nothing numeric."""
     units = metric_units(spec, record)
     points = ok_points(record)
     directed = [m for m in spec.metrics.values() if m.better]
-    if directed:
-        metric = directed[0]
-        best = best_point(points, metric.name, metric.better)
+    chosen = spec.metrics[spec.headline] if spec.headline else (directed[0] if directed else None)
+    if chosen is not None and chosen.better:
+        best = best_point(points, chosen.name, chosen.better)
         if best is None:
             return ""
         point, value = best
-        return f"{metric.name} {format_quantity(value, units.get(metric.name, ''))} ({format_point(point['params'])})"
-    for name in spec.metrics:
+        return f"{chosen.name} {format_quantity(value, units.get(chosen.name, ''))} ({format_point(point['params'])})"
+    for name in [chosen.name] if chosen is not None else spec.metrics:
         values = [v for v in (point_value(p, name) for p in points) if is_number(v)]
         if values:
             low, high = min(values), max(values)

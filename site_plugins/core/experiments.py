@@ -11,6 +11,7 @@ Front matter keys (``title`` and ``status`` required; the rest optional)::
     sizes: {ci: <params override>, full: <params override>}
     script: path/to/code.py:function     # relative to the repository root; def run(point, bench) -> dict
     metrics: {name: {unit: text, better: higher | lower, description: text}}
+    headline: metric name       # what the experiments index shows (default: the first with `better`)
     baselines: [{metric, value, cite, note?, point?}, ...]
     figures: [{id, kind: line | bar | scatter, x, y, color?, facet?, log_x?, log_y?, title?}, ...]
     timeout: seconds            data: [path/in/repo, ...]    # data files are part of the input hash
@@ -94,6 +95,7 @@ class ExperimentSpec:
     data: list[str] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     verdict: str = ""
+    headline: str = ""  # the metric the experiments index shows; empty: the first with a direction
     raw: dict = field(default_factory=dict, repr=False)  # the front matter as written, with key positions
 
     @property
@@ -248,7 +250,7 @@ def _describe(value: Any) -> str:
 
 TOP_LEVEL = (
     "title", "hypothesis", "status", "topics", "refs", "device", "params", "script", "metrics",
-    "baselines", "sizes", "timeout", "data", "figures", "verdict",
+    "baselines", "sizes", "timeout", "data", "figures", "verdict", "headline",
 )  # fmt: skip
 
 
@@ -287,6 +289,10 @@ def load_experiment(path: Path, repo_root: Path) -> tuple[ExperimentSpec | None,
     _check_enums(check, raw, fields)
     metrics = _check_metrics(check, raw)
     fields["metrics"] = metrics
+    if "headline" in raw and check.typed(raw, "headline", str, "a metric name"):
+        if raw["headline"] not in metrics:
+            check.fail(raw, "headline", f"`headline` names `{raw['headline']}`, which is not a declared metric")
+        fields["headline"] = raw["headline"]
     params = _check_params(check, raw, "params", raw.get("params", {}))
     fields["params"] = params if params is not None else {}
     fields["sizes"] = _check_sizes(check, raw, params)
