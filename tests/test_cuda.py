@@ -1,0 +1,124 @@
+"""The CUDA paths: the harness's GPU timing and ceilings, and the GPU experiments' entry points.
+
+These need a CUDA GPU and are skipped without one; run them on a GPU machine with
+``python -m pytest -q tests/test_cuda.py`` (torch, PyYAML and pytest are all they need). None
+of them asserts on a time: they check that the right engine ran, that every call was made
+and every input used, and that results are correct.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import pytest
+import torch
+from conftest import REPO
+
+from site_plugins.bench import Harness
+from site_plugins.core.experiments import load_experiment
+from site_plugins.runner import check_metrics, load_entry_point
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@pytest.fixture(scope="module")
+def bench() -> Harness:
+    return Harness("cuda")
+
+
+def experiment(name: str):
+    spec, diagnostics = load_experiment(REPO / "experiments" / f"{name}.md", REPO)
+    assert spec is not None, diagnostics
+    entry = load_entry_point(spec, REPO)
+    return spec, entry, sys.modules[entry.__module__]
+
+
+def test_the_event_loop_warms_up_and_rotates_inputs(bench: Harness):
+    seen: list[int] = []
+    x = torch.randn(1024, device="cuda")
+
+    def fn(i: int) -> None:
+        seen.append(i)
+        x.mul_(1.0)
+
+    timing = bench.time(fn, inputs=[(0,), (1,), (2,)], warmup=2, reps=7)
+    assert timing.method == "cuda-events" and timing.reps == 7
+    assert seen == [0, 1] + [0, 1, 2, 0, 1, 2, 0]
+    assert 0 < timing.q1_s <= timing.median_s <= timing.q3_s
+
+
+def test_a_flushed_timing_is_taken_by_do_bench_when_triton_is_there(bench: Harness):
+    pytest.importorskip("triton")
+    a = torch.randn(256, 256, device="cuda")
+    assert bench.time(torch.mm, inputs=[(a, a)], flush_l2=True).method == "triton.do_bench"
+    assert (
+        Harness("cuda", engine="events").time(torch.mm, inputs=[(a, a)], flush_l2=True).method
+        == "cuda-events"
+    )
+
+
+def test_ceilings_cover_copy_bandwidth_and_every_gemm_dtype(bench: Harness):
+    ceilings = bench.ceilings()
+    assert ceilings["device_name"] == torch.cuda.get_device_name()
+    assert math.isfinite(ceilings["copy_GBps"]) and ceilings["copy_GBps"] > 0
+    names = {"float32", "tf32", "float16", "bfloat16"}
+    if torch.cuda.get_device_capability() >= (8, 9):
+        names.add("float8_e4m3fn")
+    assert names <= set(ceilings["gemm_TFLOPs"])
+    assert all(math.isfinite(v) and v > 0 for v in ceilings["gemm_TFLOPs"].values())
+    assert bench.ceilings() is ceilings  # measured once per harness
+
+
+# relative error against float64: each band's floor shows the dtype really ran reduced
+GEMM_ERROR_BANDS = {
+    "fp32": (1e-9, 1e-5),
+    "tf32": (1e-4, 1e-3),  # a tf32 run at fp32 accuracy would mean the switch was ignored
+    "fp16": (5e-5, 1e-3),
+    "bf16": (5e-4, 5e-3),
+    "fp8": (5e-4, 5e-3),
+}
+
+
+@pytest.mark.parametrize("dtype", list(GEMM_ERROR_BANDS))
+def test_gemm_points_run_each_dtype_as_declared(bench: Harness, dtype: str):
+    spec, entry, _ = experiment("gemm_throughput")
+    metrics = entry({"dtype": dtype, "n": 1024}, bench)
+    assert check_metrics(spec, metrics)[1] == []
+    if dtype == "fp8" and torch.cuda.get_device_capability() < (8, 9):
+        assert "sm_89" in metrics["skipped"]
+        return
+    low, high = GEMM_ERROR_BANDS[dtype]
+    assert metrics["skipped"] is None and low < metrics["rel_error"] < high, metrics["rel_error"]
+    assert metrics["timing_method"] in ("triton.do_bench", "cuda-events") and metrics["input_sets"] == 8
+    assert metrics["frac_ceiling"] > 0
+    assert torch.backends.cuda.matmul.allow_tf32 is False  # the tf32 switch is put back
+
+
+def test_attention_backends_on_a_gpu(bench: Harness):
+    spec, entry, module = experiment("attention")
+    out = {}
+    for backend in ("math", "flash", "efficient", "cudnn"):
+        metrics = entry({"backend": backend, "seq_len": 1024, "causal": True, "tokens": 4096}, bench)
+        assert check_metrics(spec, metrics)[1] == []
+        out[backend] = metrics
+    ran = {b: m for b, m in out.items() if m["skipped"] is None}
+    assert {"math", "efficient"} <= set(ran)  # available on every CUDA GPU torch supports
+    output_mib = 4096 * module.HEADS * module.HEAD_DIM * 2 / 2**20
+    for backend, m in ran.items():
+        assert 5e-4 < m["rel_error"] < 5e-3, (backend, m["rel_error"])
+        assert m["extra_memory"] >= output_mib * 0.99
+    # the unfused path keeps batch x heads x N^2 scores; a fused kernel only its output
+    assert ran["math"]["extra_memory"] > 4 * ran["efficient"]["extra_memory"]
+
+
+def test_sustained_gemm_reads_clocks_where_nvml_is_there(bench: Harness):
+    spec, entry, module = experiment("gemm_sustained")
+    metrics = entry({"dtype": "bf16", "n": 1024, "seconds": 1.5, "idle": 0}, bench)
+    assert check_metrics(spec, metrics)[1] == []
+    assert metrics["batches"] >= 10 and metrics["tflops_sustained"] > 0
+    nvml, _ = module.nvml_handle(torch.device("cuda"))
+    if nvml is None:
+        pytest.skip("NVML cannot be read here: the clock metrics stay empty")
+    assert metrics["sm_clock_sustained"] > 0 and metrics["power_sustained"] > 0
+    assert isinstance(metrics["slowdown_reasons"], str)
