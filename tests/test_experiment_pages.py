@@ -294,6 +294,21 @@ def test_quotes_in_the_prose_render_and_report_at_the_declaration_line(root: Pat
     assert (d.path, d.line, d.col) == (str(md.resolve()), 13, 45) and "no metric `nope`" in d.message
 
 
+def test_a_figure_the_prose_quotes_is_not_repeated_below_it(root: Path):
+    rs = results_of(root)
+    args = (rs.specs["squares"], rs.record("squares"), rs.runs("squares"), rs.state("squares"), BIB)
+    plain, _ = experiment_page(*args, results_dir=rs.results_dir, quotes=rs)
+    assert plain.count('id="fig-squares-growth"') == 1 and "### Figures" in plain
+    md = root / "experiments" / "squares.md"
+    md.write_text(md.read_text() + "\nHow it grows:\n\n{{< figure squares growth >}}\n")
+    rs = results_of(root)
+    args = (rs.specs["squares"], rs.record("squares"), rs.runs("squares"), rs.state("squares"), BIB)
+    quoted, diags = experiment_page(*args, results_dir=rs.results_dir, quotes=rs)
+    assert not [d for d in diags if "figure" in d.message] and quoted.count('id="fig-squares-growth"') == 1
+    assert quoted.index('id="fig-squares-growth"') < quoted.index("## Results")
+    assert "### Figures" not in quoted
+
+
 def test_index_of_no_experiments_says_how_to_add_one():
     from site_plugins.core.quotes import ResultSet
 

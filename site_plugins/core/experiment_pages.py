@@ -124,7 +124,7 @@ def experiment_page(
     else:
         parts.append(f"From {_run_words(record)}.")
         parts.append(results_tables(spec, record))
-        figures, diags = _figures(spec, record, results_dir)
+        figures, diags = _figures(spec, record, results_dir, shown_in=prose)
         parts += figures
         diagnostics += diags
         baselines, diags = _baselines(spec, record, bibliography_keys, cite)
@@ -232,11 +232,15 @@ def _raw_position(spec: ExperimentSpec, *path) -> tuple[int, int]:
 
 
 def _figures(
-    spec: ExperimentSpec, record: dict, results_dir: Path | None
+    spec: ExperimentSpec, record: dict, results_dir: Path | None, shown_in: str = ""
 ) -> tuple[list[str], list[Diagnostic]]:
+    """The declared figures, less those the page's prose (``shown_in``, rendered) already quotes:
+    a figure appears once on a page, next to the text that discusses it."""
     parts, diagnostics = [], []
     for i, figure in enumerate(spec.figures):
         div_id = figure_div_id(spec.id, figure.id)
+        if f'id="{div_id}"' in shown_in:
+            continue
         path = Path(results_dir) / spec.id / FIGURES_DIR / f"{figure.id}.json" if results_dir else None
         found = read_figure(path) if path else None
         if isinstance(found, Diagnostic):

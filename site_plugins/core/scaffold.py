@@ -42,6 +42,17 @@ What this experiment asks, and why the answer matters.
 ## Method
 
 What `run` measures, on which inputs, and how.
+
+## What to expect
+
+The prediction and the reasoning behind it, written before the first run.
+
+## Analysis
+
+What the results show, against the prediction. Quote numbers live rather than copying them:
+`{{{{< result {id} time n=1000 >}}}}` is the median time at n = 1000 with its provenance, and
+`{{{{< figure {id} FIGURE_ID >}}}}` shows a declared figure here instead of below. The tables,
+figures, provenance and run history follow on the page by themselves.
 """
 
 CODE = '''"""{title}: the entry point the runner calls once per parameter point."""
