@@ -2,9 +2,13 @@
 #   snakemake            # this machine, with profiles/default
 #   snakemake -n         # what would run, and why
 #   snakemake --config size=ci cuda=false   # the small CPU variants, as CI runs them
+#   snakemake --profile profiles/slurm      # each experiment as a SLURM job
 
 include: "rules/common.smk"
 include: "rules/experiments.smk"
+
+# Cheap: under a cluster profile the site builds on the submitting host, not as a job.
+localrules: site
 
 
 def site_sources(wildcards=None):
