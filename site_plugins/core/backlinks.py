@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .links import resolve_wikilink
 from .notes import Note, Vault, WikiLink, plain_text
@@ -25,12 +25,12 @@ def backlinks(vault: Vault) -> dict[str, list[Backlink]]:
     found: dict[str, list[Backlink]] = {}
     for note in vault.notes.values():
         seen = set()
-        sentences: dict = {}  # several links in one sentence share its plain text
+        lines: dict = {}  # several links on one line share its sentences
         for link in note.links:
             r = resolve_wikilink(vault, link, note)
             if r.path is None or r.path == note.path or r.path not in vault.notes:
                 continue
-            context = link_context(note, link, sentences)
+            context = link_context(note, link, lines)
             if (r.path, context) in seen:
                 continue
             seen.add((r.path, context))
@@ -40,29 +40,44 @@ def backlinks(vault: Vault) -> dict[str, list[Backlink]]:
     return found
 
 
-def link_context(note: Note, link: WikiLink, sentences: dict | None = None) -> str:
+def link_context(note: Note, link: WikiLink, lines: dict | None = None) -> str:
+    """The sentence ``link`` stands in, as plain text. ``lines`` (one per note) keeps each line
+    cut into sentences, and each sentence made plain, for the line's other links."""
     if link.prop:
         return f"{link.prop}: {plain_text(link.raw)}"
-    text = note.source
-    start = text.rfind("\n", 0, link.start) + 1
-    end = text.find("\n", link.end)
-    line = text[start : len(text) if end == -1 else end]
-    at = link.start - start
-    pieces = _SENTENCE_END.split(line)
-    pos = 0
-    sentence = line
-    for piece in pieces:
-        found = line.find(piece, pos)
-        if found <= at < found + len(piece):
-            sentence = piece
-            break
-        pos = found + len(piece)
-    if sentences is not None:
-        key = (start, sentence)
-        if key not in sentences:
-            sentences[key] = _plain_sentence(sentence)
-        return sentences[key]
-    return _plain_sentence(sentence)
+    lines = {} if lines is None else lines
+    start = note.source.rfind("\n", 0, link.start) + 1
+    if start not in lines:
+        lines[start] = _Line.read(note.source, start)
+    return lines[start].context(link.start - start)
+
+
+@dataclass
+class _Line:
+    """One line of a note cut into its sentences."""
+
+    text: str
+    sentences: list[tuple[int, str]]  # (offset in the line, sentence)
+    plain: dict[int, str] = field(default_factory=dict)  # sentence index (-1: the whole line) -> plain text
+
+    @classmethod
+    def read(cls, text: str, start: int) -> _Line:
+        end = text.find("\n", start)
+        line = text[start : len(text) if end == -1 else end]
+        sentences = []
+        pos = 0
+        for piece in _SENTENCE_END.split(line):
+            found = line.find(piece, pos)
+            sentences.append((found, piece))
+            pos = found + len(piece)
+        return cls(line, sentences)
+
+    def context(self, at: int) -> str:
+        """The plain text of the sentence holding the line's offset ``at``."""
+        index = next((i for i, (found, piece) in enumerate(self.sentences) if found <= at < found + len(piece)), -1)
+        if index not in self.plain:
+            self.plain[index] = _plain_sentence(self.sentences[index][1] if index >= 0 else self.text)
+        return self.plain[index]
 
 
 def _plain_sentence(sentence: str) -> str:

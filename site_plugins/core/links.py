@@ -12,6 +12,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from .notes import Heading, Note, Vault, WikiLink
 
@@ -123,6 +124,8 @@ def _by_name(vault: Vault, name: str) -> list[str]:
 
 def obsidian_choice(candidates: list[str], from_folder: str) -> str:
     """Same folder as the linking note first, then the shortest path, then alphabetical."""
+    if len(candidates) == 1:
+        return candidates[0]
     same = [p for p in candidates if posixpath.dirname(p).lower() == from_folder.lower()]
     pool = same or candidates
     return min(pool, key=lambda p: (p.count("/"), len(p), p.lower()))
@@ -133,6 +136,7 @@ def _ambiguity(target: str, chosen: str | None, others: tuple[str, ...]) -> str:
     return f"'{target}' is ambiguous: using '{chosen}' (also {listed}); write the folder to choose"
 
 
+@lru_cache(maxsize=65536)
 def _norm_heading(text: str) -> str:
     return re.sub(r"[\s#^|:%\[\]]+", " ", text).strip().lower()
 

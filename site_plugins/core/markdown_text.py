@@ -6,14 +6,19 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import yaml
-from markupsafe import escape
 
-_MARKDOWN_SYNTAX = frozenset("\\`*_[]{}|~$")
+_MARKDOWN_SYNTAX = "\\`*_[]{}|~$"
+# md_text's whole rewrite as one table: markupsafe's HTML escapes, then every Markdown syntax
+# character as a numeric entity (str.translate does in C what a per-character loop did in Python)
+_MD_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;",
+                          **{c: f"&#{ord(c)};" for c in _MARKDOWN_SYNTAX}})
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*$", re.M)
 _OPENERS = re.compile(r"^[ \t]*(?:`{3,}|~{3,})|<!--|%%|`+", re.M)
+_OPENER_MARKS = ("`", "~~~", "<!--", "%%")  # every opener holds one, at its start or after its indent
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 
 
@@ -37,14 +42,14 @@ def protected_regions(text: str) -> Regions:
     pos = 0
     n = len(text)
     while pos < n:
-        m = _OPENERS.search(text, pos)
+        m = _next_opener(text, pos)
         if not m:
             break
         token = m.group(0)
         start = m.start()
         if token.lstrip(" \t")[:1] in "`~" and len(token.strip()) >= 3 and _FENCE.match(text, start):
             fence = token.strip()
-            closer = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.M)
+            closer = _fence_closer(fence[0], len(fence))
             line_end = text.find("\n", m.end())
             c = closer.search(text, line_end) if line_end != -1 else None
             end = c.end() if c else n
@@ -56,7 +61,7 @@ def protected_regions(text: str) -> Regions:
             end = n if close == -1 else close + 2
         else:
             ticks = token.strip()
-            close = re.compile(rf"(?<!`){ticks}(?!`)").search(text, m.end())
+            close = _span_closer(len(ticks)).search(text, m.end())
             if not close:
                 pos = m.end()
                 continue
@@ -65,6 +70,30 @@ def protected_regions(text: str) -> Regions:
         spans.append((start, end))
         pos = max(end, m.end())
     return Regions(tuple(spans), tuple(s for s, _ in spans))
+
+
+def _next_opener(text: str, pos: int) -> re.Match | None:
+    """``_OPENERS.search(text, pos)``, without trying the pattern at every offset: no opener
+    starts before the line of the first backtick, ``~~~``, ``<!--`` or ``%%`` from ``pos`` on."""
+    found = [i for i in (text.find(mark, pos) for mark in _OPENER_MARKS) if i != -1]
+    if not found:
+        return None
+    first = min(found)
+    return _OPENERS.search(text, max(pos, text.rfind("\n", 0, first) + 1))
+
+
+# The closers start with a literal (the newline before a closing fence; the backticks of a
+# span, with "no backtick before them" checked behind), which the regex engine can skip to.
+@cache
+def _fence_closer(char: str, length: int) -> re.Pattern:
+    """A line closing a fence of ``length`` ``char``s; searched for from the opening line's end."""
+    return re.compile(rf"\n[ \t]*{re.escape(char)}{{{length},}}[ \t]*$", re.M)
+
+
+@cache
+def _span_closer(length: int) -> re.Pattern:
+    """A run of exactly ``length`` backticks."""
+    return re.compile(rf"`{{{length}}}(?<!`{{{length + 1}}})(?!`)")
 
 
 @dataclass(frozen=True)
@@ -107,4 +136,4 @@ def split_front_matter(text: str) -> FrontMatter:
 def md_text(value: object) -> str:
     """Text for a Markdown page that shows literally: HTML-escaped, and Markdown syntax
     characters written as numeric entities."""
-    return "".join(f"&#{ord(c)};" if c in _MARKDOWN_SYNTAX else str(escape(c)) for c in str(value))
+    return str(value).translate(_MD_TEXT)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -24,12 +24,21 @@ NOTE_SUFFIXES = (".md",)
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$|^ {0,3}(#{1,6})[ \t]*$", re.M)
 _SETEXT = re.compile(r"^(?! {0,3}[-*+>#|] )( {0,3}\S[^\n]*)\n {0,3}(=+|-+)[ \t]*$", re.M)
-BLOCK_ID = re.compile(r"(?:(?<=\s)|^)\^([A-Za-z0-9-]+)[ \t]*$", re.M)
-INLINE_TAG = re.compile(r"(?:(?<=\s)|^)#([^\W\d][\w/-]*|[\d_/-]+[^\W\d][\w/-]*)", re.M)
+_SETEXT_UNDERLINE = re.compile(r"\n {0,3}(?:=+|-+)[ \t]*$", re.M)  # no such line, no setext heading
+# ``^id`` and ``#tag`` stand at the start of a line or after whitespace. The marker comes first in
+# the pattern, and "not after a non-space" is checked behind it: a pattern that opens with a literal
+# lets the regex engine jump between candidates instead of trying every offset of the text.
+BLOCK_ID = re.compile(r"\^(?<!\S\^)([A-Za-z0-9-]+)[ \t]*$", re.M)
+INLINE_TAG = re.compile(r"#(?<!\S#)([^\W\d][\w/-]*|[\d_/-]+[^\W\d][\w/-]*)", re.M)
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_URL = re.compile(r"<?https?://[^\s>)]+>?")
+# Where links and URLs stand, for tags to keep out of, found from their first literal character
+# (an image's "!" and an autolink's "<" are left out of the span: a tag never starts there).
+_MD_LINK_SPAN = re.compile(r"\[[^\]]*\]\([^)]*\)")
+_URL_SPAN = re.compile(r"https?://[^\s>)]+>?")
 _EMPHASIS = re.compile(r"(\*{1,3}|_{1,3}|~~|==)(?=\S)(.+?)(?<=\S)\1")
 _HTML_TAG = re.compile(r"<[^>]+>")
+_LABEL_BAR = re.compile(r"\\?\|")
+_LIST_MARKER = re.compile(r"\s*([-*+]|\d+[.)])\s")
 
 
 def default_slugify(text: str, sep: str = "-") -> str:
@@ -151,7 +160,7 @@ def plain_text(markdown: str) -> str:
     """Inline Markdown reduced to the text a reader sees: what toc slugifies and backlinks quote."""
     text = markdown
     if "[[" in text:
-        text = WIKILINK.sub(lambda m: _wikilink_label(m.group(2)), text)
+        text = _replace_wikilinks(text, lambda m: _wikilink_label(m.group(2)))
     if "](" in text:
         text = _MD_LINK.sub(r"\1", text)
     if "<" in text:
@@ -160,6 +169,17 @@ def plain_text(markdown: str) -> str:
         for _ in range(2):
             text = _EMPHASIS.sub(r"\2", text)
     return text.replace("`", "").strip()
+
+
+def _replace_wikilinks(text: str, replace: Callable[[re.Match], str]) -> str:
+    """``WIKILINK.sub(replace, text)``, with the links found by ``find_wikilinks``."""
+    out = []
+    pos = 0
+    for m in find_wikilinks(text):
+        out += (text[pos : m.start()], replace(m))
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _wikilink_label(inner: str) -> str:
@@ -171,10 +191,25 @@ def _wikilink_label(inner: str) -> str:
 
 def split_wikilink(inner: str) -> tuple[str, str | None]:
     """``Note#Heading|text`` (or ``\\|`` inside tables) -> (``Note#Heading``, ``text``)."""
-    m = re.search(r"\\?\|", inner)
+    m = _LABEL_BAR.search(inner) if "|" in inner else None
     if not m:
         return inner.strip(), None
     return inner[: m.start()].rstrip("\\").strip(), inner[m.end() :].strip()
+
+
+def find_wikilinks(text: str, start: int = 0, end: int | None = None) -> Iterator[re.Match]:
+    """``WIKILINK.finditer(text, start, end)``, without trying the pattern at every offset
+    (its optional ``!`` leaves the regex engine no first character to skip to): a link starts
+    at a ``[[``, or at the ``!`` just before one."""
+    end = len(text) if end is None else end
+    pos = start
+    while (i := text.find("[[", pos, end)) != -1:
+        m = (i > pos and text[i - 1] == "!" and WIKILINK.match(text, i - 1, end)) or WIKILINK.match(text, i, end)
+        if m:
+            yield m
+            pos = m.end()
+        else:
+            pos = i + 1
 
 
 def parse_wikilink(m: re.Match, text: str, prop: str | None = None) -> WikiLink:
@@ -203,7 +238,7 @@ def parse_headings(text: str, body_start: int, regions: Regions, slugify: Slugif
             continue
         hashes = m.group(1) or m.group(3)
         found.append((m.start(), len(hashes), m.group(2) or ""))
-    for m in _SETEXT.finditer(text, body_start):
+    for m in _setext_matches(text, body_start):
         if regions.covers(m.start()) or _is_list_or_table(m.group(1)):
             continue
         if m.start() > body_start and text[m.start() - 1 : m.start()] != "\n":
@@ -227,8 +262,14 @@ def parse_headings(text: str, body_start: int, regions: Regions, slugify: Slugif
     return headings
 
 
+def _setext_matches(text: str, start: int) -> Iterable[re.Match]:
+    """``_SETEXT``'s matches from ``start`` on; most notes have no line that could underline a
+    heading, and finding that out is much cheaper than trying the pattern at every line."""
+    return _SETEXT.finditer(text, start) if _SETEXT_UNDERLINE.search(text, start) else iter(())
+
+
 def _is_list_or_table(line: str) -> bool:
-    return bool(re.match(r"\s*([-*+]|\d+[.)])\s", line)) or "|" in line
+    return bool(_LIST_MARKER.match(line)) or "|" in line
 
 
 def _unique(anchor: str, used: set[str]) -> str:
@@ -254,7 +295,7 @@ def parse_blocks(text: str, body_start: int, regions: Regions) -> dict[str, Bloc
             # ``^id`` alone on a line names the block just above it
             end_of_prev = line_start - 1
             start = _paragraph_start(text, max(body_start, end_of_prev), body_start)
-        elif re.match(r"\s*([-*+]|\d+[.)])\s", text[line_start:m.start()]):
+        elif _LIST_MARKER.match(text, line_start, m.start()):
             start = line_start  # a list item is its own block
         else:
             start = _paragraph_start(text, line_start, body_start)
@@ -267,7 +308,8 @@ def _paragraph_start(text: str, line_start: int, floor: int) -> int:
     return floor if blank == -1 else blank + 2
 
 
-def parse_tags(text: str, body_start: int, regions: Regions, meta: dict) -> tuple[list[str], list[tuple[int, int, str]]]:
+def parse_tags(text: str, body_start: int, regions: Regions, meta: dict,
+               link_spans: list[tuple[int, int]] | None = None) -> tuple[list[str], list[tuple[int, int, str]]]:
     """The note's tags (front matter, then inline, first spelling kept) and where the inline ones stand."""
     tags = []
     raw = meta.get("tags") or meta.get("tag") or []
@@ -275,7 +317,7 @@ def parse_tags(text: str, body_start: int, regions: Regions, meta: dict) -> tupl
         raw = re.split(r"[,\s]+", raw)
     if isinstance(raw, list):
         tags += [str(t).lstrip("#") for t in raw if t is not None and str(t).strip("# ")]
-    spans = [(m.start(), m.end(), m.group(1)) for m in inline_tags(text, body_start, regions)]
+    spans = [(m.start(), m.end(), m.group(1)) for m in inline_tags(text, body_start, regions, link_spans)]
     tags += [tag for _, _, tag in spans]
     seen: dict[str, str] = {}
     for t in tags:
@@ -283,14 +325,18 @@ def parse_tags(text: str, body_start: int, regions: Regions, meta: dict) -> tupl
     return list(seen.values()), spans
 
 
-def inline_tags(text: str, start: int, regions: Regions) -> Iterable[re.Match]:
-    skip = [(m.start(), m.end()) for m in WIKILINK.finditer(text, start)]
-    skip += [(m.start(), m.end()) for m in _URL.finditer(text, start)]
-    skip += [(m.start(), m.end()) for m in _MD_LINK.finditer(text, start)]
-    for m in INLINE_TAG.finditer(text, start):
-        if regions.covers(m.start()) or any(s <= m.start() < e for s, e in skip):
-            continue
-        yield m
+def inline_tags(text: str, start: int, regions: Regions,
+                link_spans: list[tuple[int, int]] | None = None) -> list[re.Match]:
+    """The ``#tags`` of ``text`` from ``start`` on that are neither in code or comments nor inside
+    a link or URL. ``link_spans``: the wikilinks' spans from ``start`` on, when the caller has
+    them already. Links are looked for only once a tag is."""
+    found = [m for m in INLINE_TAG.finditer(text, start) if not regions.covers(m.start())]
+    if not found:
+        return found
+    skip = [(m.start(), m.end()) for m in find_wikilinks(text, start)] if link_spans is None else list(link_spans)
+    skip += [(m.start(), m.end()) for m in _URL_SPAN.finditer(text, start)]
+    skip += [(m.start(), m.end()) for m in _MD_LINK_SPAN.finditer(text, start)]
+    return [m for m in found if not any(s <= m.start() < e for s, e in skip)]
 
 
 def _string_list(value) -> list[str]:
@@ -316,11 +362,9 @@ def parse_note(path: str, text: str, slugify: Slugify, file_label: str) -> Note:
     if not isinstance(title, str) or not title.strip():
         h1 = next((h for h in headings if h.level == 1), None)
         title = h1.text if h1 else PurePosixPath(path).stem
-    tags, tag_spans = parse_tags(text, fm.body_start, regions, meta)
-    links = []
-    for m in WIKILINK.finditer(text, fm.body_start):
-        if not regions.covers(m.start()):
-            links.append(parse_wikilink(m, text))
+    wikilinks = list(find_wikilinks(text, fm.body_start))
+    tags, tag_spans = parse_tags(text, fm.body_start, regions, meta, [(m.start(), m.end()) for m in wikilinks])
+    links = [parse_wikilink(m, text) for m in wikilinks if not regions.covers(m.start())]
     if fm.raw:
         links = _front_matter_links(text, fm.raw_start, fm.raw_start + len(fm.raw)) + links
     return Note(
@@ -344,7 +388,7 @@ def parse_note(path: str, text: str, slugify: Slugify, file_label: str) -> Note:
 def _front_matter_links(text: str, start: int, end: int) -> list[WikiLink]:
     links = []
     prop = None
-    for m in WIKILINK.finditer(text, start, end):
+    for m in find_wikilinks(text, start, end):
         line_start = text.rfind("\n", 0, m.start()) + 1
         key = re.match(r"([^\s:#-][^:]*):", text[line_start:m.start()])
         if key:
@@ -376,9 +420,10 @@ def load_vault(
     notes: dict[str, Note] = {}
     attachments: set[str] = set()
     diagnostics: list[Diagnostic] = []
+    leaves = root_guard(root)
     for path in sorted(paths):
         label = str(root / path)
-        if leaves_root(root, path):
+        if leaves(path):
             diagnostics.append(error(label, 1, 1, "a link to a file outside the content folder: not read, not linkable"))
             continue
         if not path.lower().endswith(NOTE_SUFFIXES):
@@ -405,9 +450,17 @@ def load_vault(
     return Vault(root, notes, attachments, diagnostics, slugify)
 
 
-def leaves_root(root: Path, path: str) -> bool:
-    """Whether ``root/path`` is, through a symbolic link, a file outside ``root``."""
-    return not (root / path).resolve().is_relative_to(root.resolve())
+def root_guard(root: Path) -> Callable[[str], bool]:
+    """A test of whether ``root/path`` is, through a symbolic link, a file outside ``root``.
+    The root is resolved once, as a site asks it of every file."""
+    real_root = os.path.realpath(root)
+    inside = real_root.rstrip(os.sep) + os.sep
+
+    def leaves(path: str) -> bool:
+        real = os.path.realpath(os.path.join(root, path))
+        return real != real_root and not real.startswith(inside)
+
+    return leaves
 
 
 def walk_content(root: Path) -> Iterable[str]:

@@ -17,7 +17,7 @@ from markupsafe import escape
 
 from .links import Resolution, Status, resolve_wikilink
 from .markdown_text import md_text, protected_regions
-from .notes import BLOCK_ID, WIKILINK, Note, Vault, inline_tags, parse_wikilink
+from .notes import BLOCK_ID, Note, Vault, find_wikilinks, inline_tags, parse_wikilink
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".avif"}
 MAX_EMBED_DEPTH = 4
@@ -34,19 +34,32 @@ def tag_slug(tag: str) -> str:
     return "/".join(re.sub(r"[^\w-]+", "-", part.lower()).strip("-") or "_" for part in tag.split("/"))
 
 
+@lru_cache(maxsize=4096)
 def tag_page(tag: str, tags_dir: str) -> str:
     return f"{tags_dir}/{tag_slug(tag)}.md"
 
 
 def relative_link(from_path: str, to_path: str, anchor: str | None = None) -> str:
     """A URL from one source file to another, both relative to the content root."""
-    url = _relative_url(posixpath.dirname(from_path), to_path)
-    return f"{url}#{quote(anchor, safe='^')}" if anchor else url
+    # quoting keeps every "/" and never makes or hides a "..", so the paths are quoted first,
+    # once each, and the many pairs of them only compared
+    url = relative_path(_quoted_folder(from_path), _quoted(to_path))
+    return f"{url}#{_quoted_anchor(anchor)}" if anchor else url
 
 
 @lru_cache(maxsize=65536)
-def _relative_url(from_dir: str, to_path: str) -> str:
-    return quote(relative_path(from_dir, to_path), safe="/")
+def _quoted(path: str) -> str:
+    return quote(path, safe="/")
+
+
+@lru_cache(maxsize=65536)
+def _quoted_folder(path: str) -> str:
+    return _quoted(posixpath.dirname(path))
+
+
+@lru_cache(maxsize=65536)
+def _quoted_anchor(anchor: str) -> str:
+    return quote(anchor, safe="^")
 
 
 @lru_cache(maxsize=65536)
@@ -151,7 +164,7 @@ def _links_in(note: Note, text: str, regions) -> list[tuple[int, int, object]]:
     if offset is not None:
         return [(link.start - offset, link.end - offset, link) for link in note.links if link.start >= offset]
     found = []
-    for m in WIKILINK.finditer(text):
+    for m in find_wikilinks(text):
         if not regions.covers(m.start()):
             found.append((m.start(), m.end(), parse_wikilink(m, text)))
     return found

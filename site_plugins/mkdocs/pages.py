@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from markupsafe import Markup, escape
@@ -13,20 +14,33 @@ from ..core.notes import Note
 from ..core.rendering import relative_path, tag_page
 
 
-def url_of(files: Files, src_uri: str, page: Page) -> str | None:
-    """The URL of a file's page as a link from ``page`` (both are directory or file URLs)."""
-    f = files.get_file_from_path(src_uri)
-    if f is None:
-        return None
-    return relative_path(page.url.rsplit("/", 1)[0] if "/" in page.url else "", f.url) or "./"
+def site_urls(files: Files) -> dict[str, str]:
+    """Every file's URL by its source path, read once per build: footers ask for tens of them
+    per page, and ``Files.get_file_from_path`` builds a path object on each call."""
+    return {f.src_uri: f.url for f in files}
 
 
-def note_footer(kb: KnowledgeBase, note: Note, page: Page, files: Files, tags_dir: str, show_backlinks: bool) -> str:
+def links_from(page: Page, urls: Mapping[str, str]) -> Callable[[str], str | None]:
+    """The URL of a file's page as a link from ``page`` (both are directory or file URLs), by
+    the file's source path; None for a file the site does not have."""
+    base = page.url.rsplit("/", 1)[0] if "/" in page.url else ""
+
+    def url_of(src_uri: str) -> str | None:
+        url = urls.get(src_uri)
+        return None if url is None else relative_path(base, url) or "./"
+
+    return url_of
+
+
+def note_footer(kb: KnowledgeBase, note: Note, page: Page, urls: Mapping[str, str], tags_dir: str,
+                show_backlinks: bool) -> str:
+    """The tag chips and the "Linked from" list closing a note's page; ``urls`` is ``site_urls``."""
+    url_of = links_from(page, urls)
     parts = []
     if note.tags:
         chips = []
         for tag in note.tags:
-            url = url_of(files, tag_page(tag, tags_dir), page)
+            url = url_of(tag_page(tag, tags_dir))
             text = escape(f"#{tag}")
             chips.append(f'<a class="cortex-tag" href="{escape(url)}">{text}</a>' if url else f'<span class="cortex-tag">{text}</span>')
         parts.append(f'<p class="cortex-tags">{" ".join(chips)}</p>')
@@ -34,7 +48,7 @@ def note_footer(kb: KnowledgeBase, note: Note, page: Page, files: Files, tags_di
     if links:
         items = []
         for b in links:
-            url = url_of(files, b.source, page)
+            url = url_of(b.source)
             title = escape(kb.vault.notes[b.source].title)
             anchor = f'<a href="{escape(url)}">{title}</a>' if url else str(title)
             items.append(f'<li>{anchor}<span class="cortex-context">{escape(b.context)}</span></li>')
@@ -48,6 +62,8 @@ def note_footer(kb: KnowledgeBase, note: Note, page: Page, files: Files, tags_di
 def drop_foreign_meta(page: Page, config) -> None:
     """Obsidian properties that the theme would read as its own (``icon: trees`` from an icon
     plugin, ``template: Book``) are kept out of its way when the theme has no such file."""
+    if "icon" not in page.meta and "template" not in page.meta:
+        return
     dirs = [Path(d) for d in config.theme.dirs]
     icon = page.meta.get("icon")
     if icon is not None and not any((d / ".icons" / f"{icon}.svg").is_file() for d in dirs):

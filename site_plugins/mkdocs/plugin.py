@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from markdown import Markdown
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -11,11 +15,11 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from ..core.citation_markdown import CitationExtension
+from ..core.citation_markdown import CitationExtension, RenderCitation
 from ..core.errors import Diagnostic
 from ..core.listings import tag_pages
 from ..core.model import KnowledgeBase, load, mkdocs_body
-from ..core.notes import leaves_root
+from ..core.notes import root_guard
 from ..core.references import CitationStyle
 from ..core.rendering import RenderOptions, render_note
 from . import pages
@@ -55,7 +59,9 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         self.slugify = None
         self.citations: CitationsAdapter | None = None
         self.figures = FiguresAdapter()
-        self.files: Files | None = None
+        self.urls: dict[str, str] = {}  # source path -> site URL of every file, once the files are final
+        self.froze_model = False
+        self.rendering: Page | None = None  # the page between its final Markdown and its HTML
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         for name in REQUIRED_EXTENSIONS:
@@ -63,7 +69,8 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                 config.markdown_extensions.append(name)
         self.slugify = config.mdx_configs.get("toc", {}).get("slugify")
         # the extension is needed before the references are loaded: it calls through
-        config.markdown_extensions.append(CitationExtension(lambda items: self.citations.render(items)))
+        config.markdown_extensions.append(
+            CitationsIfCited(lambda items: self.citations.render(items), lambda: self.rendering))
         for name in STYLES:
             if f"assets/cortex/{name}" not in config.extra_css:
                 config.extra_css.append(f"assets/cortex/{name}")
@@ -76,12 +83,15 @@ class CortexPlugin(BasePlugin[CortexConfig]):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         docs_dir = Path(config.docs_dir)
         paths = [f.src_uri for f in files if not f.generated_by and not f.inclusion.is_excluded()]
-        for f in [f for f in files if not f.generated_by and leaves_root(docs_dir, f.src_uri)]:
+        leaves = root_guard(docs_dir)
+        for f in [f for f in files if not f.generated_by and leaves(f.src_uri)]:
             files.remove(f)  # a link out of the content folder is neither read nor published (load says so)
         style = CitationStyle(self.config.citation_style, self.config.bibliography_style)
-        self.kb = load(docs_dir, root=Path(config.config_file_path or docs_dir).parent, paths=paths,
-                       slugify=self.slugify, citation_style=style,
-                       list_all_references=self.config.bibliography_all)
+        with collector_paused():
+            self.kb = load(docs_dir, root=Path(config.config_file_path or docs_dir).parent, paths=paths,
+                           slugify=self.slugify, citation_style=style,
+                           list_all_references=self.config.bibliography_all)
+            self._freeze_model()
         report(self.kb.diagnostics, self.config.strict_warnings)
         self.citations = CitationsAdapter.from_index(
             self.kb.citations, url_for=lambda src_uri: File(src_uri, None, "", config.use_directory_urls).url,
@@ -101,7 +111,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         return self.figures.on_files(files, config)
 
     def on_nav(self, nav, config: MkDocsConfig, files: Files):
-        self.files = files
+        self.urls = pages.site_urls(files)
         return tidy_navigation(nav, self.kb, self.config.tags_dir) if self.kb else nav
 
     def on_page_read_source(self, page: Page, config: MkDocsConfig) -> str | None:
@@ -113,6 +123,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         self.citations.start_page(page.file.src_uri, page.url)
+        self.rendering = page
         note = self._note(page)
         if note is None:
             return markdown
@@ -126,6 +137,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         return rendered
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        self.rendering = None
         return self.citations.finish_page(html)
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
@@ -134,7 +146,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         note = self._note(page)
         if note is None:
             return output
-        footer = pages.note_footer(self.kb, note, page, self.files, self.config.tags_dir, self.config.backlinks)
+        footer = pages.note_footer(self.kb, note, page, self.urls, self.config.tags_dir, self.config.backlinks)
         end = output.rfind("</article>")
         return output if not footer or end < 0 else output[:end] + footer + output[end:]
 
@@ -148,9 +160,55 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         return note
 
     def on_post_build(self, config: MkDocsConfig) -> None:
+        self._thaw_model()
         if self.citations is not None:
             report(self.citations.diagnostics, self.config.strict_warnings)
             self.citations.save_cache()
+
+    def on_build_error(self, error: Exception) -> None:
+        self._thaw_model()
+
+    def _freeze_model(self) -> None:
+        """The model's hundred thousand objects live through the whole build and are never
+        garbage, yet every full collection would walk them again: they wait out the build in
+        the collector's permanent generation (along with what MkDocs has made so far).
+        A process that froze objects of its own is left alone."""
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            self.froze_model = True
+
+    def _thaw_model(self) -> None:
+        if self.froze_model:
+            gc.unfreeze()
+            self.froze_model = False
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection while the model is built: the collections its hundred thousand
+    allocations would set off find nothing to free (what it drops goes by reference counting)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class CitationsIfCited(CitationExtension):
+    """The citation extension, left out of the Markdown pass of a page whose final Markdown has
+    no "@": no citation can stand there, and its two inline patterns would otherwise be tried on
+    every run of the page's text. Outside a page's pass, it is always in."""
+
+    def __init__(self, render: RenderCitation, rendering: Callable[[], Page | None]) -> None:
+        super().__init__(render)
+        self.rendering = rendering
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        page = self.rendering()
+        if page is None or page.markdown is None or "@" in page.markdown:
+            super().extendMarkdown(md)
 
 
 def report(diagnostics: list[Diagnostic], strict_warnings: bool) -> None:
