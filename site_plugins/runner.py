@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -360,6 +361,7 @@ def environment(device: str, repo_root: Path) -> dict:
         "platform": platform.platform(),
         "host": socket.gethostname(),
         "git": git_state(repo_root),
+        "scheduler": scheduler_job(),
     }
     from site_plugins.bench.harness import device_name
 
@@ -368,6 +370,15 @@ def environment(device: str, repo_root: Path) -> dict:
         env["cudnn"] = torch.backends.cudnn.version()
         env["driver"] = nvidia_driver_version()
     return env
+
+
+def scheduler_job(environ: Mapping[str, str] = os.environ) -> dict | None:
+    """The batch job this run is part of, from the variables SLURM sets in a job; None outside one."""
+    if not environ.get("SLURM_JOB_ID"):
+        return None
+    fields = {"job_id": "SLURM_JOB_ID", "cluster": "SLURM_CLUSTER_NAME", "partition": "SLURM_JOB_PARTITION",
+              "node": "SLURMD_NODENAME"}  # fmt: skip
+    return {"name": "slurm", **{key: environ.get(var) for key, var in fields.items()}}
 
 
 def _version(dist: str) -> str | None:

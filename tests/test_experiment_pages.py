@@ -313,3 +313,14 @@ def test_index_of_no_experiments_says_how_to_add_one():
     from site_plugins.core.quotes import ResultSet
 
     assert "No experiment is declared yet" in experiments_index(ResultSet({}, {}, {}))
+
+
+def test_the_provenance_panel_names_the_batch_job_a_run_was_part_of(root: Path):
+    from site_plugins.core.experiment_pages import _provenance
+
+    rs = results_of(root)
+    record = rs.record("squares")
+    assert "Batch job" not in _provenance(record)
+    record["provenance"]["scheduler"] = {"name": "slurm", "job_id": "4211", "node": "node7", "partition": "gpu",
+                                         "cluster": None}  # fmt: skip
+    assert "<dt>Batch job</dt><dd>SLURM job 4211 on node7 (partition gpu)</dd>" in _provenance(record)

@@ -19,6 +19,7 @@ import torch
 
 from site_plugins.core.experiments import load_experiment
 from site_plugins.core.results import input_hash
+from site_plugins.runner import scheduler_job
 
 FIXTURE = Path(__file__).parent / "fixtures" / "experiments"
 
@@ -76,6 +77,7 @@ def test_a_run_writes_result_table_figure_history_and_provenance(repo: Path):
         ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True
     ).stdout.strip()
     assert prov["git"] == {"commit": head, "dirty": False}
+    assert prov["scheduler"] == scheduler_job()  # None, unless the tests themselves run in a batch job
     table = pd.read_csv(repo / "results" / "alpha" / "table.csv")
     assert list(table["sq"]) == [1, 4, 9] and list(table["status"]) == ["ok"] * 3
     figure = plotly.io.from_json((repo / "results" / "alpha" / "figures" / "squares.json").read_text())
@@ -226,3 +228,10 @@ def test_runs_without_snakemake_mkdocs_pandas_or_plotly(repo: Path):
     assert not (repo / "results" / "alpha" / "figures").exists()
     assert run(repo, "experiments/alpha.md", "--render-only").returncode == 0
     assert (repo / "results" / "alpha" / "figures" / "squares.json").is_file()
+
+
+def test_a_run_inside_a_slurm_job_records_the_job():
+    assert scheduler_job({}) is None
+    env = {"SLURM_JOB_ID": "4211", "SLURMD_NODENAME": "node7", "SLURM_JOB_PARTITION": "gpu"}
+    assert scheduler_job(env) == {"name": "slurm", "job_id": "4211", "cluster": None, "partition": "gpu",
+                                  "node": "node7"}  # fmt: skip

@@ -230,7 +230,8 @@ def test_every_cpu_experiment_ran_as_a_slurm_job(project: Path, cluster: Cluster
     assert ran == CPU_EXPERIMENTS
 
 
-def test_results_carry_their_provenance(project: Path, first_run):
+def test_results_carry_their_provenance(project: Path, cluster: Cluster, first_run):
+    jobs = cluster.jobs()
     for exp in CPU_EXPERIMENTS:
         record = json.loads((project / "results" / exp / "result.json").read_text())
         provenance = record["provenance"]
@@ -239,6 +240,7 @@ def test_results_carry_their_provenance(project: Path, first_run):
         assert provenance["input_hash"]["sha256"] == hash_file.read_text().strip()
         assert provenance["command"][-4:] == ["--device", "cpu", "--size", "full"]
         assert provenance["host"] == socket.gethostname()
+        assert provenance["scheduler"]["name"] == "slurm" and provenance["scheduler"]["job_id"] in jobs
 
 
 def test_a_second_run_submits_nothing(project: Path, cluster: Cluster, first_run):

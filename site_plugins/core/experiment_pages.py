@@ -339,6 +339,7 @@ def _provenance(record: dict) -> str:
         ("Platform", prov.get("platform") or "–"),
         ("Commit", commit_text(record), git.get("commit") or ""),
         ("Host", prov.get("host") or "–"),
+        *_scheduler(prov.get("scheduler")),
         ("Started", prov.get("started_at") or "–"),
         (
             "Finished",
@@ -362,6 +363,17 @@ def _provenance(record: dict) -> str:
         else ""
     )
     return f'## Provenance\n\n<div class="cortex-provenance"><dl>{rows}</dl>{covered}</div>'
+
+
+def _scheduler(job: object) -> list[tuple[str, str]]:
+    """The batch job a run was part of, as a provenance row: ``SLURM job 4211 on node7 (gpu, cluster a)``."""
+    if not isinstance(job, dict) or not job.get("job_id"):
+        return []
+    text = f"{str(job.get('name', 'batch')).upper()} job {job['job_id']}"
+    if job.get("node"):
+        text += f" on {job['node']}"
+    where = ", ".join(f"{k} {job[k]}" for k in ("partition", "cluster") if job.get(k))
+    return [("Batch job", text + (f" ({where})" if where else ""))]
 
 
 def _title(rest: list[str]) -> str:
