@@ -113,6 +113,8 @@ def find_citations(markdown: str, known: Container[str] | None = None) -> list[C
     ``@key`` is only a citation when the key exists, so when ``known`` is given bare
     mentions of other keys (emails, ``@decorators``) are dropped.
     """
+    if "@" not in markdown:  # every form of citation has one
+        return []
     masked = mask_code(markdown)
     found: list[Citation] = []
     starts: list[int] = []

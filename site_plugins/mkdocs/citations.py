@@ -42,9 +42,9 @@ class CitationsAdapter:
     def __init__(self, bibliography: Bibliography, style: str = "numeric", bib_style: str = "plain",
                  list_all: bool = False, url_for: Callable[[str], str] | None = None,
                  page_uri: str = "bibliography.md", page_title: str = "Bibliography",
-                 path_for: Callable[[str], str] | None = None) -> None:
-        self.style = CitationStyle(STYLE_NAMES.get(style, style), bib_style)
-        self.index = CitationIndex(bibliography, self.style, list_all=list_all)
+                 path_for: Callable[[str], str] | None = None, index: CitationIndex | None = None) -> None:
+        self.style = index.style if index else CitationStyle(STYLE_NAMES.get(style, style), bib_style)
+        self.index = index or CitationIndex(bibliography, self.style, list_all=list_all)
         self.url_for = url_for or _default_url
         self.path_for = path_for or (lambda src_uri: src_uri)
         self.page_uri = page_uri
@@ -57,8 +57,7 @@ class CitationsAdapter:
     @classmethod
     def from_index(cls, index: CitationIndex, **options) -> CitationsAdapter:
         """An adapter around an index the knowledge base already built (and prepared)."""
-        adapter = cls(index.bibliography, **options)
-        adapter.style, adapter.index = index.style, index
+        adapter = cls(index.bibliography, index=index, **options)
         adapter.titles = {src_uri: page.title for src_uri, page in index.pages.items()}
         adapter._returned = len(index.formatter.problems)
         return adapter
