@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import in_ci
-from test_workflow import FIXTURE, REPO, SNAKEFILE, SNAKEMAKE, history
+from test_workflow import SNAKEMAKE, fixture_project, history
 
 SLURM_COMMANDS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo", "srun")
 SETUP_HINT = "run tests/setup_slurm.sh (as root it installs Debian's slurm-wlm and munge)"
@@ -199,12 +199,7 @@ def submitted(done: subprocess.CompletedProcess) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    project = tmp_path_factory.mktemp("slurm-project") / "project"
-    shutil.copytree(FIXTURE / "experiments", project / "experiments")
-    for folder in ("rules", "profiles"):
-        shutil.copytree(REPO / folder, project / folder)
-    (project / "Snakefile").write_text(SNAKEFILE)
-    return project
+    return fixture_project(tmp_path_factory.mktemp("slurm-project") / "project")
 
 
 @pytest.fixture(scope="module")

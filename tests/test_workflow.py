@@ -44,14 +44,19 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """A project whose first build has run."""
-    project = tmp_path_factory.mktemp("built") / "project"
+def fixture_project(project: Path) -> Path:
+    """The fixture experiments with the project's own rules and profiles, at ``project``."""
     shutil.copytree(FIXTURE / "experiments", project / "experiments")
     for folder in ("rules", "profiles"):
         shutil.copytree(REPO / folder, project / folder)
     (project / "Snakefile").write_text(SNAKEFILE)
+    return project
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """A project whose first build has run."""
+    project = fixture_project(tmp_path_factory.mktemp("built") / "project")
     done, ran = build(project)
     assert done.returncode == 0, done.stderr
     assert ran == {"alpha", "beta"}
