@@ -18,6 +18,9 @@ import torch
 from gemm_throughput import SEED, gemm_for, make_operands, not_applicable
 
 BATCH_S = 0.05  # one timed batch of GEMMs lasts about this long
+BURST_S = 0.3  # the burst from rest, timed call by call
+BURST_START_S = 0.02  # "the start of a burst": calls that end within this much GPU time
+SETTLED = 1.03  # a burst has reached the sustained rate once its rate is within 3 % of it
 SAMPLE_S = 0.02  # NVML sampling period
 FIRST_S = 1.0  # "cold": batches that end within the first second
 
@@ -140,6 +143,37 @@ def finish(begin, end, calls: int, start: float) -> Batch:
     return Batch(time.perf_counter() - start, begin.elapsed_time(end) / 1e3, calls)
 
 
+def burst(gemm, args: tuple, seconds: float, device: torch.device) -> list[tuple[float, float]]:
+    """(end, duration) of every call, in seconds of GPU time from the first call's start, for
+    back-to-back calls queued for ``seconds`` of host time."""
+    if device.type != "cuda":
+        calls, start = [], time.perf_counter()
+        while (t0 := time.perf_counter()) - start < seconds:
+            gemm(*args)
+            calls.append((time.perf_counter() - start, time.perf_counter() - t0))
+        return calls
+    marks = [torch.cuda.Event(enable_timing=True)]
+    marks[0].record()
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        gemm(*args)
+        marks.append(torch.cuda.Event(enable_timing=True))
+        marks[-1].record()
+    marks[-1].synchronize()
+    ends = [marks[0].elapsed_time(m) / 1e3 for m in marks[1:]]
+    return [(end, end - (ends[i - 1] if i else 0.0)) for i, end in enumerate(ends)]
+
+
+def seconds_to_settle(calls: list[tuple[float, float]], flops: float, sustained: float) -> float | None:
+    """When the rate of a burst (median of five consecutive calls) first came within SETTLED of
+    the sustained rate, in seconds from its start; None if it never did."""
+    rates = [flops / duration / 1e12 for _, duration in calls]
+    for i in range(4, len(calls)):
+        if statistics.median(rates[i - 4 : i + 1]) <= SETTLED * sustained:
+            return calls[i][0]
+    return None
+
+
 def median_or_none(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
@@ -158,6 +192,8 @@ def run(point: dict, bench) -> dict:
         gemm(*args)
     calls = calls_per_batch(gemm, args, bench.synchronize)
     time.sleep(idle)  # let the clock and power recover from the previous point
+    from_rest = burst(gemm, args, BURST_S, device)
+    time.sleep(idle)  # and again from the burst
 
     nvml, handle = nvml_handle(device)
     start = time.perf_counter()
@@ -172,6 +208,10 @@ def run(point: dict, bench) -> dict:
     first = [r for i, r in enumerate(tflops) if batches[i].end_s <= FIRST_S] or tflops[:1]
     late = [r for i, r in enumerate(tflops) if batches[i].end_s >= seconds / 2] or tflops[-1:]
     cold, hot = statistics.median(first), statistics.median(late)
+    burst_start = [2 * n**3 / d / 1e12 for end, d in from_rest if end <= BURST_START_S] or [
+        2 * n**3 / from_rest[0][1] / 1e12
+    ]
+    settled = seconds_to_settle(from_rest, 2 * n**3, hot)
     early_samples = [s for s in samples if s.at_s <= FIRST_S]
     late_samples = [s for s in samples if s.at_s >= seconds / 2]
     reasons = {name for s in late_samples for bit, name in SLOWDOWN_REASONS.items() if s.reasons & bit}
@@ -179,6 +219,8 @@ def run(point: dict, bench) -> dict:
         "tflops_first_s": cold,
         "tflops_sustained": hot,
         "sustained_over_first": hot / cold,
+        "tflops_burst_start": statistics.median(burst_start),
+        "ms_to_sustained": settled * 1e3 if settled is not None else None,
         "sm_clock_first_s": median_or_none([s.sm_mhz for s in early_samples]),
         "sm_clock_sustained": median_or_none([s.sm_mhz for s in late_samples]),
         "power_sustained": median_or_none([s.watts for s in late_samples]),
@@ -190,6 +232,7 @@ def run(point: dict, bench) -> dict:
 
 
 METRICS = (
-    "tflops_first_s", "tflops_sustained", "sustained_over_first", "sm_clock_first_s", "sm_clock_sustained",
+    "tflops_first_s", "tflops_sustained", "sustained_over_first", "tflops_burst_start", "ms_to_sustained",
+    "sm_clock_first_s", "sm_clock_sustained",
     "power_sustained", "temperature_max", "slowdown_reasons", "batches", "skipped",
 )  # fmt: skip

@@ -69,3 +69,23 @@ def test_the_first_batch_size_comes_from_ten_timed_calls(module):
 
     calls = module.calls_per_batch(lambda: time.sleep(0.005), (), lambda: None)
     assert 0.4 * module.BATCH_S / 0.005 < calls <= module.BATCH_S / 0.005
+
+
+def test_a_burst_times_every_call_back_to_back(module):
+    import time
+
+    import torch
+
+    calls = module.burst(lambda: time.sleep(0.002), (), 0.05, torch.device("cpu"))
+    ends = [end for end, _ in calls]
+    assert len(calls) >= 10 and ends == sorted(ends) and ends[-1] >= 0.05
+    assert all(0.002 <= duration < 0.05 for _, duration in calls)
+
+
+def test_a_burst_settles_when_five_calls_in_a_row_reach_the_sustained_rate(module):
+    # a rate of 2 per call for ten calls, then 1: with flops = 1e12, duration 0.5 s is rate 2
+    calls = [(0.5 * (i + 1), 0.5) for i in range(10)] + [(5.0 + (i + 1), 1.0) for i in range(10)]
+    assert (
+        module.seconds_to_settle(calls, 1e12, sustained=1.0) == calls[12][0]
+    )  # the median turns at the third
+    assert module.seconds_to_settle(calls[:10], 1e12, sustained=1.0) is None
