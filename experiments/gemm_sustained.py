@@ -19,7 +19,7 @@ from gemm_throughput import SEED, gemm_for, make_operands, not_applicable
 
 BATCH_S = 0.05  # one timed batch of GEMMs lasts about this long
 BURST_S = 0.3  # the burst from rest, timed call by call
-BURST_START_S = 0.02  # "the start of a burst": calls that end within this much GPU time
+MAX_BURST_CALLS = 20_000  # events made ahead of a burst; more than 0.3 s of the smallest GEMM
 SETTLED = 1.03  # a burst has reached the sustained rate once its rate is within 3 % of it
 SAMPLE_S = 0.02  # NVML sampling period
 FIRST_S = 1.0  # "cold": batches that end within the first second
@@ -145,33 +145,45 @@ def finish(begin, end, calls: int, start: float) -> Batch:
 
 def burst(gemm, args: tuple, seconds: float, device: torch.device) -> list[tuple[float, float]]:
     """(end, duration) of every call, in seconds of GPU time from the first call's start, for
-    back-to-back calls queued for ``seconds`` of host time."""
+    back-to-back calls queued for ``seconds`` of host time (at most MAX_BURST_CALLS). The CUDA
+    events are made beforehand, so that recording one between calls is all the host adds."""
     if device.type != "cuda":
         calls, start = [], time.perf_counter()
-        while (t0 := time.perf_counter()) - start < seconds:
+        while (t0 := time.perf_counter()) - start < seconds and len(calls) < MAX_BURST_CALLS:
             gemm(*args)
             calls.append((time.perf_counter() - start, time.perf_counter() - t0))
         return calls
-    marks = [torch.cuda.Event(enable_timing=True)]
-    marks[0].record()
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        gemm(*args)
-        marks.append(torch.cuda.Event(enable_timing=True))
-        marks[-1].record()
+    marks = [torch.cuda.Event(enable_timing=True) for _ in range(MAX_BURST_CALLS + 1)]
+    for mark in marks:  # torch makes the CUDA event at its first record: do that before timing
+        mark.record()
     marks[-1].synchronize()
-    ends = [marks[0].elapsed_time(m) / 1e3 for m in marks[1:]]
+    marks[0].record()
+    start, used = time.perf_counter(), 1
+    while time.perf_counter() - start < seconds and used < len(marks):
+        gemm(*args)
+        marks[used].record()
+        used += 1
+    marks[used - 1].synchronize()
+    ends = [marks[0].elapsed_time(m) / 1e3 for m in marks[1:used]]
     return [(end, end - (ends[i - 1] if i else 0.0)) for i, end in enumerate(ends)]
 
 
-def seconds_to_settle(calls: list[tuple[float, float]], flops: float, sustained: float) -> float | None:
-    """When the rate of a burst (median of five consecutive calls) first came within SETTLED of
-    the sustained rate, in seconds from its start; None if it never did."""
+def rolling_rates(calls: list[tuple[float, float]], flops: float) -> list[float]:
+    """The rate (TFLOP/s) of each call from the fifth on, as the median over it and the four before."""
     rates = [flops / duration / 1e12 for _, duration in calls]
-    for i in range(4, len(calls)):
-        if statistics.median(rates[i - 4 : i + 1]) <= SETTLED * sustained:
-            return calls[i][0]
-    return None
+    return [statistics.median(rates[i - 4 : i + 1]) for i in range(4, len(rates))]
+
+
+def boost(calls: list[tuple[float, float]], flops: float, sustained: float) -> tuple[float, float | None]:
+    """A burst's peak rate, and how long after the peak its rate first came within SETTLED of
+    the sustained rate (seconds; None if not within the burst). Rates are medians of five
+    consecutive calls; the peak comes after the clock has risen from idle."""
+    rolled = rolling_rates(calls, flops)
+    peak = max(range(len(rolled)), key=rolled.__getitem__)
+    for i in range(peak, len(rolled)):
+        if rolled[i] <= SETTLED * sustained:
+            return rolled[peak], calls[i + 4][0] - calls[peak + 4][0]
+    return rolled[peak], None
 
 
 def median_or_none(values: list[float]) -> float | None:
@@ -208,10 +220,7 @@ def run(point: dict, bench) -> dict:
     first = [r for i, r in enumerate(tflops) if batches[i].end_s <= FIRST_S] or tflops[:1]
     late = [r for i, r in enumerate(tflops) if batches[i].end_s >= seconds / 2] or tflops[-1:]
     cold, hot = statistics.median(first), statistics.median(late)
-    burst_start = [2 * n**3 / d / 1e12 for end, d in from_rest if end <= BURST_START_S] or [
-        2 * n**3 / from_rest[0][1] / 1e12
-    ]
-    settled = seconds_to_settle(from_rest, 2 * n**3, hot)
+    peak, settled = boost(from_rest, 2 * n**3, hot)
     early_samples = [s for s in samples if s.at_s <= FIRST_S]
     late_samples = [s for s in samples if s.at_s >= seconds / 2]
     reasons = {name for s in late_samples for bit, name in SLOWDOWN_REASONS.items() if s.reasons & bit}
@@ -219,7 +228,7 @@ def run(point: dict, bench) -> dict:
         "tflops_first_s": cold,
         "tflops_sustained": hot,
         "sustained_over_first": hot / cold,
-        "tflops_burst_start": statistics.median(burst_start),
+        "tflops_burst_peak": peak,
         "ms_to_sustained": settled * 1e3 if settled is not None else None,
         "sm_clock_first_s": median_or_none([s.sm_mhz for s in early_samples]),
         "sm_clock_sustained": median_or_none([s.sm_mhz for s in late_samples]),
@@ -232,7 +241,7 @@ def run(point: dict, bench) -> dict:
 
 
 METRICS = (
-    "tflops_first_s", "tflops_sustained", "sustained_over_first", "tflops_burst_start", "ms_to_sustained",
+    "tflops_first_s", "tflops_sustained", "sustained_over_first", "tflops_burst_peak", "ms_to_sustained",
     "sm_clock_first_s", "sm_clock_sustained",
     "power_sustained", "temperature_max", "slowdown_reasons", "batches", "skipped",
 )  # fmt: skip

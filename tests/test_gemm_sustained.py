@@ -82,10 +82,13 @@ def test_a_burst_times_every_call_back_to_back(module):
     assert all(0.002 <= duration < 0.05 for _, duration in calls)
 
 
-def test_a_burst_settles_when_five_calls_in_a_row_reach_the_sustained_rate(module):
-    # a rate of 2 per call for ten calls, then 1: with flops = 1e12, duration 0.5 s is rate 2
-    calls = [(0.5 * (i + 1), 0.5) for i in range(10)] + [(5.0 + (i + 1), 1.0) for i in range(10)]
-    assert (
-        module.seconds_to_settle(calls, 1e12, sustained=1.0) == calls[12][0]
-    )  # the median turns at the third
-    assert module.seconds_to_settle(calls[:10], 1e12, sustained=1.0) is None
+def test_a_burst_peaks_after_the_idle_clock_rises_and_settles_after_the_peak(module):
+    # with flops = 1e12, a call of 1 s runs at 1 TFLOP/s: slow (idle clock), fast, then sustained
+    durations = [2.0] * 6 + [0.5] * 10 + [1.0] * 10
+    ends = [sum(durations[: i + 1]) for i in range(len(durations))]
+    calls = list(zip(ends, durations, strict=True))
+    peak, settled = module.boost(calls, 1e12, sustained=1.0)
+    assert peak == 2.0
+    first_peak, first_sustained = 6 + 2, 16 + 2  # the first five-call windows with median 2, then 1
+    assert settled == ends[first_sustained] - ends[first_peak]
+    assert module.boost(calls[:16], 1e12, sustained=1.0) == (2.0, None)  # never came down
