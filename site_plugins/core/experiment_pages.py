@@ -466,8 +466,9 @@ def _change_details(spec: ExperimentSpec, changes: list[Change], previous: dict)
 def headline(spec: ExperimentSpec, record: dict) -> str:
     """The experiment's headline: the metric its declaration names as `headline`, else its first
     metric with a direction; a directed metric at its best point (highest or lowest), with the
-    unit, e.g. ``tflops 691.2 TFLOP/s``. Otherwise the range of that metric, or of the first
-    metric with numbers: ``total_bits 8–64 bit``. Empty when there is nothing numeric."""
+    unit and the parameters that vary: ``tflops 691.2 TFLOP/s (dtype=bf16, n=8192)``. Otherwise
+    the range of that metric, or of the first metric with numbers: ``total_bits 8–64 bit``.
+    Empty when there is nothing numeric."""
     units = metric_units(spec, record)
     points = ok_points(record)
     directed = [m for m in spec.metrics.values() if m.better]
@@ -477,7 +478,9 @@ def headline(spec: ExperimentSpec, record: dict) -> str:
         if best is None:
             return ""
         point, value = best
-        return f"{chosen.name} {format_quantity(value, units.get(chosen.name, ''))} ({format_point(point['params'])})"
+        varying = {k: v for k, v in point["params"].items() if len({str(p["params"].get(k)) for p in points}) > 1}
+        where = f" ({format_point(varying)})" if varying else ""
+        return f"{chosen.name} {format_quantity(value, units.get(chosen.name, ''))}{where}"
     for name in [chosen.name] if chosen is not None else spec.metrics:
         values = [v for v in (point_value(p, name) for p in points) if is_number(v)]
         if values:
