@@ -122,3 +122,17 @@ def test_sustained_gemm_reads_clocks_where_nvml_is_there(bench: Harness):
         pytest.skip("NVML cannot be read here: the clock metrics stay empty")
     assert metrics["sm_clock_sustained"] > 0 and metrics["power_sustained"] > 0
     assert isinstance(metrics["slowdown_reasons"], str)
+
+
+def test_attention_gradients_on_a_gpu(bench: Harness):
+    spec, entry, _ = experiment("attention_backward")
+    ran = {}
+    for backend in ("math", "flash", "efficient", "cudnn"):
+        metrics = entry({"backend": backend, "seq_len": 1024, "causal": True, "tokens": 4096}, bench)
+        assert check_metrics(spec, metrics)[1] == []
+        if metrics["skipped"] is None:
+            ran[backend] = metrics
+    assert {"math", "efficient"} <= set(ran)
+    for backend, m in ran.items():
+        assert 5e-4 < m["rel_error"] < 1e-2, (backend, m["rel_error"])
+        assert m["extra_memory"] > 0 and m["tflops"].value > 0

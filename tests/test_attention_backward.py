@@ -1,0 +1,63 @@
+"""The attention backward experiment at CI size on the CPU, with the real harness and runner checks."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from site_plugins.bench import Harness
+from site_plugins.runner import check_metrics
+
+EXPERIMENT = "attention_backward"  # the spec, entry and module fixtures (conftest) load it
+
+
+@pytest.fixture(scope="module")
+def results(spec, entry):
+    bench = Harness("cpu")
+    return {(p["backend"], p["seq_len"], p["causal"]): entry(p, bench) for p in spec.points("ci")}
+
+
+def test_it_shares_the_forward_experiments_grid(spec):
+    from conftest import REPO
+
+    from site_plugins.core.experiments import load_experiment
+
+    forward, _ = load_experiment(REPO / "experiments" / "attention.md", REPO)
+    assert spec.points("full") == forward.points("full") and spec.points("ci") == forward.points("ci")
+
+
+def test_every_point_passes_the_runner_checks(spec, module, results):
+    for point, metrics in results.items():
+        assert set(metrics) == set(spec.metrics) == set(module.METRICS), point
+        assert check_metrics(spec, metrics)[1] == [], point
+
+
+@pytest.mark.parametrize("backend", ["math", "flash"])
+def test_measured_points(module, results, backend):
+    for (b, n, causal), m in results.items():
+        if b != backend:
+            continue
+        assert m["skipped"] is None and m["extra_memory"] is None  # no allocator statistics on a CPU
+        # bf16 gradients: a few times bf16's rounding; an fp32 run would land near 1e-7
+        assert 5e-4 < m["rel_error"] < 1e-2, (b, n, causal, m["rel_error"])
+        t, rate = m["time"], m["tflops"]
+        work = module.BACKWARD_WORK * module.forward_flops(m["batch"], n, causal)
+        assert math.isclose(rate.value, work / t.value / 1e12, rel_tol=1e-12)
+
+
+def test_backends_without_a_cpu_kernel_are_skipped_with_a_reason(results):
+    for backend in ("efficient", "cudnn"):
+        m = results[(backend, 64, True)]
+        assert m["skipped"].startswith(f"PyTorch has no {backend} kernel") and m["rel_error"] is None
+
+
+def test_reference_gradients_are_autograd_through_float64_attention(module):
+    g = torch.Generator().manual_seed(1)
+    q, k, v, grad = (torch.randn(1, 2, 5, 3, generator=g, dtype=torch.float64) for _ in range(4))
+    leaves = [t.clone().requires_grad_() for t in (q, k, v)]
+    out = torch.nn.functional.scaled_dot_product_attention(*leaves, is_causal=True)
+    expected = torch.autograd.grad(out, leaves, grad)
+    for ours, theirs in zip(module.reference_grads(q, k, v, grad, causal=True), expected, strict=True):
+        assert torch.allclose(ours, theirs, rtol=0, atol=1e-12)
