@@ -107,15 +107,22 @@ def extra_memory_mib(fn, device: torch.device) -> float | None:
     return peak / 2**20
 
 
-def run(point: dict, bench) -> dict:
-    """Entry point: time one backend's forward pass, and measure its memory and error."""
-    backend, seq_len, causal = point["backend"], int(point["seq_len"]), bool(point["causal"])
-    device = torch.device(bench.device)
-    batch, heads, n, d = shape(seq_len, int(point["tokens"]))
-    generator = torch.Generator(device=device).manual_seed(SEED + seq_len)
-    q, k, v = (
+def inputs(point: dict, device: torch.device) -> tuple[int, torch.Generator, tuple[torch.Tensor, ...]]:
+    """(batch, generator, (q, k, v)) for one point: bf16 standard normal, from a generator seeded
+    per sequence length (returned, so that further random tensors follow on from it)."""
+    batch, heads, n, d = shape(int(point["seq_len"]), int(point["tokens"]))
+    generator = torch.Generator(device=device).manual_seed(SEED + n)
+    qkv = tuple(
         torch.randn(batch, heads, n, d, generator=generator, device=device, dtype=DTYPE) for _ in range(3)
     )
+    return batch, generator, qkv
+
+
+def run(point: dict, bench) -> dict:
+    """Entry point: time one backend's forward pass, and measure its memory and error."""
+    backend, n, causal = point["backend"], int(point["seq_len"]), bool(point["causal"])
+    device = torch.device(bench.device)
+    batch, generator, (q, k, v) = inputs(point, device)
 
     reason = unavailable(q, k, v, backend, causal)
     if reason:

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import torch
 from attention import (
-    DTYPE,
     NO_KERNEL,
     REFERENCE_HEADS,
-    SEED,
     attention,
     extra_memory_mib,
     forward_flops,
+    inputs,
     reference,
     relative_error,
-    shape,
     unavailable,
 )
 
@@ -64,13 +62,9 @@ def measure(q, k, v, backend: str, causal: bool, bench, generator) -> dict:
 
 def run(point: dict, bench) -> dict:
     """Entry point: time one backend's backward pass, and measure its memory and gradient error."""
-    backend, seq_len, causal = point["backend"], int(point["seq_len"]), bool(point["causal"])
+    backend, n, causal = point["backend"], int(point["seq_len"]), bool(point["causal"])
     device = torch.device(bench.device)
-    batch, heads, n, d = shape(seq_len, int(point["tokens"]))
-    generator = torch.Generator(device=device).manual_seed(SEED + seq_len)
-    q, k, v = (
-        torch.randn(batch, heads, n, d, generator=generator, device=device, dtype=DTYPE) for _ in range(3)
-    )
+    batch, generator, (q, k, v) = inputs(point, device)
     skipped = dict.fromkeys(METRICS) | {"batch": batch}
     reason = unavailable(q, k, v, backend, causal)
     if reason:

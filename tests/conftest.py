@@ -87,3 +87,13 @@ def entry(spec):
 @pytest.fixture(scope="module")
 def module(entry):
     return sys.modules[entry.__module__]
+
+
+@pytest.fixture(scope="module")
+def ci_results(spec, entry):
+    """The entry point's metrics at every point of the `ci` size, on the CPU, keyed by the
+    point's parameter values in declaration order."""
+    from site_plugins.bench import Harness
+
+    bench = Harness("cpu")
+    return {tuple(p.values()): entry(p, bench) for p in spec.points("ci")}

@@ -7,16 +7,14 @@ import math
 import pytest
 import torch
 
-from site_plugins.bench import Harness
 from site_plugins.runner import check_metrics
 
 EXPERIMENT = "attention_backward"  # the spec, entry and module fixtures (conftest) load it
 
 
 @pytest.fixture(scope="module")
-def results(spec, entry):
-    bench = Harness("cpu")
-    return {(p["backend"], p["seq_len"], p["causal"]): entry(p, bench) for p in spec.points("ci")}
+def results(ci_results):
+    return {(backend, n, causal): m for (backend, n, causal, _tokens), m in ci_results.items()}
 
 
 def test_it_shares_the_forward_experiments_grid(spec):
@@ -36,15 +34,13 @@ def test_every_point_passes_the_runner_checks(spec, module, results):
 
 @pytest.mark.parametrize("backend", ["math", "flash"])
 def test_measured_points(module, results, backend):
-    for (b, n, causal), m in results.items():
-        if b != backend:
-            continue
-        assert m["skipped"] is None and m["extra_memory"] is None  # no allocator statistics on a CPU
+    measured = {(n, causal): m for (b, n, causal), m in results.items() if b == backend}
+    assert len(measured) == 4 and all(m["extra_memory"] is None for m in measured.values())  # none on a CPU
+    for (n, causal), m in measured.items():
         # bf16 gradients: a few times bf16's rounding; an fp32 run would land near 1e-7
-        assert 5e-4 < m["rel_error"] < 1e-2, (b, n, causal, m["rel_error"])
-        t, rate = m["time"], m["tflops"]
+        assert 5e-4 < m["rel_error"] < 1e-2, (backend, n, causal, m["rel_error"])
         work = module.BACKWARD_WORK * module.forward_flops(m["batch"], n, causal)
-        assert math.isclose(rate.value, work / t.value / 1e12, rel_tol=1e-12)
+        assert math.isclose(m["tflops"].value, work / m["time"].value / 1e12, rel_tol=1e-12)
 
 
 def test_backends_without_a_cpu_kernel_are_skipped_with_a_reason(results):
