@@ -406,6 +406,10 @@ def nvidia_driver_version() -> str | None:
 
 
 def git_state(repo_root: Path) -> dict:
+    """The commit, and whether tracked files differ from it. Results do not count: a workflow
+    that runs several experiments rewrites committed results before the later runs start, and
+    no experiment reads another's results."""
+
     def git(*args: str) -> str | None:
         try:
             out = subprocess.run(
@@ -416,7 +420,7 @@ def git_state(repo_root: Path) -> dict:
         return out.stdout.strip() if out.returncode == 0 else None
 
     commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain", "--untracked-files=no")
+    status = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results")
     return {"commit": commit, "dirty": bool(status) if status is not None else None}
 
 

@@ -55,13 +55,17 @@ def set_script(repo: Path, exp_id: str, body: str) -> None:
     (repo / "experiments" / f"{exp_id}.py").write_text(body)
 
 
+def commit_all(repo: Path) -> None:
+    if not (repo / ".git").exists():
+        subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"], cwd=repo, check=True
+    )
+
+
 def test_a_run_writes_result_table_figure_history_and_provenance(repo: Path):
-    for cmd in (
-        ["init", "-q"],
-        ["add", "-A"],
-        ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"],
-    ):
-        subprocess.run(["git", *cmd], cwd=repo, check=True, capture_output=True)
+    commit_all(repo)
     done = run(repo, "experiments/alpha.md")
     assert done.returncode == 0, done.stderr
     assert "[3/3] {n=3} ok" in done.stderr
@@ -228,6 +232,18 @@ def test_runs_without_snakemake_mkdocs_pandas_or_plotly(repo: Path):
     assert not (repo / "results" / "alpha" / "figures").exists()
     assert run(repo, "experiments/alpha.md", "--render-only").returncode == 0
     assert (repo / "results" / "alpha" / "figures" / "squares.json").is_file()
+
+
+def test_earlier_results_do_not_make_the_checkout_dirty_but_code_does(repo: Path):
+    assert run(repo, "experiments/alpha.md").returncode == 0
+    commit_all(repo)
+    (repo / "results" / "alpha" / "table.csv").write_text("rewritten by an earlier job of the workflow\n")
+    assert run(repo, "experiments/beta.md").returncode == 0
+    assert result(repo, "beta")["provenance"]["git"]["dirty"] is False
+    helpers = repo / "experiments" / "helpers.py"
+    helpers.write_text(helpers.read_text() + "\n")
+    assert run(repo, "experiments/beta.md").returncode == 0
+    assert result(repo, "beta")["provenance"]["git"]["dirty"] is True
 
 
 def test_a_run_inside_a_slurm_job_records_the_job():
