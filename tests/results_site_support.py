@@ -4,6 +4,7 @@ real result store (``save_run``, ``write_outputs``), hashed from the fixture's r
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -86,6 +87,14 @@ def store(root: Path, spec, rec: dict, run_name: str) -> None:
         write_outputs(spec, rec, root / "results" / spec.id)
 
 
+def add_run(root: Path, exp_id: str, points: list[tuple[dict, dict]], started: str, **options) -> dict:
+    """Record and store one run of ``exp_id`` that started at ``started`` (see ``record``)."""
+    spec = spec_of(root, exp_id)
+    rec = record(spec, root, points, started, **options)
+    store(root, spec, rec, re.sub(r"[-:]", "", started[:19]) + "Z-1")
+    return rec
+
+
 def squares_points(sq3: float = 9, time3: tuple[float, float] = (3e-6, 2e-7)) -> list[tuple[dict, dict]]:
     return [
         (
@@ -103,34 +112,11 @@ def squares_points(sq3: float = 9, time3: tuple[float, float] = (3e-6, 2e-7)) ->
 def populated_site(tmp_path: Path) -> Path:
     """squares with two runs (the later one current), grid and single with one run each."""
     root = copy_site(tmp_path)
-    squares = spec_of(root, "squares")
-    store(
-        root,
-        squares,
-        record(squares, root, squares_points(sq3=9, time3=(3.0e-6, 4e-7)), "2026-11-20T10:00:00+00:00"),
-        "20261120T100000Z-1",
-    )
-    store(
-        root,
-        squares,
-        record(squares, root, squares_points(sq3=9, time3=(3.2e-6, 4e-7)), "2026-11-22T09:30:00+00:00"),
-        "20261122T093000Z-1",
-    )
-    grid = spec_of(root, "grid")
+    add_run(root, "squares", squares_points(sq3=9, time3=(3.0e-6, 4e-7)), "2026-11-20T10:00:00+00:00")
+    add_run(root, "squares", squares_points(sq3=9, time3=(3.2e-6, 4e-7)), "2026-11-22T09:30:00+00:00")
     points = [({"a": a, "b": b}, {"v": a * 10 + (b == "y")}) for a in (1, 2) for b in ("x", "y")]
-    store(
-        root,
-        grid,
-        record(grid, root, points, "2026-11-21T08:00:00+00:00", device_name="AMD EPYC", size="ci"),
-        "20261121T080000Z-1",
-    )
-    single = spec_of(root, "single")
-    store(
-        root,
-        single,
-        record(single, root, [({}, {"answer": 42})], "2026-11-21T09:00:00+00:00"),
-        "20261121T090000Z-1",
-    )
+    add_run(root, "grid", points, "2026-11-21T08:00:00+00:00", device_name="AMD EPYC", size="ci")
+    add_run(root, "single", [({}, {"answer": 42})], "2026-11-21T09:00:00+00:00")
     return root
 
 

@@ -95,15 +95,21 @@ def test_gemm_points_run_each_dtype_as_declared(bench: Harness, dtype: str):
     assert torch.backends.cuda.matmul.allow_tf32 is False  # the tf32 switch is put back
 
 
-def test_attention_backends_on_a_gpu(bench: Harness):
-    spec, entry, module = experiment("attention")
-    out = {}
+def attention_backends(name: str, bench: Harness) -> tuple[object, dict[str, dict]]:
+    """The experiment's module, and the metrics of every backend that ran at one causal point."""
+    spec, entry, module = experiment(name)
+    ran = {}
     for backend in ("math", "flash", "efficient", "cudnn"):
         metrics = entry({"backend": backend, "seq_len": 1024, "causal": True, "tokens": 4096}, bench)
         assert check_metrics(spec, metrics)[1] == []
-        out[backend] = metrics
-    ran = {b: m for b, m in out.items() if m["skipped"] is None}
+        if metrics["skipped"] is None:
+            ran[backend] = metrics
     assert {"math", "efficient"} <= set(ran)  # available on every CUDA GPU torch supports
+    return module, ran
+
+
+def test_attention_backends_on_a_gpu(bench: Harness):
+    module, ran = attention_backends("attention", bench)
     output_mib = 4096 * module.HEADS * module.HEAD_DIM * 2 / 2**20
     for backend, m in ran.items():
         assert 5e-4 < m["rel_error"] < 5e-3, (backend, m["rel_error"])
@@ -125,14 +131,7 @@ def test_sustained_gemm_reads_clocks_where_nvml_is_there(bench: Harness):
 
 
 def test_attention_gradients_on_a_gpu(bench: Harness):
-    spec, entry, _ = experiment("attention_backward")
-    ran = {}
-    for backend in ("math", "flash", "efficient", "cudnn"):
-        metrics = entry({"backend": backend, "seq_len": 1024, "causal": True, "tokens": 4096}, bench)
-        assert check_metrics(spec, metrics)[1] == []
-        if metrics["skipped"] is None:
-            ran[backend] = metrics
-    assert {"math", "efficient"} <= set(ran)
+    _, ran = attention_backends("attention_backward", bench)
     for backend, m in ran.items():
         assert 5e-4 < m["rel_error"] < 1e-2, (backend, m["rel_error"])
         assert m["extra_memory"] > 0 and m["tflops"].value > 0

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from results_site_support import (
     COMMIT,
+    add_run,
     measured,
     populated_site,
     record,
     results_of,
     spec_of,
     squares_points,
-    store,
     to_html,
 )
 
@@ -105,9 +105,7 @@ def test_never_run_pages_say_why(root: Path):
 
 
 def test_a_failed_run_is_the_reason_when_there_is_no_result(root: Path):
-    gpu = spec_of(root, "gpu")
-    failed = record(gpu, root, [], "2026-11-22T11:00:00+00:00", status="failed", error="CUDA out of memory")
-    store(root, gpu, failed, "20261122T110000Z-1")
+    add_run(root, "gpu", [], "2026-11-22T11:00:00+00:00", status="failed", error="CUDA out of memory")
     text, _ = page_of(root, "gpu")
     assert "not run: its last run (2026-11-22 11:00 UTC on Test GPU) failed: CUDA out of memory." in text
     assert "| failed: CUDA out of memory |" in text  # in the run history
@@ -123,13 +121,7 @@ def test_history_calls_a_change_within_the_spread_noise(root: Path):
 
 
 def test_history_reports_a_regression_beyond_the_spread(root: Path):
-    squares = spec_of(root, "squares")
-    store(
-        root,
-        squares,
-        record(squares, root, squares_points(sq3=8, time3=(5e-6, 4e-7)), "2026-11-23T09:00:00+00:00"),
-        "20261123T090000Z-1",
-    )
+    add_run(root, "squares", squares_points(sq3=8, time3=(5e-6, 4e-7)), "2026-11-23T09:00:00+00:00")
     text, _ = page_of(root, "squares")
     assert "| 2 regressions |" in text
     assert "| time | n=3 | 3.2 µs | 5 µs | +56.3% | regression |" in text
@@ -137,13 +129,7 @@ def test_history_reports_a_regression_beyond_the_spread(root: Path):
 
 
 def test_runs_on_another_device_are_not_compared(root: Path):
-    squares = spec_of(root, "squares")
-    store(
-        root,
-        squares,
-        record(squares, root, squares_points(sq3=20), "2026-11-23T09:00:00+00:00", device_name="Other GPU"),
-        "20261123T090000Z-1",
-    )
+    add_run(root, "squares", squares_points(sq3=20), "2026-11-23T09:00:00+00:00", device_name="Other GPU")
     text, _ = page_of(root, "squares")
     assert (
         "| 2026-11-23 09:00 UTC | Other GPU | full | ok | commit 0123456789ab | first run of this size on this device |"
