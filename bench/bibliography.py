@@ -33,9 +33,9 @@ from pybtex.database.input.bibtex import Parser
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from site_plugins.core import bibliography as bibliography_module  # noqa: E402
-from site_plugins.core.bibliography import load_bibliography  # noqa: E402
-from site_plugins.mkdocs.citations import CitationsAdapter  # noqa: E402
+from cortex.citations import bibliography as bibliography_module  # noqa: E402
+from cortex.citations.bibliography import load_bibliography  # noqa: E402
+from cortex.mkdocs.citations import CitationsAdapter  # noqa: E402
 
 SURNAMES = ["Smith", "M{\\\"u}ller", "Garc{\\'\\i}a", "Nguyen", "O'Brien", "Zhang", "Kowalski", "Dubois",
             "van der Berg", "Rossi", "Tanaka", "Ivanov", "Sch{\\\"o}n", "Andersson", "Silva", "Kim"]

@@ -29,9 +29,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from site_plugins.core.listings import tag_pages  # noqa: E402
-from site_plugins.core.model import load  # noqa: E402
-from site_plugins.core.rendering import RenderOptions, render_note  # noqa: E402
+from cortex.notes.tag_pages import tag_pages  # noqa: E402
+from cortex.model import load  # noqa: E402
+from cortex.notes.rendering import RenderOptions, render_note  # noqa: E402
 
 WORDS = ("gradient tensor kernel precision attention optimiser throughput latency memory "
          "bandwidth softmax residual layer norm batch sample token embedding").split()

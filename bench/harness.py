@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 
 import torch  # noqa: E402
 
-from site_plugins.bench.harness import Harness  # noqa: E402
+from cortex.timing.harness import Harness  # noqa: E402
 
 OUT = REPO / "bench" / "out" / "harness.json"
 GEMM_SIZES = (1024, 2048, 4096, 8192)

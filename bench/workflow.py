@@ -25,8 +25,8 @@ REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 sys.path.insert(0, str(REPO))
 
-from site_plugins.core.experiments import load_experiments  # noqa: E402
-from site_plugins.core.results import SCHEMA_VERSION, input_hash, save_run  # noqa: E402
+from cortex.experiments.declaration import load_experiments  # noqa: E402
+from cortex.experiments.store import SCHEMA_VERSION, input_hash, save_run  # noqa: E402
 
 NOT_COPIED = (
     ".git",

@@ -4,10 +4,11 @@ import shutil
 import sys
 from pathlib import Path
 
-# The working directory is the repository root: the rules' paths are relative to it.
+# The working directory is the repository root: the rules' paths are relative to it. The package
+# is importable from a plain checkout too: site_plugins/ is its source root.
 REPO_ROOT = Path.cwd().resolve()
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+if str(REPO_ROOT / "site_plugins") not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT / "site_plugins"))
 
 PYTHON = sys.executable
 RESULTS_DIR = REPO_ROOT / "results"

@@ -2,8 +2,8 @@
 # the job's input is .cortex/hashes/<id>.sha256, rewritten only when the hash changes.
 import re
 
-from site_plugins.core.experiments import load_experiments
-from site_plugins.core.results import plan_runs
+from cortex.experiments.declaration import load_experiments
+from cortex.experiments.store import plan_runs
 
 _SPECS, _LOAD_DIAGNOSTICS = load_experiments(REPO_ROOT)
 EXPERIMENT_PLAN = plan_runs(_SPECS, REPO_ROOT, cuda=cuda_here(), results_dir=RESULTS_DIR, hashes_dir=HASHES_DIR)
@@ -31,5 +31,5 @@ rule experiment:
     message:
         "experiment {wildcards.exp} on {params.device} ({params.size})"
     shell:
-        "{PYTHON:q} -m site_plugins.runner experiments/{wildcards.exp}.md"
+        "{PYTHON:q} -m cortex.runner experiments/{wildcards.exp}.md"
         " --device {params.device} --size {params.size}"

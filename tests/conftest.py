@@ -69,7 +69,7 @@ def require_fixtures() -> None:
 @pytest.fixture(scope="module")
 def spec(request):
     """The declaration of the shipped experiment a test module names in ``EXPERIMENT``."""
-    from site_plugins.core.experiments import load_experiment
+    from cortex.experiments.declaration import load_experiment
 
     found, diagnostics = load_experiment(REPO / "experiments" / f"{request.module.EXPERIMENT}.md", REPO)
     assert found is not None, [str(d) for d in diagnostics]
@@ -79,7 +79,7 @@ def spec(request):
 @pytest.fixture(scope="module")
 def entry(spec):
     """Its entry point, loaded the way the runner loads it."""
-    from site_plugins.runner import load_entry_point
+    from cortex.runner.run import load_entry_point
 
     return load_entry_point(spec, REPO)
 
@@ -93,7 +93,7 @@ def module(entry):
 def ci_results(spec, entry):
     """The entry point's metrics at every point of the `ci` size, on the CPU, keyed by the
     point's parameter values in declaration order."""
-    from site_plugins.bench import Harness
+    from cortex.timing import Harness
 
     bench = Harness("cpu")
     return {tuple(p.values()): entry(p, bench) for p in spec.points("ci")}

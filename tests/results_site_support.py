@@ -10,9 +10,9 @@ from pathlib import Path
 
 import markdown
 
-from site_plugins.core.experiments import load_experiment, load_experiments
-from site_plugins.core.quotes import ResultSet
-from site_plugins.core.results import input_hash, save_run, write_outputs
+from cortex.experiments.declaration import load_experiment, load_experiments
+from cortex.experiments.quotes import ResultSet
+from cortex.experiments.store import input_hash, save_run, write_outputs
 
 FIXTURE = Path(__file__).parent / "fixtures" / "results_site"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"

@@ -14,17 +14,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from site_plugins.cli_citations import cite, papers
-from site_plugins.core.arxiv_import import (
-    ArxivImportError,
-    cite_arxiv,
-    import_arxiv,
-    make_client,
-    normalize_id,
-    reading_list,
-)
-from site_plugins.core.bibliography import load_bibliography
-from site_plugins.core.references import formatter_for
+from cortex.cli.citations import cite, papers
+from cortex.citations.arxiv_import import ArxivImportError, cite_arxiv, import_arxiv, make_client, normalize_id, reading_list
+from cortex.citations.bibliography import load_bibliography
+from cortex.citations.references import formatter_for
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "arxiv"
 REQUIRES_FIXTURES = pytest.mark.skipif(not FIXTURES.is_dir(), reason="recorded arXiv responses not available")

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from site_plugins.runner import check_metrics
+from cortex.runner.run import check_metrics
 
 EXPERIMENT = "attention"  # the spec, entry and module fixtures (conftest) load it
 

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from site_plugins.runner import check_metrics
+from cortex.runner.run import check_metrics
 
 EXPERIMENT = "attention_backward"  # the spec, entry and module fixtures (conftest) load it
 
@@ -20,7 +20,7 @@ def results(ci_results):
 def test_it_shares_the_forward_experiments_grid(spec):
     from conftest import REPO
 
-    from site_plugins.core.experiments import load_experiment
+    from cortex.experiments.declaration import load_experiment
 
     forward, _ = load_experiment(REPO / "experiments" / "attention.md", REPO)
     assert spec.points("full") == forward.points("full") and spec.points("ci") == forward.points("ci")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from site_plugins.core import bibliography as bibliography_module
-from site_plugins.core.bibliography import load_bibliography
-from site_plugins.core.citation_index import render_bibliography
-from site_plugins.core.latex import latex_to_html, latex_to_text
-from site_plugins.core.references import CitationStyle, formatter_for
+from cortex.citations import bibliography as bibliography_module
+from cortex.citations.bibliography import load_bibliography
+from cortex.citations.index import render_bibliography
+from cortex.citations.latex import latex_to_html, latex_to_text
+from cortex.citations.references import CitationStyle, formatter_for
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bib"
 MESSY = FIXTURES / "messy"
@@ -212,7 +212,7 @@ def test_the_plain_text_fast_path_reads_text_exactly_as_pybtex_does():
     """``rich_text`` skips pybtex's LaTeX parser only where that parser would change nothing."""
     from pybtex.richtext import Text
 
-    from site_plugins.core.references import _PLAIN_LATEX, rich_text
+    from cortex.citations.references import _PLAIN_LATEX, rich_text
 
     repo = Path(__file__).resolve().parents[1]
     samples = set()

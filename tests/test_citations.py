@@ -7,11 +7,11 @@ from pathlib import Path
 import markdown
 import pytest
 
-from site_plugins.core.bibliography import load_bibliography
-from site_plugins.core.citation_index import CitationIndex, render_citation
-from site_plugins.core.citation_markdown import CitationExtension
-from site_plugins.core.citations import find_citations
-from site_plugins.core.references import CitationStyle
+from cortex.citations.bibliography import load_bibliography
+from cortex.citations.index import CitationIndex, render_citation
+from cortex.citations.markdown_extension import CitationExtension
+from cortex.citations.syntax import find_citations
+from cortex.citations.references import CitationStyle
 
 MESSY = Path(__file__).parent / "fixtures" / "bib" / "messy"
 

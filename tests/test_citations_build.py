@@ -165,8 +165,8 @@ def test_alpha_labels_and_warm_rebuild(tmp_path):
 
 
 def test_links_without_directory_urls():
-    from site_plugins.core.bibliography import Bibliography
-    from site_plugins.mkdocs.citations import CitationsAdapter
+    from cortex.citations.bibliography import Bibliography
+    from cortex.mkdocs.citations import CitationsAdapter
 
     adapter = CitationsAdapter(Bibliography({}), url_for=lambda src: src[:-3] + ".html")
     link = adapter._link_from("notes/deep/page.html")

@@ -10,7 +10,7 @@ from conftest import REPO
 
 
 def cortex(*args: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "site_plugins.cli", *args], cwd=cwd, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "cortex.cli", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=300, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
 
 

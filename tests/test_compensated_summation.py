@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from site_plugins.runner import main as run_runner
+from cortex.runner.run import main as run_runner
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT = "compensated_summation"  # the spec, entry and module fixtures (conftest) load it

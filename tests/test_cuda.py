@@ -15,9 +15,9 @@ import pytest
 import torch
 from conftest import REPO
 
-from site_plugins.bench import Harness
-from site_plugins.core.experiments import load_experiment
-from site_plugins.runner import check_metrics, load_entry_point
+from cortex.timing import Harness
+from cortex.experiments.declaration import load_experiment
+from cortex.runner.run import check_metrics, load_entry_point
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 

@@ -3,15 +3,7 @@ from textwrap import dedent
 
 import pytest
 
-from site_plugins.core.curriculum import (
-    RESOURCE_KINDS,
-    Curriculum,
-    Pillar,
-    Topic,
-    check_topics,
-    load_curriculum,
-    progress,
-)
+from cortex.curriculum.model import RESOURCE_KINDS, Curriculum, Pillar, Topic, check_topics, load_curriculum, progress
 
 SHIPPED = Path(__file__).resolve().parents[1] / "content" / "curriculum" / "pillars.yaml"
 

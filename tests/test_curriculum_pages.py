@@ -7,16 +7,10 @@ from pathlib import Path
 import pytest
 from results_site_support import populated_site, results_of, to_html
 
-from site_plugins.core.curriculum import load_curriculum
-from site_plugins.core.curriculum_pages import (
-    OVERVIEW_PATH,
-    curriculum_pages,
-    experiment_topics,
-    note_topics,
-    topic_uses,
-)
-from site_plugins.core.errors import Level
-from site_plugins.core.model import load
+from cortex.curriculum.model import load_curriculum
+from cortex.curriculum.pages import OVERVIEW_PATH, curriculum_pages, experiment_topics, note_topics, topic_uses
+from cortex.diagnostics import Level
+from cortex.model import load
 
 
 @pytest.fixture

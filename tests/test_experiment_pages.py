@@ -20,10 +20,10 @@ from results_site_support import (
     to_html,
 )
 
-from site_plugins.core.board import BOARD_PATH, research_board
-from site_plugins.core.errors import Level
-from site_plugins.core.experiment_pages import experiment_page, experiment_pages, experiments_index, headline
-from site_plugins.core.run_history import classify, compare_runs, summary
+from cortex.experiments.board import BOARD_PATH, research_board
+from cortex.diagnostics import Level
+from cortex.experiments.pages import experiment_page, experiment_pages, experiments_index, headline
+from cortex.experiments.comparison import classify, compare_runs, summary
 
 BIB = {"knuth1997"}
 
@@ -300,13 +300,13 @@ def test_a_figure_the_prose_quotes_is_not_repeated_below_it(root: Path):
 
 
 def test_index_of_no_experiments_says_how_to_add_one():
-    from site_plugins.core.quotes import ResultSet
+    from cortex.experiments.quotes import ResultSet
 
     assert "No experiment is declared yet" in experiments_index(ResultSet({}, {}, {}))
 
 
 def test_the_provenance_panel_names_the_batch_job_a_run_was_part_of(root: Path):
-    from site_plugins.core.experiment_pages import _provenance
+    from cortex.experiments.pages import _provenance
 
     rs = results_of(root)
     record = rs.record("squares")

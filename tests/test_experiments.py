@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from site_plugins.core.experiments import expand_params, load_experiment, load_experiments
+from cortex.experiments.declaration import expand_params, load_experiment, load_experiments
 
 FIXTURE = Path(__file__).parent / "fixtures" / "experiments"
 

@@ -15,15 +15,8 @@ import pytest
 import yaml
 from conftest import REPO, Build, build_site
 
-from site_plugins.core.figures import (
-    PLOTLY_MIMETYPE,
-    figure_div_id,
-    figure_html,
-    figure_json,
-    figure_mimebundle,
-    figure_placeholder,
-)
-from site_plugins.mkdocs.figures import LOADER, PLOTLY, plotly_js_path
+from cortex.experiments.figures import PLOTLY_MIMETYPE, figure_div_id, figure_html, figure_json, figure_mimebundle, figure_placeholder
+from cortex.mkdocs.figures import LOADER, PLOTLY, plotly_js_path
 
 NOTEBOOK = REPO / "content" / "notebooks" / "Floating-point formats explored.ipynb"
 # What mkdocs.yml should say for mkdocs-jupyter (used here until the project's config has it):
@@ -37,7 +30,7 @@ import json
 import re
 from pathlib import Path
 
-from site_plugins.core.figures import figure_div_id, figure_html, figure_placeholder
+from cortex.experiments.figures import figure_div_id, figure_html, figure_placeholder
 
 MARKER = re.compile(r"<!-- figure: ([A-Za-z0-9_-]+) -->")
 FIGURES = Path(__file__).parent / "figures"

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from site_plugins.bench import Harness
-from site_plugins.runner import check_metrics
+from cortex.timing import Harness
+from cortex.runner.run import check_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT = "fp_formats"  # the spec, entry and module fixtures (conftest) load it

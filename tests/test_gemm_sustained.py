@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from site_plugins.bench import Harness
-from site_plugins.core.results import code_files
-from site_plugins.runner import check_metrics
+from cortex.timing import Harness
+from cortex.experiments.store import code_files
+from cortex.runner.run import check_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT = "gemm_sustained"  # the spec, entry and module fixtures (conftest) load it

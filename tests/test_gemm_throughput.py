@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from site_plugins.bench import Harness
-from site_plugins.runner import check_metrics
+from cortex.timing import Harness
+from cortex.runner.run import check_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT = "gemm_throughput"  # the spec, entry and module fixtures (conftest) load it

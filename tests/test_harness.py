@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from site_plugins.bench import Harness, Measurement, Timing, summarize
+from cortex.timing import Harness, Measurement, Timing, summarize
 
 
 def test_summary_is_median_and_quartiles():

@@ -10,8 +10,8 @@ from fractions import Fraction
 import pytest
 import torch
 
-from site_plugins.bench import Harness
-from site_plugins.runner import check_metrics
+from cortex.timing import Harness
+from cortex.runner.run import check_metrics
 
 EXPERIMENT = "optimizer_precision"  # the spec, entry and module fixtures (conftest) load it
 SCHEMES = ["float32", "bfloat16", "master_fp32", "stochastic", "kahan"]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from results_site_support import populated_site, results_of, to_html
 
-from site_plugins.core.errors import Level
-from site_plugins.core.quotes import ResultSet, render_quotes
+from cortex.diagnostics import Level
+from cortex.experiments.quotes import ResultSet, render_quotes
 
 PAGE = "notes/gemm.md"
 LABEL = "/kb/content/notes/gemm.md"
@@ -187,7 +187,7 @@ def test_bad_figure_quotes(root: Path, rs: ResultSet):
 
 
 def test_line_offset_of_a_body_after_front_matter(rs: ResultSet):
-    from site_plugins.core.quotes import body_line_offset
+    from cortex.experiments.quotes import body_line_offset
 
     source = "---\ntitle: x\n---\n\nText {{< result nosuch a >}}\n"
     body = source.split("---\n\n", 1)[1]  # what MkDocs hands on: blank lines after the front matter stripped

@@ -2,7 +2,7 @@
 
 Every entry of ``refs/``, of the BibTeX test fixtures, of the benchmark's synthetic
 bibliography, of hand-written edge cases and of randomly assembled entries is formatted
-by :mod:`site_plugins.core.unsrt_html` and by pybtex, for each style, and compared.
+by :mod:`cortex.citations.unsrt_html` and by pybtex, for each style, and compared.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from pybtex.richtext import Text
 from pybtex.style.formatting import alpha, plain, unsrt
 from pybtex.textutils import is_terminated
 
-from site_plugins.core import unsrt_html
-from site_plugins.core.bibliography import Bibliography, Reference, load_bibliography
-from site_plugins.core.latex import HTML_BACKEND
-from site_plugins.core.references import BIB_STYLES, ReferenceFormatter
+from cortex.citations import unsrt_html
+from cortex.citations.bibliography import Bibliography, Reference, load_bibliography
+from cortex.citations.latex import HTML_BACKEND
+from cortex.citations.references import BIB_STYLES, ReferenceFormatter
 
 REPO = Path(__file__).resolve().parents[1]
 COMMON_TYPES = {"article", "inproceedings", "book", "incollection", "inbook", "misc", "techreport", "phdthesis",

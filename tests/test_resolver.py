@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from site_plugins.core.checks import check_vault
-from site_plugins.core.links import Status, resolve_wikilink
-from site_plugins.core.notes import WIKILINK, load_vault, parse_wikilink
+from cortex.notes.checks import check_vault
+from cortex.notes.links import Status, resolve_wikilink
+from cortex.notes.vault import WIKILINK, load_vault, parse_wikilink
 
 VAULT = {
     "Home.md": "# Home\n\nSee below.\n\n## Intro\n\nText ^intro-block\n\n## Details\n\n### Deep Part\n\nx\n",

@@ -9,20 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from site_plugins.core.errors import Diagnostic
-from site_plugins.core.experiments import load_experiment, load_experiments
-from site_plugins.core.results import (
-    atomic_write_json,
-    code_files,
-    history,
-    input_hash,
-    load_record,
-    plan_runs,
-    save_run,
-    stale_diagnostics,
-    staleness,
-    sync_hash_file,
-)
+from cortex.diagnostics import Diagnostic
+from cortex.experiments.declaration import load_experiment, load_experiments
+from cortex.experiments.store import atomic_write_json, code_files, history, input_hash, load_record, plan_runs, save_run, stale_diagnostics, staleness, sync_hash_file
 
 FIXTURE = Path(__file__).parent / "fixtures" / "experiments"
 
@@ -240,8 +229,8 @@ def test_run_plan_leaves_cuda_experiments_to_cuda_machines(repo: Path, tmp_path:
 
 
 def test_a_faceted_figure_has_one_panel_per_value():
-    from site_plugins.core.experiments import Figure
-    from site_plugins.core.results import build_figure
+    from cortex.experiments.declaration import Figure
+    from cortex.experiments.store import build_figure
 
     points = [
         {"params": {"n": n, "causal": causal}, "status": "ok", "metrics": {"t": n * (1 + causal)}}

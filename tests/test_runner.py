@@ -1,4 +1,4 @@
-"""The runner, run as users run it: `python -m site_plugins.runner experiments/<id>.md`."""
+"""The runner, run as users run it: `python -m cortex.runner experiments/<id>.md`."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ import plotly.io
 import pytest
 import torch
 
-from site_plugins.core.experiments import load_experiment
-from site_plugins.core.results import input_hash
-from site_plugins.runner import scheduler_job
+from cortex.experiments.declaration import load_experiment
+from cortex.experiments.store import input_hash
+from cortex.runner.run import scheduler_job
 
 FIXTURE = Path(__file__).parent / "fixtures" / "experiments"
 
@@ -31,7 +31,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 def run(repo: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "site_plugins.runner", *args], cwd=repo,
+    return subprocess.run([sys.executable, "-m", "cortex.runner", *args], cwd=repo,
                           capture_output=True, text=True, timeout=timeout)  # fmt: skip
 
 
@@ -168,7 +168,7 @@ def test_sigkill_leaves_no_partial_result(repo: Path):
     good = (repo / "results" / "alpha" / "result.json").read_bytes()
     set_script(repo, "alpha", slow)
     for _ in range(2):  # killed mid-run, with and without a previous result
-        proc = subprocess.Popen([sys.executable, "-m", "site_plugins.runner", "experiments/alpha.md"],
+        proc = subprocess.Popen([sys.executable, "-m", "cortex.runner", "experiments/alpha.md"],
                                 cwd=repo, stderr=subprocess.PIPE, text=True)  # fmt: skip
         for line in proc.stderr:
             if line.startswith("[2/12]"):
@@ -219,7 +219,7 @@ def test_runs_without_snakemake_mkdocs_pandas_or_plotly(repo: Path):
     code = (
         f"import runpy, sys\nfor name in {blocked!r}:\n    sys.modules[name] = None\n"
         "sys.argv = ['runner', 'experiments/alpha.md']\n"
-        "runpy.run_module('site_plugins.runner', run_name='__main__')\n"
+        "runpy.run_module('cortex.runner', run_name='__main__')\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -49,7 +49,7 @@ def test_the_eleven_links_to_missing_notes(kepano):
 
 
 def test_cortex_check_agrees(kepano):
-    check = subprocess.run([sys.executable, "-m", "site_plugins.cli", "check", str(KEPANO)],
+    check = subprocess.run([sys.executable, "-m", "cortex.cli", "check", str(KEPANO)],
                            capture_output=True, text=True, cwd=REPO)
     assert check.returncode == 1
     errors = [line for line in check.stdout.splitlines() if ": error: " in line]

@@ -247,7 +247,7 @@ def test_strict_build_fails_on_the_errors_cortex_check_reports(built, tmp_path):
     vault = Path(built.site).parent.parent / "vault"
     strict = build_site(vault, tmp_path / "strict", strict=True)
     assert strict.returncode != 0
-    check = subprocess.run([sys.executable, "-m", "site_plugins.cli", "check", str(vault)],
+    check = subprocess.run([sys.executable, "-m", "cortex.cli", "check", str(vault)],
                            capture_output=True, text=True, cwd=REPO)
     assert check.returncode == 1
     errors = [line for line in check.stdout.splitlines() if ": error: " in line]
@@ -260,7 +260,7 @@ def test_strict_build_fails_on_the_errors_cortex_check_reports(built, tmp_path):
 def test_clean_vault_builds_strict_and_checks_clean(write_vault, tmp_path):
     vault = write_vault({"index.md": "# Home\n\nSee [[Other#Part]].\n", "Other.md": "# Other\n\n## Part\n\ntext\n"})
     assert build_site(vault, tmp_path / "w", strict=True).returncode == 0
-    check = subprocess.run([sys.executable, "-m", "site_plugins.cli", "check", str(vault)],
+    check = subprocess.run([sys.executable, "-m", "cortex.cli", "check", str(vault)],
                            capture_output=True, text=True, cwd=REPO)
     assert check.returncode == 0, check.stdout
     assert check.stdout == ""
@@ -278,7 +278,7 @@ def test_a_symlink_out_of_the_content_folder_is_never_read(write_vault, tmp_path
     secret.write_text("# Secret\n\nTOP-SECRET-TEXT\n", "utf-8")
     vault = write_vault({"index.md": "# Home\n\n![[Leak]]\n"})
     (vault / "Leak.md").symlink_to(secret)
-    check = subprocess.run([sys.executable, "-m", "site_plugins.cli", "check", str(vault)],
+    check = subprocess.run([sys.executable, "-m", "cortex.cli", "check", str(vault)],
                            capture_output=True, text=True, cwd=REPO)
     assert check.returncode == 1
     assert "Leak.md:1:1: error: a link to a file outside the content folder" in check.stdout

@@ -20,7 +20,7 @@ def shipped(tmp_path_factory) -> Build:
 
 
 def test_cortex_check_is_clean():
-    check = subprocess.run([sys.executable, "-m", "site_plugins.cli", "check"], cwd=REPO,
+    check = subprocess.run([sys.executable, "-m", "cortex.cli", "check"], cwd=REPO,
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
     assert ": error: " not in check.stdout

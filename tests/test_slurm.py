@@ -253,7 +253,7 @@ def test_a_gpu_experiment_asks_slurm_for_a_gpu_and_runs_with_device_cuda(project
     ((job, log),) = submitted(done).items()
     assert cluster.gpus_asked(job) == "gres:gpu:1"
     output = log.read_text()
-    assert "-m site_plugins.runner experiments/gpu.md --device cuda" in output
+    assert "-m cortex.runner experiments/gpu.md --device cuda" in output
     result = project / "results" / "gpu" / "result.json"
     if done.returncode == 0:  # a node with CUDA behind its GPU
         assert json.loads(result.read_text())["device"] == "cuda"

@@ -14,7 +14,8 @@ import re
 import pytest
 from markupsafe import escape
 
-from site_plugins.core import markdown_text, notes
+from cortex.text import markdown as markdown_text
+from cortex.notes import vault as notes
 
 ATOMS = ["[[", "]]", "[", "]", "!", "![[", "|", "\\|", "#", "^", "a", "B", "7", "_", "-", "/", " ", "\t", "\n",
          "`", "```", "~~~", "<!--", "-->", "%%", "é", "<", ">", "&", "'", '"', "*", "$", "{", "}", "(", ")",

@@ -139,7 +139,7 @@ def test_bad_declarations_are_diagnosed_and_the_rest_runs(project: Path):
 
 
 def test_a_cuda_experiment_with_results_keeps_them_on_a_machine_without_cuda(project: Path):
-    runner = [sys.executable, "-m", "site_plugins.runner", "experiments/gpu.md", "--device", "cpu"]
+    runner = [sys.executable, "-m", "cortex.runner", "experiments/gpu.md", "--device", "cpu"]
     subprocess.run(runner, cwd=project, check=True, capture_output=True, timeout=120)
     kept = (project / "results" / "gpu" / "result.json").read_bytes()
     edit(project / "experiments" / "gpu.py", "1.0", "2.0")  # stale now, but it needs CUDA

@@ -1,0 +1,311 @@
+"""Loading ``refs/*.bib`` with pybtex into a case-insensitive map of references.
+
+Each file is parsed with pybtex's own BibTeX scanner. Errors are collected as
+diagnostics instead of stopping the load: an entry with a syntax error is skipped and
+the rest of its file stays usable. ``@string`` macros are shared across files (files
+that define macros are read first), ``crossref`` parents fill in missing fields, and
+the result of each file is cached by content hash, on disk and in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from pybtex import textutils
+from pybtex.bibtex.utils import split_name_list
+from pybtex.database import Person
+from pybtex.database.input.bibtex import LowLevelParser, UndefinedMacro, month_names
+from pybtex.scanner import PybtexSyntaxError
+from pybtex.utils import CaseInsensitiveDict
+
+from cortex.diagnostics import Diagnostic, error, line_col, warning
+
+CACHE_VERSION = "3"
+PERSON_ROLES = frozenset(role.lower() for role in Person.valid_roles)
+_STRING_COMMAND = re.compile(rb"@\s*string\s*[{(]", re.I)
+# A part (paper, chapter) inherits its container's title as its booktitle.
+_CROSSREF_RENAMES = {"title": "booktitle"}
+_CONTAINERS = frozenset({"proceedings", "book", "collection"})
+_CONTAINED = frozenset({"inproceedings", "incollection", "inbook", "conference"})
+
+
+class Reference(NamedTuple):
+    """One BibTeX entry: fields hold LaTeX as written (macros and ``#`` resolved)."""
+
+    key: str
+    type: str
+    fields: dict[str, str]
+    persons: dict[str, tuple[str, ...]]
+    path: str
+    line: int
+    digest: str = ""
+
+    def with_digest(self) -> Reference:
+        data = repr((self.type, sorted(self.fields.items()), sorted(self.persons.items())))
+        return self._replace(digest=hashlib.blake2b(data.encode("utf-8"), digest_size=12).hexdigest())
+
+
+@dataclass
+class ParsedFile:
+    """What one .bib file contributes, cacheable as a whole."""
+
+    references: list[Reference] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    macros: dict[str, str] = field(default_factory=dict)
+
+
+class Bibliography(Mapping[str, Reference]):
+    """References by key; lookups ignore case as BibTeX does."""
+
+    def __init__(self, references: Mapping[str, Reference], cache: FormatCache | None = None) -> None:
+        self._by_key = {key.lower(): ref for key, ref in references.items()}
+        self.cache = cache if cache is not None else FormatCache(None)
+        self.formatters: dict[str, object] = {}
+
+    def __getitem__(self, key: str) -> Reference:
+        return self._by_key[key.lower()]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.lower() in self._by_key
+
+    def __iter__(self) -> Iterator[str]:
+        return (ref.key for ref in self._by_key.values())
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def values(self):  # type: ignore[override]
+        return self._by_key.values()
+
+
+class FormatCache:
+    """Formatted HTML and label data by (entry digest, what), kept on disk and in memory."""
+
+    _memory: dict[str, dict[tuple[str, str], object]] = {}
+
+    def __init__(self, cache_dir: Path | None) -> None:
+        self.path = cache_dir / "formatted.pickle" if cache_dir else None
+        memory_key = str(self.path)
+        if memory_key not in self._memory:
+            self._memory[memory_key] = _read_pickle(self.path) or {}
+        self.data = self._memory[memory_key]
+        self.dirty = False
+
+    def get(self, digest: str, what: str) -> object | None:
+        return self.data.get((digest, what))
+
+    def put(self, digest: str, what: str, value: object) -> None:
+        self.data[(digest, what)] = value
+        self.dirty = True
+
+    def save(self, live_digests: set[str]) -> None:
+        """Write to disk, dropping what no current entry uses."""
+        if not self.dirty and (self.path is None or self.path.exists()):
+            return
+        for stale in [k for k in self.data if k[0] not in live_digests]:
+            del self.data[stale]
+        if self.path is not None:
+            _write_pickle(self.path, self.data)
+        self.dirty = False
+
+
+def _read_pickle(path: Path | None) -> object | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        with path.open("rb") as f:
+            version, payload = pickle.load(f)
+    except Exception:  # a corrupt or foreign cache is ignored, never fatal
+        return None
+    return payload if version == CACHE_VERSION else None
+
+
+def _write_pickle(path: Path, payload: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
+    with os.fdopen(fd, "wb") as f:
+        pickle.dump((CACHE_VERSION, payload), f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+def decode_bib(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
+    """UTF-8 text of a .bib file; other encodings are read as Windows-1252 with a warning."""
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        try:
+            text, encoding = data.decode("cp1252"), "Windows-1252"
+        except UnicodeDecodeError:
+            text, encoding = data.decode("latin-1"), "Latin-1"
+        return text, [warning(path, line, col, f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
+                              f"read as {encoding}: save it as UTF-8 to silence this")]
+
+
+class _FileParser:
+    """Runs pybtex's scanner over one file, turning its errors into diagnostics."""
+
+    def __init__(self, text: str, path: str, macros: CaseInsensitiveDict) -> None:
+        self.text, self.path, self.macros = text, path, macros
+        self.result = ParsedFile()
+        self.scanner = LowLevelParser(text, macros=macros, handle_error=self.handle_error, filename=path)
+        self.failed_command: int | None = None
+        self._line_pos, self._line = 0, 1
+
+    def line_of(self, pos: int) -> int:
+        if pos < self._line_pos:
+            self._line_pos, self._line = 0, 1
+        self._line += self.text.count("\n", self._line_pos, pos)
+        self._line_pos = pos
+        return self._line
+
+    def handle_error(self, exc: PybtexSyntaxError) -> None:
+        pos = exc.error_context_info[2] if isinstance(exc.error_context_info, tuple) else self.scanner.pos
+        line, col = line_col(self.text, min(pos, len(self.text)))
+        key = self.scanner.current_entry_key
+        where = f" in entry '{key}'" if key else ""
+        if isinstance(exc, UndefinedMacro):
+            self.result.diagnostics.append(warning(
+                self.path, line, col, f"undefined @string macro '{exc.args[0] if exc.args else ''}'{where}; "
+                "it is read as empty text"))
+            return
+        self.failed_command = self.scanner.command_start
+        self.result.diagnostics.append(error(
+            self.path, line, col, f"BibTeX {exc.error_type}: {exc.args[0] if exc.args else exc}{where}; "
+            "this entry is skipped"))
+
+    def parse(self) -> ParsedFile:
+        before = dict(self.macros)
+        for command, body in self.scanner:
+            if self.failed_command == self.scanner.command_start:
+                continue
+            kind = command.lower()
+            if kind in ("string", "preamble"):
+                continue
+            key, raw_fields = body
+            self.result.references.append(self.reference(command, key, raw_fields))
+        self.result.macros = {k: v for k, v in self.macros.items() if before.get(k) != v}
+        return self.result
+
+    def reference(self, command: str, key: str, raw_fields: list) -> Reference:
+        line = self.line_of(self.scanner.command_start)
+        fields: dict[str, str] = {}
+        persons: dict[str, tuple[str, ...]] = {}
+        for name, parts in raw_fields:
+            lname = name.lower()
+            if lname in fields or lname in persons:
+                self.result.diagnostics.append(warning(
+                    self.path, line, 1, f"entry '{key}' has a second '{name}' field; the first one is used"))
+                continue
+            value = textutils.normalize_whitespace("".join(parts))
+            if not value:
+                continue
+            if lname in PERSON_ROLES:
+                persons[lname] = tuple(split_name_list(value))
+            else:
+                fields[lname] = value
+        return Reference(key, command.lower(), fields, persons, self.path, line)
+
+
+def _macro_state(macros: CaseInsensitiveDict) -> str:
+    data = repr(sorted((k.lower(), v) for k, v in macros.items()))
+    return hashlib.blake2b(data.encode("utf-8"), digest_size=12).hexdigest()
+
+
+class _ParseCache:
+    """Parsed files by (content hash, macros in scope), on disk and in this process."""
+
+    _memory: dict[str, ParsedFile] = {}
+
+    def __init__(self, cache_dir: Path | None) -> None:
+        self.dir = cache_dir / "parsed" if cache_dir else None
+        self.used: set[str] = set()
+
+    def get(self, key: str) -> ParsedFile | None:
+        self.used.add(key)
+        found = self._memory.get(key)
+        path = self.dir / f"{key}.pickle" if self.dir is not None else None
+        if found is None and path is not None:
+            found = _read_pickle(path)  # type: ignore[assignment]
+            if found is not None:
+                self._memory[key] = found
+        elif found is not None and path is not None and not path.exists():
+            _write_pickle(path, found)
+        return found
+
+    def put(self, key: str, parsed: ParsedFile) -> None:
+        self._memory[key] = parsed
+        if self.dir is not None:
+            _write_pickle(self.dir / f"{key}.pickle", parsed)
+
+    def prune(self) -> None:
+        if self.dir is None or not self.dir.is_dir():
+            return
+        for path in self.dir.glob("*.pickle"):
+            if path.stem not in self.used:
+                path.unlink(missing_ok=True)
+
+
+def load_bibliography(refs_dir: Path, cache_dir: Path | None = None) -> tuple[Bibliography, list[Diagnostic]]:
+    """Every ``refs_dir/*.bib`` as one Bibliography, with the problems found in them."""
+    files = sorted(Path(refs_dir).glob("*.bib")) if Path(refs_dir).is_dir() else []
+    contents = [(path, path.read_bytes()) for path in files]
+    # Files that define @string macros go first so that any file may use them.
+    contents.sort(key=lambda item: _STRING_COMMAND.search(item[1]) is None)
+    macros = CaseInsensitiveDict(month_names)
+    cache = _ParseCache(cache_dir)
+    diagnostics: list[Diagnostic] = []
+    references: dict[str, Reference] = {}
+    for path, data in contents:
+        key = hashlib.blake2b(data + _macro_state(macros).encode(), digest_size=16).hexdigest()
+        parsed = cache.get(f"{CACHE_VERSION}-{key}")
+        if parsed is None:
+            text, decode_diagnostics = decode_bib(data, str(path))
+            parsed = _FileParser(text, str(path), macros).parse()
+            parsed.diagnostics[:0] = decode_diagnostics
+            parsed.references = [ref.with_digest() for ref in parsed.references]
+            cache.put(f"{CACHE_VERSION}-{key}", parsed)
+        else:
+            macros.update(parsed.macros)
+        diagnostics.extend(parsed.diagnostics)
+        for ref in parsed.references:
+            first = references.get(ref.key.lower())
+            if first is not None:
+                diagnostics.append(error(ref.path, ref.line, 1, f"duplicate key '{ref.key}': already defined at "
+                                         f"{first.path}:{first.line}; this entry is ignored"))
+                continue
+            references[ref.key.lower()] = ref
+    cache.prune()
+    diagnostics.extend(_resolve_crossrefs(references))
+    return Bibliography(references, FormatCache(cache_dir)), diagnostics
+
+
+def _resolve_crossrefs(references: dict[str, Reference]) -> list[Diagnostic]:
+    """Copy missing fields from each entry's crossref parent, as BibTeX does."""
+    diagnostics = []
+    for lkey, ref in list(references.items()):
+        target = ref.fields.get("crossref")
+        if target is None:
+            continue
+        parent = references.get(target.lower())
+        if parent is None:
+            diagnostics.append(warning(ref.path, ref.line, 1,
+                                       f"entry '{ref.key}' has crossref '{target}', which is not defined"))
+            continue
+        fields = dict(ref.fields)
+        renames = _CROSSREF_RENAMES if parent.type in _CONTAINERS and ref.type in _CONTAINED else {}
+        for name, value in parent.fields.items():
+            if name != "crossref":
+                fields.setdefault(renames.get(name, name), value)
+        persons = {**parent.persons, **ref.persons}
+        references[lkey] = Reference(ref.key, ref.type, fields, persons, ref.path, ref.line).with_digest()
+    return diagnostics

@@ -1,0 +1,279 @@
+"""Which page cites what, and the HTML of citations and bibliographies.
+
+A :class:`CitationIndex` is filled with every page before any is rendered, so that
+numbering, "cited by" links and reading notes are known when the first page renders.
+Links between pages go through a ``link(src_uri, anchor)`` callable supplied by the
+adapter, which knows the site's URLs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from markupsafe import Markup, escape
+
+from cortex.citations.bibliography import Bibliography
+from cortex.citations.syntax import Citation, find_citations
+from cortex.diagnostics import Diagnostic, warning
+from cortex.text.markdown import split_front_matter
+from cortex.citations.references import CitationStyle, ReferenceFormatter, formatter_for
+
+Link = Callable[[str, str], str]
+@lru_cache(maxsize=65536)
+def anchor(key: str) -> str:
+    """The stable id of a key's entry in any bibliography: ``ref-<key>``."""
+    return "ref-" + re.sub(r"[^\w:.\-]", "-", key)
+
+
+@dataclass
+class CitingPage:
+    src_uri: str
+    title: str
+    keys: list[str] = field(default_factory=list)  # canonical keys, in order of first citation
+    notes_on: list[str] = field(default_factory=list)  # keys this page is the reading note for
+
+
+class CitationIndex:
+    """Citations of every page of a site, against one bibliography and style."""
+
+    def __init__(self, bibliography: Bibliography, style: CitationStyle, list_all: bool = False) -> None:
+        self.bibliography = bibliography
+        self.style = style
+        self.list_all = list_all
+        self.formatter: ReferenceFormatter = formatter_for(bibliography, style.bibliography)
+        self.pages: dict[str, CitingPage] = {}
+        self.reading_notes: dict[str, str] = {}  # lower key -> src_uri
+        self._cited_by: dict[str, list[str]] = {}  # lower key -> src_uris
+        self._order: dict[str, dict[str, int]] = {}  # src_uri -> key -> position in its bibliography
+        self.entries: dict[str, CitedEntry] = {}  # lower key -> rendering data
+        self._author_year: dict[str, tuple[str, str]] = {}
+        self._alpha: dict[str, str] = {}
+
+    def add_page(self, src_uri: str, markdown: str, title: str, meta: Mapping | None = None,
+                 path: str | None = None) -> list[Diagnostic]:
+        """Record what ``markdown`` (the file's full text, front matter included) cites."""
+        path = path or src_uri
+        if src_uri in self.pages:
+            raise ValueError(f"page {src_uri} is indexed twice")
+        page = self.pages[src_uri] = CitingPage(src_uri, title)
+        diagnostics = []
+        for citation in find_citations(markdown, known=self.bibliography):
+            if citation.key in self.bibliography:
+                key = self.bibliography[citation.key].key
+                if key not in page.keys:
+                    page.keys.append(key)
+                    self._cited_by.setdefault(key.lower(), []).append(src_uri)
+            else:
+                diagnostics.append(warning(path, citation.line, citation.col,
+                                           f"unknown citation key '{citation.key}': no entry in refs/*.bib has it"))
+        meta = split_front_matter(markdown).data if meta is None else meta  # bad YAML: {}, reported by the notes
+        cited = meta.get("cite")
+        for key in [cited] if isinstance(cited, str) else cited if isinstance(cited, list) else []:
+            if str(key) in self.bibliography:
+                canonical = self.bibliography[str(key)].key
+                page.notes_on.append(canonical)
+                self.reading_notes.setdefault(canonical.lower(), src_uri)
+            else:
+                line = next((i + 1 for i, text in enumerate(markdown.splitlines()) if text.startswith("cite:")), 1)
+                diagnostics.append(warning(path, line, 1, f"front matter 'cite: {key}' names no entry in refs/*.bib"))
+        return diagnostics
+
+    def cited_keys(self) -> list[str]:
+        """Every cited key, in order of first citation over pages sorted by path."""
+        keys: dict[str, str] = {}
+        for src_uri in sorted(self.pages):
+            for key in self.pages[src_uri].keys + self.pages[src_uri].notes_on:
+                keys.setdefault(key.lower(), key)
+        return list(keys.values())
+
+    def listed_keys(self) -> list[str]:
+        cited = self.cited_keys()
+        if not self.list_all:
+            return cited
+        seen = {k.lower() for k in cited}
+        return cited + [k for k in self.bibliography if k.lower() not in seen]
+
+    def prepare(self) -> None:
+        """Format every listed entry and fix labels; call once after the last ``add_page``."""
+        keys = self.listed_keys()
+        for key in keys:
+            self.formatter.html(key)
+        self._author_year = self.formatter.author_year(keys)
+        if self.style.bibliography == "alpha":
+            self._alpha = self.formatter.alpha_labels(keys)
+        self.bibliography.cache.save({ref.digest for ref in self.bibliography.values()})
+
+    def cited_by(self, key: str) -> list[str]:
+        return sorted(self._cited_by.get(key.lower(), []))
+
+    def page(self, src_uri: str) -> CitingPage:
+        page = self.pages.get(src_uri)
+        if page is None:
+            page = self.pages[src_uri] = CitingPage(src_uri, src_uri)
+        return page
+
+    def page_keys(self, src_uri: str) -> list[str]:
+        """The keys a page cites, in the order of its bibliography."""
+        return list(self._page_order(src_uri))
+
+    def _page_order(self, src_uri: str) -> dict[str, int]:
+        order = self._order.get(src_uri)
+        if order is None:
+            order = self._order[src_uri] = {k: i for i, k in enumerate(self.formatter.sort(self.page(src_uri).keys))}
+        return order
+
+    def label(self, src_uri: str, key: str) -> str:
+        """The key's label on this page: a number, or an alpha label like ``VSP+17``."""
+        if self.style.bibliography == "alpha":
+            return self._alpha.get(key.lower()) or self.formatter.meta(key).alpha
+        page = self.page(src_uri)
+        if key not in page.keys:  # cited in a way the index did not see
+            page.keys.append(key)
+            self._order.pop(src_uri, None)
+        return str(self._page_order(src_uri)[key] + 1)
+
+    def author_year(self, key: str) -> tuple[str, str]:
+        found = self._author_year.get(key.lower())
+        if found is None:
+            meta = self.formatter.meta(key)
+            found = (meta.authors, meta.year)
+        return found
+
+
+@dataclass(frozen=True)
+class CitedEntry:
+    """What rendering a citation of one key needs, computed once per build."""
+
+    key: str
+    authors: str
+    year: str
+    link_start: str  # '<span class="citation"><a ... href="#ref-key">'
+    card_end: str  # '</a><span class="citation-card">...</span></span>'
+
+    def link(self, text: str) -> str:
+        return f"{self.link_start}{escape(text)}{self.card_end}"
+
+
+def cited_entry(index: CitationIndex, key: str) -> CitedEntry | None:
+    """The key's rendering data, or None when no entry has it."""
+    found = index.entries.get(key.lower())
+    if found is None and key in index.bibliography:
+        canonical = index.bibliography[key].key
+        authors, year = index.author_year(canonical)
+        found = index.entries[key.lower()] = CitedEntry(
+            canonical, authors, year,
+            f'<span class="citation"><a class="citation-link" href="#{escape(anchor(canonical))}">',
+            f'</a><span class="citation-card" role="tooltip">{index.formatter.html(canonical)}</span></span>')
+    return found
+
+
+def render_citation(items: Sequence[Citation], index: CitationIndex, src_uri: str) -> str | None:
+    """HTML for a bracketed group or a bare ``@key``; None leaves a bare unknown key as text."""
+    numeric = index.style.citation == "numeric"
+    open_, close = ("[", "]") if numeric else ("(", ")")
+    if len(items) == 1 and items[0].in_text:
+        item = items[0]
+        entry = cited_entry(index, item.key)
+        if entry is None:
+            return None
+        link = entry.link(index.label(src_uri, entry.key) if numeric else entry.year)
+        tail = f", {escape(item.locator)}" if item.locator else ""
+        return f"{escape(entry.authors)} {open_}{link}{tail}{close}"
+    parts = []
+    for item in items:
+        entry = cited_entry(index, item.key)
+        if entry is None:
+            parts.append(f'<span class="citation citation-unknown" title="unknown citation key">@{escape(item.key)}?'
+                         "</span>")
+            continue
+        if numeric:
+            text = index.label(src_uri, entry.key)
+        else:
+            text = entry.year if item.suppress_author else f"{entry.authors}, {entry.year}"
+        prefix = f"{escape(item.prefix)} " if item.prefix else ""
+        locator = f", {escape(item.locator)}" if item.locator else ""
+        parts.append(f"{prefix}{entry.link(text)}{locator}")
+    return f'<span class="citation-group">{open_}{"; ".join(parts)}{close}</span>'
+
+
+def render_bibliography(keys: Iterable[str], bibliography: Bibliography, style: CitationStyle, *,
+                        labels: Mapping[str, str] | None = None, extras: Mapping[str, str] | None = None,
+                        presorted: bool = False) -> str:
+    """An HTML list of the entries for ``keys``, in the style's order, each with id ``ref-<key>``.
+
+    ``labels`` (lower key -> label) overrides the style's own numbering; ``extras``
+    (lower key -> HTML) is appended to an entry, e.g. "cited by" links; ``presorted``
+    keeps the order of ``keys`` (canonical keys, already in the style's order).
+    """
+    formatter = formatter_for(bibliography, style.bibliography)
+    ordered = list(keys) if presorted else formatter.sort(bibliography[k].key for k in keys if k in bibliography)
+    if labels is None:
+        if style.bibliography == "alpha":
+            labels = formatter.alpha_labels(ordered)
+        elif style.citation == "numeric":
+            labels = {k.lower(): str(i + 1) for i, k in enumerate(ordered)}
+        else:
+            labels = {}
+    extras = extras or {}
+    items = []
+    for key in ordered:
+        label = labels.get(key.lower())
+        head = f'<span class="reference-label">[{escape(label)}]</span> ' if label else ""
+        items.append(f'<li class="reference" id="{escape(anchor(key))}">{head}<span class="reference-body">'
+                     f'{formatter.html(key)}</span>{extras.get(key.lower(), "")}</li>')
+    kind = "numbered" if labels else "author-year"
+    return f'<ul class="bibliography bibliography-{kind}">\n' + "\n".join(items) + "\n</ul>"
+
+
+def _note_link(index: CitationIndex, key: str, link: Link, current: str = "") -> str:
+    note = index.reading_notes.get(key.lower())
+    if note is None or note == current:
+        return ""
+    return f' <a class="reading-note-link" href="{escape(link(note, ""))}">Reading note</a>'
+
+
+def render_page_bibliography(index: CitationIndex, src_uri: str, link: Link, global_uri: str | None) -> str:
+    """The references section ending a page that cites; empty when it cites nothing."""
+    keys = index.page_keys(src_uri)
+    if not keys:
+        return ""
+    labels = {}
+    if index.style.citation == "numeric":
+        labels = {k.lower(): index.label(src_uri, k) for k in keys}
+    extras = {}
+    for key in keys:
+        extra = _note_link(index, key, link, src_uri)
+        if global_uri:
+            extra += (f' <a class="reference-global-link" href="{escape(link(global_uri, anchor(key)))}" '
+                      'title="All pages citing it">↗</a>')
+        extras[key.lower()] = extra
+    body = render_bibliography(keys, index.bibliography, index.style, labels=labels, extras=extras, presorted=True)
+    return f'<section class="references">\n<h2 id="references">References</h2>\n{body}\n</section>'
+
+
+def render_global_bibliography(index: CitationIndex, link: Link, titles: Mapping[str, str]) -> str:
+    """Every listed entry with "cited by" links to the pages (``titles``: src_uri -> title) citing it."""
+    extras = {}
+    for key in index.listed_keys():
+        pages = index.cited_by(key)
+        extra = _note_link(index, key, link)
+        if pages:
+            extra += ' <span class="reference-cited-by">Cited by: ' + ", ".join(
+                f'<a href="{escape(link(uri, ""))}">{escape(titles.get(uri, uri))}</a>' for uri in pages) + "</span>"
+        extras[key.lower()] = extra
+    labels = index._alpha if index.style.bibliography == "alpha" else {}
+    return render_bibliography(index.listed_keys(), index.bibliography, index.style, labels=labels, extras=extras)
+
+
+def render_reading_note_reference(index: CitationIndex, src_uri: str, link: Link, global_uri: str | None) -> str:
+    """The full reference shown at the top of a reading note."""
+    parts = []
+    for key in index.page(src_uri).notes_on:
+        target = Markup(' <a class="reference-global-link" href="{}">↗</a>').format(
+            link(global_uri, anchor(key))) if global_uri else Markup("")
+        parts.append(Markup('<div class="reading-note-reference" id="reading-note-{}"><span class="reading-note-'
+                            'label">Reading note on</span> {}{}</div>').format(key, index.formatter.html(key), target))
+    return str(Markup("\n").join(parts))

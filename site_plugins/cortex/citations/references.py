@@ -1,0 +1,244 @@
+"""How a reference reads: pybtex-formatted HTML, short author labels, sort order.
+
+pybtex's own ``plain``, ``unsrt`` and ``alpha`` styles are rendered by
+:mod:`cortex.citations.unsrt_html`, which writes the same HTML without pybtex's template
+engine; any entry it declines, and any other style, goes through pybtex itself.
+Everything computed here is cached by the entry's content hash in the bibliography's
+:class:`FormatCache`, so a warm build formats nothing it formatted before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from markupsafe import Markup, escape
+from pybtex.database import Entry, Person
+from pybtex.errors import capture
+from pybtex.plugin import find_plugin
+from pybtex.richtext import Text
+
+from cortex.citations import unsrt_html
+from cortex.citations.bibliography import Bibliography, Reference
+from cortex.diagnostics import Diagnostic, warning
+from cortex.citations.latex import HTML_BACKEND, Tokens, latex_to_html, latex_to_text, protect_markup
+
+BIB_STYLES = ("plain", "unsrt", "alpha")
+CITATION_STYLES = ("numeric", "author-year")
+_RAW_FIELDS = frozenset({"url", "doi", "eprint", "crossref", "archiveprefix", "primaryclass", "file"})
+_TYPE_FALLBACKS = {"online": "misc", "software": "misc", "dataset": "misc", "electronic": "misc", "www": "misc",
+                   "thesis": "phdthesis", "report": "techreport", "conference": "inproceedings",
+                   "standard": "manual", "collection": "book", "inreference": "incollection"}
+
+
+@dataclass(frozen=True)
+class CitationStyle:
+    """``citation``: how a citation reads in text; ``bibliography``: the pybtex style of the list."""
+
+    citation: str = "numeric"
+    bibliography: str = "plain"
+
+    def __post_init__(self) -> None:
+        if self.citation not in CITATION_STYLES:
+            raise ValueError(f"citation style must be one of {', '.join(CITATION_STYLES)}, not {self.citation!r}")
+        if self.bibliography not in BIB_STYLES:
+            raise ValueError(f"bibliography style must be one of {', '.join(BIB_STYLES)}, not {self.bibliography!r}")
+
+
+@dataclass(frozen=True)
+class ReferenceMeta:
+    """What labels and sorting need, in plain text."""
+
+    authors: str
+    year: str
+    sort_key: tuple
+    alpha: str
+
+
+@lru_cache(maxsize=65536)
+def _person_last(name: str) -> str:
+    person = unsrt_html.parse_name(name).person
+    return latex_to_text(" ".join(person.prelast_names + person.last_names)) or latex_to_text(name)
+
+
+_year_text = lru_cache(maxsize=4096)(latex_to_text)
+
+
+def short_authors(ref: Reference) -> str:
+    """``Kahan``, ``Dao and Ré``, ``Vaswani et al.``; else an organisation, else the key."""
+    names = ref.persons.get("author") or ref.persons.get("editor")
+    if names:
+        last = [_person_last(n) for n in names[:2]]
+        if len(names) == 1 or (len(names) == 2 and names[1].strip().lower() == "others"):
+            return last[0] + (" et al." if len(names) == 2 else "")
+        return f"{last[0]} and {last[1]}" if len(names) == 2 else f"{last[0]} et al."
+    for name in ("organization", "institution", "publisher", "howpublished"):
+        if ref.fields.get(name):
+            return latex_to_text(ref.fields[name])
+    return ref.key
+
+
+# Text with none of these characters reads the same as LaTeX and as plain text, so pybtex's LaTeX
+# parser (most of its formatting time) can be skipped for it; the output is identical (tested).
+_PLAIN_LATEX = re.compile(r"[^\\{}$~%&`'\"\-^_#]*")
+
+
+def rich_text(value: str) -> Text:
+    """``Text.from_latex(value)``, without parsing text that has no LaTeX in it."""
+    return Text(value) if _PLAIN_LATEX.fullmatch(value) else Text.from_latex(value)
+
+
+class _Person(Person):
+    rich_first_names = property(lambda self: [rich_text(n) for n in self.first_names])
+    rich_middle_names = property(lambda self: [rich_text(n) for n in self.middle_names])
+    rich_prelast_names = property(lambda self: [rich_text(n) for n in self.prelast_names])
+    rich_last_names = property(lambda self: [rich_text(n) for n in self.last_names])
+    rich_lineage_names = property(lambda self: [rich_text(n) for n in self.lineage_names])
+
+
+@cache
+def _plugin(group: str, name: str) -> type:
+    return find_plugin(group, name)
+
+
+class ReferenceFormatter:
+    """Formats the references of one bibliography with one pybtex style."""
+
+    def __init__(self, bibliography: Bibliography, bib_style: str) -> None:
+        self.bibliography = bibliography
+        self.bib_style = bib_style
+        self.style = _plugin("pybtex.style.formatting", bib_style)()
+        self.sorting = _plugin("pybtex.style.sorting", "author_year_title")()
+        self.alpha = _plugin("pybtex.style.labels", "alpha")()
+        self.problems: list[Diagnostic] = []
+        self._meta: dict[str, ReferenceMeta] = {}
+        self._what = f"html-{bib_style}"
+        self._reported: set[str] = set()
+        self._direct = unsrt_html.reproduces(self.style)
+
+    def _kind(self, ref: Reference) -> str:
+        """The entry type the style formats ``ref`` as: its own, or the nearest it has a template for."""
+        return ref.type if hasattr(self.style, f"get_{ref.type}_template") else _TYPE_FALLBACKS.get(ref.type, "misc")
+
+    @staticmethod
+    def _fields(ref: Reference, tokens: Tokens) -> dict[str, str]:
+        """The fields as the style reads them: math and font commands swapped for ``tokens``."""
+        return {k: (v if k in _RAW_FIELDS else protect_markup(v, tokens)) for k, v in ref.fields.items()}
+
+    def _entry(self, ref: Reference, fields: dict[str, str], person: Callable[[str], Person]) -> Entry:
+        entry = Entry(self._kind(ref), fields=fields,
+                      persons={role: [person(n) for n in names] for role, names in ref.persons.items()})
+        entry.key = ref.key
+        return entry
+
+    def html(self, key: str) -> Markup:
+        """The full reference as HTML: authors, title, venue, year, and URL, arXiv and DOI links."""
+        ref = self.bibliography[key]
+        cached = self.bibliography.cache.get(ref.digest, self._what)
+        if cached is None:
+            cached = self._format(ref)
+            self.bibliography.cache.put(ref.digest, self._what, cached)
+        body, problem = cached  # type: ignore[misc]
+        if problem and key.lower() not in self._reported:
+            self._reported.add(key.lower())
+            self.problems.append(warning(ref.path, ref.line, 1, problem))
+        return Markup(body)
+
+    def _format(self, ref: Reference) -> tuple[str, str | None]:
+        """(HTML, problem): the style's rendering, or a simpler one and why pybtex could not."""
+        return self.format_directly(ref) or self.format_with_pybtex(ref)
+
+    def format_directly(self, ref: Reference) -> tuple[str, None] | None:
+        """(HTML, None) as pybtex would render it, without pybtex; None where only pybtex can say."""
+        if not self._direct:
+            return None
+        tokens = Tokens()
+        body = unsrt_html.format_entry(self._kind(ref), self._fields(ref, tokens), ref.persons)
+        return None if body is None else (tokens.restore(body), None)
+
+    def format_with_pybtex(self, ref: Reference) -> tuple[str, str | None]:
+        """(HTML, problem): pybtex's rendering, or a simpler one and why pybtex could not."""
+        tokens = Tokens()
+        try:
+            with capture() as errors:
+                text = self.style.format_entry("", self._entry(ref, self._fields(ref, tokens), _Person)).text
+            body = tokens.restore(text.render(HTML_BACKEND))
+        except Exception as exc:  # pybtex raises FieldIsMissing but also untyped errors
+            return str(self._fallback(ref)), (f"entry '{ref.key}' cannot be formatted with the "
+                                              f"'{self.bib_style}' style ({exc}); a simpler form is shown")
+        return body, "; ".join(f"entry '{ref.key}': {e}" for e in errors) or None
+
+    def _fallback(self, ref: Reference) -> Markup:
+        parts = [escape(short_authors(ref))]
+        for name in ("title", "journal", "booktitle", "publisher", "year"):
+            if ref.fields.get(name):
+                parts.append(latex_to_html(ref.fields[name]))
+        return Markup(". ").join(parts) + Markup(".")
+
+    def meta(self, key: str) -> ReferenceMeta:
+        found = self._meta.get(key.lower())
+        if found is None:
+            found = self._meta[key.lower()] = self._compute_meta(key)
+        return found
+
+    def _compute_meta(self, key: str) -> ReferenceMeta:
+        ref = self.bibliography[key]
+        cached = self.bibliography.cache.get(ref.digest, "meta")
+        if cached is None:
+            # Names are split once per distinct name; what pybtex reports about them is the HTML's to tell.
+            entry = self._entry(ref, ref.fields, lambda name: unsrt_html.parse_name(name).person)
+            try:
+                alpha = self.alpha.format_label(entry)
+            except Exception:  # alpha labels need names pybtex can split; fall back to the key
+                alpha = ref.key[:6]
+            year = _year_text(ref.fields.get("year", "")) or "n.d."
+            cached = (short_authors(ref), year, self.sorting.sorting_key(entry), alpha)
+            self.bibliography.cache.put(ref.digest, "meta", cached)
+        return ReferenceMeta(*cached)
+
+    def sort(self, keys: Iterable[str]) -> list[str]:
+        """``keys`` in the style's order: as given for unsrt, by author, year and title otherwise."""
+        keys = list(dict.fromkeys(keys))
+        if self.bib_style == "unsrt":
+            return keys
+        return sorted(keys, key=lambda k: self.meta(k).sort_key)
+
+    def author_year(self, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """(authors, year) per key; the same authors and year get 2017a, 2017b."""
+        groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for key in self.sort(keys) if self.bib_style != "unsrt" else sorted(keys, key=lambda k: self.meta(k).sort_key):
+            meta = self.meta(key)
+            groups[(meta.authors, meta.year)].append(key)
+        labels = {}
+        for (authors, year), members in groups.items():
+            for i, key in enumerate(members):
+                labels[key.lower()] = (authors, year + (chr(ord("a") + i) if len(members) > 1 else ""))
+        return labels
+
+    def alpha_labels(self, keys: Iterable[str]) -> dict[str, str]:
+        """pybtex alpha labels (``VSP+17``), made unique with a, b suffixes."""
+        ordered = sorted(dict.fromkeys(keys), key=lambda k: self.meta(k).sort_key)
+        counts: dict[str, int] = defaultdict(int)
+        for key in ordered:
+            counts[self.meta(key).alpha] += 1
+        seen: dict[str, int] = defaultdict(int)
+        labels = {}
+        for key in ordered:
+            label = self.meta(key).alpha
+            if counts[label] > 1:
+                labels[key.lower()] = label + chr(ord("a") + seen[label])
+                seen[label] += 1
+            else:
+                labels[key.lower()] = label
+        return labels
+
+
+def formatter_for(bibliography: Bibliography, bib_style: str) -> ReferenceFormatter:
+    """The formatter of ``bibliography`` for ``bib_style``, made once."""
+    found = bibliography.formatters.get(bib_style)
+    if found is None:
+        found = bibliography.formatters[bib_style] = ReferenceFormatter(bibliography, bib_style)
+    return found  # type: ignore[return-value]

@@ -1,0 +1,574 @@
+"""Experiment declarations: ``experiments/<id>.md``, YAML front matter plus prose.
+
+Front matter keys (``title`` and ``status`` required; the rest optional)::
+
+    title: text                 hypothesis: text            verdict: text (once analysed)
+    status: idea | planned | running | analysed | reported
+    topics: [curriculum topic, ...]                          refs: [bib key, ...]
+    device: cpu | cuda | any    (default cpu)
+    params: {name: [values, ...], ...}   # a grid, expanded in order
+            or [{name: value, ...}, ...] # a list of points
+    sizes: {ci: <params override>, full: <params override>}
+    script: path/to/code.py:function     # relative to the repository root; def run(point, bench) -> dict
+    metrics: {name: {unit: text, better: higher | lower, description: text}}
+    headline: metric name       # what the experiments index shows (default: the first with `better`)
+    baselines: [{metric, value, cite, note?, point?}, ...]
+    figures: [{id, kind: line | bar | scatter, x, y, color?, facet?, log_x?, log_y?, title?}, ...]
+    timeout: seconds            data: [path/in/repo, ...]    # data files are part of the input hash
+
+The front matter is validated when it loads; every problem is a Diagnostic at the line of
+the offending key, and a declaration with errors is left out while the others load.
+Pure Python: no torch, mkdocs or snakemake, so the workflow loads declarations quickly.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cortex.diagnostics import Diagnostic, error
+from cortex.text.markdown import front_matter_span
+
+EXPERIMENTS_DIR = "experiments"
+STATUSES = ("idea", "planned", "running", "analysed", "reported")
+DEVICES = ("cpu", "cuda", "any")
+SIZES = ("ci", "full")
+FIGURE_KINDS = ("line", "bar", "scatter")
+NOT_DECLARATIONS = {"index.md", "README.md"}
+FRONT_MATTER_FIRST_LINE = 2  # the line after the opening `---`
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str
+    better: str | None = None  # "higher" | "lower" | None (not ordered, e.g. a bit layout)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    metric: str
+    value: float
+    cite: str
+    note: str = ""
+    point: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    kind: str
+    x: str
+    y: str
+    color: str | None = None
+    log_x: bool = False
+    log_y: bool = False
+    title: str = ""
+    facet: str | None = None  # one panel per value of this column, side by side
+
+
+@dataclass
+class ExperimentSpec:
+    id: str
+    path: Path  # the declaration, absolute
+    prose: str
+    title: str
+    status: str
+    hypothesis: str = ""
+    topics: list[str] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)
+    device: str = "cpu"
+    params: dict | list = field(default_factory=dict)
+    script: str | None = None  # "path/to/file.py:function", relative to the repository root
+    metrics: dict[str, Metric] = field(default_factory=dict)
+    baselines: list[Baseline] = field(default_factory=list)
+    sizes: dict[str, dict | list] = field(default_factory=dict)
+    timeout: float | None = None
+    data: list[str] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    verdict: str = ""
+    headline: str = ""  # the metric the experiments index shows; empty: the first with a direction
+    raw: dict = field(default_factory=dict, repr=False)  # the front matter as written, with key positions
+
+    @property
+    def script_path(self) -> str | None:
+        return self.script.split(":", 1)[0] if self.script else None
+
+    @property
+    def entry_function(self) -> str | None:
+        return self.script.split(":", 1)[1] if self.script else None
+
+    @property
+    def runnable(self) -> bool:
+        return self.script is not None
+
+    def line_of(self, *keys: str) -> int:
+        """The file line where a (nested) key was written: ``line_of("metrics", "tflops")``.
+        Falls back to the deepest key found, or line 1."""
+        node, line = self.raw, 1
+        for key in keys:
+            marks = getattr(node, "marks", None)
+            if not isinstance(node, dict) or not marks or key not in marks:
+                break
+            line = marks[key][0] + FRONT_MATTER_FIRST_LINE
+            node = node[key]
+        return line
+
+    def points(self, size: str | None = None) -> list[dict]:
+        """The parameter points to run: the grid (or list) with the size's overrides applied."""
+        params = self.params
+        override = self.sizes.get(size) if size else None
+        if override is not None:
+            params = (
+                override if isinstance(params, list) or isinstance(override, list) else {**params, **override}
+            )
+        return expand_params(params)
+
+
+def expand_params(params: dict | list) -> list[dict]:
+    if isinstance(params, list):
+        return [dict(p) for p in params]
+    if not params:
+        return [{}]
+    names = list(params)
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(params[n] for n in names))]
+
+
+# -- YAML with key positions ----------------------------------------------------------------
+
+
+class _Located(dict):
+    """A mapping that remembers where each key was written (0-based line, column)."""
+
+    marks: dict[str, tuple[int, int]]
+
+
+class _LocatedList(list):
+    marks: list[tuple[int, int]]
+
+
+class _MarkedLoader(yaml.SafeLoader):
+    def construct_mapping(self, node, deep=False):
+        mapping = _Located(super().construct_mapping(node, deep=True))
+        mapping.marks = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, str | int | float | bool) or key is None:
+                mapping.marks[key] = (key_node.start_mark.line, key_node.start_mark.column)
+        return mapping
+
+    def construct_sequence(self, node, deep=False):
+        seq = _LocatedList(super().construct_sequence(node, deep=True))
+        seq.marks = [(n.start_mark.line, n.start_mark.column) for n in node.value]
+        return seq
+
+
+_MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _MarkedLoader.construct_mapping)
+_MarkedLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _MarkedLoader.construct_sequence
+)
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """(yaml text, body, file line of the yaml's first line), or None without front matter."""
+    span = front_matter_span(text)
+    if span is None:
+        return None
+    raw, _, body_start = span
+    return raw, text[body_start:], FRONT_MATTER_FIRST_LINE
+
+
+# -- validation ---------------------------------------------------------------------------
+
+
+class _Checker:
+    """Collects diagnostics for one declaration; positions come from the marked YAML."""
+
+    def __init__(self, path: Path, first_line: int) -> None:
+        self.path = path
+        self.first_line = first_line
+        self.diagnostics: list[Diagnostic] = []
+
+    def at(self, container: Any, key: Any) -> tuple[int, int]:
+        marks = getattr(container, "marks", None)
+        if isinstance(container, _Located) and marks and key in marks:
+            line, col = marks[key]
+        elif isinstance(container, _LocatedList) and marks and isinstance(key, int) and key < len(marks):
+            line, col = marks[key]
+        else:
+            return self.first_line - 1, 1
+        return line + self.first_line, col + 1
+
+    def fail(self, container: Any, key: Any, message: str) -> None:
+        line, col = self.at(container, key)
+        self.diagnostics.append(error(self.path, line, col, message))
+
+    def typed(self, container: Any, key: Any, kind: type | tuple, what: str) -> bool:
+        value = container[key]
+        ok = isinstance(value, kind) and not (isinstance(value, bool) and bool not in _as_tuple(kind))
+        if not ok:
+            self.fail(container, key, f"`{key}` must be {what}, not {_describe(value)}")
+        return ok
+
+    def known_keys(self, mapping: dict, allowed: tuple[str, ...], where: str) -> None:
+        for key in mapping:
+            if key not in allowed:
+                self.fail(mapping, key, f"unknown key `{key}` in {where} (allowed: {', '.join(allowed)})")
+
+    def required(self, mapping: dict, keys: tuple[str, ...], where: str, anchor: tuple[Any, Any]) -> bool:
+        missing = [k for k in keys if k not in mapping]
+        for k in missing:
+            self.fail(anchor[0], anchor[1], f"{where} is missing `{k}`")
+        return not missing
+
+
+def _as_tuple(kind) -> tuple:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    for kind, words in (
+        (bool, "true/false"),
+        (dict, "a mapping"),
+        (list, "a list"),
+        (str, "text"),
+        (int | float, "a number"),
+    ):
+        if isinstance(value, kind):
+            return words
+    return type(value).__name__
+
+
+TOP_LEVEL = (
+    "title", "hypothesis", "status", "topics", "refs", "device", "params", "script", "metrics",
+    "baselines", "sizes", "timeout", "data", "figures", "verdict", "headline",
+)  # fmt: skip
+
+
+def load_experiment(path: Path, repo_root: Path) -> tuple[ExperimentSpec | None, list[Diagnostic]]:
+    """Load and validate one declaration; None when it has errors."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [error(path, 1, 1, f"cannot read experiment declaration: {exc}")]
+    parts = split_front_matter(text)
+    if parts is None:
+        return None, [
+            error(path, 1, 1, "experiment declaration has no YAML front matter (start the file with `---`)")
+        ]
+    yaml_text, prose, first_line = parts
+    check = _Checker(path, first_line)
+    try:
+        raw = yaml.load(yaml_text, Loader=_MarkedLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + first_line if mark else 1
+        col = mark.column + 1 if mark else 1
+        return None, [error(path, line, col, f"invalid YAML in front matter: {getattr(exc, 'problem', exc)}")]
+    if not isinstance(raw, dict):
+        return None, [error(path, 1, 1, "front matter must be a mapping of keys to values")]
+
+    exp_id = path.stem
+    if not ID_PATTERN.match(exp_id):
+        check.fail(
+            None, None, f"experiment id `{exp_id}` (the file name) may use only letters, digits, `_` and `-`"
+        )
+    check.known_keys(raw, TOP_LEVEL, "the experiment declaration")
+    fields: dict[str, Any] = {}
+    _check_text_fields(check, raw, fields)
+    _check_lists_of_text(check, raw, fields)
+    _check_enums(check, raw, fields)
+    metrics = _check_metrics(check, raw)
+    fields["metrics"] = metrics
+    if "headline" in raw and check.typed(raw, "headline", str, "a metric name"):
+        if raw["headline"] not in metrics:
+            check.fail(raw, "headline", f"`headline` names `{raw['headline']}`, which is not a declared metric")
+        fields["headline"] = raw["headline"]
+    params = _check_params(check, raw, "params", raw.get("params", {}))
+    fields["params"] = params if params is not None else {}
+    fields["sizes"] = _check_sizes(check, raw, params)
+    fields["baselines"] = _check_baselines(check, raw, metrics)
+    declared_params = (
+        raw.get("params") if params is None and isinstance(raw.get("params"), dict) else fields["params"]
+    )
+    names = set(metrics) | _param_names(declared_params)
+    fields["figures"] = _check_figures(check, raw, names)
+    if "timeout" in raw and check.typed(raw, "timeout", (int, float), "a number of seconds"):
+        if raw["timeout"] <= 0:
+            check.fail(raw, "timeout", "`timeout` must be positive")
+        fields["timeout"] = float(raw["timeout"])
+    fields["data"] = _check_data(check, raw, repo_root)
+    if "script" in raw:
+        fields["script"] = _check_script(check, raw, repo_root)
+        if not metrics and "metrics" not in raw:
+            check.fail(raw, "script", "an experiment with a `script` must declare its `metrics`")
+
+    if check.diagnostics:
+        return None, check.diagnostics
+    spec = ExperimentSpec(id=exp_id, path=path.resolve(), prose=prose, raw=raw, **fields)
+    return spec, []
+
+
+def load_experiments(repo_root: Path) -> tuple[list[ExperimentSpec], list[Diagnostic]]:
+    """Every declaration under ``experiments/``; one bad declaration never stops the others."""
+    specs: list[ExperimentSpec] = []
+    diagnostics: list[Diagnostic] = []
+    folder = Path(repo_root) / EXPERIMENTS_DIR
+    if not folder.is_dir():
+        return specs, diagnostics
+    for path in sorted(folder.glob("*.md")):
+        if path.name in NOT_DECLARATIONS:
+            continue
+        spec, diags = load_experiment(path, Path(repo_root))
+        diagnostics.extend(diags)
+        if spec is not None:
+            specs.append(spec)
+    return specs, diagnostics
+
+
+def _check_text_fields(check: _Checker, raw: dict, fields: dict) -> None:
+    for key in ("title", "status"):
+        if key not in raw:
+            check.fail(None, None, f"the experiment declaration is missing `{key}`")
+    for key in ("title", "hypothesis", "verdict"):
+        if key in raw and check.typed(raw, key, str, "text"):
+            fields[key] = raw[key].strip()
+
+
+def _check_lists_of_text(check: _Checker, raw: dict, fields: dict) -> None:
+    for key in ("topics", "refs"):
+        if key not in raw:
+            continue
+        value = raw[key]
+        if not check.typed(raw, key, list, "a list of text"):
+            continue
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                check.fail(value, i, f"`{key}` items must be text, not {_describe(item)}")
+        fields[key] = [str(v) for v in value]
+
+
+def _check_enums(check: _Checker, raw: dict, fields: dict) -> None:
+    for key, allowed in (("status", STATUSES), ("device", DEVICES)):
+        if key in raw:
+            if raw[key] not in allowed:
+                check.fail(raw, key, f"`{key}` must be one of {' | '.join(allowed)}, not {raw[key]!r}")
+            else:
+                fields[key] = raw[key]
+
+
+def _check_metrics(check: _Checker, raw: dict) -> dict[str, Metric]:
+    metrics: dict[str, Metric] = {}
+    if "metrics" not in raw or not check.typed(
+        raw, "metrics", dict, "a mapping of metric name to {unit, better}"
+    ):
+        return metrics
+    for name, decl in raw["metrics"].items():
+        where = f"metric `{name}`"
+        if not isinstance(decl, dict):
+            check.fail(raw["metrics"], name, f"{where} must be a mapping with `unit` and `better`")
+            continue
+        check.known_keys(decl, ("unit", "better", "description"), where)
+        if not check.required(decl, ("unit",), where, (raw["metrics"], name)):
+            continue
+        ok = check.typed(decl, "unit", str, 'text (use "" for a dimensionless value)')
+        better = decl.get("better")
+        if better not in (None, "higher", "lower"):
+            check.fail(decl, "better", f"`better` must be higher or lower, not {better!r}")
+            ok = False
+        if "description" in decl:
+            ok = check.typed(decl, "description", str, "text") and ok
+        if ok:
+            metrics[str(name)] = Metric(str(name), decl["unit"], better, decl.get("description", ""))
+    return metrics
+
+
+def _check_params(check: _Checker, container: Any, key: Any, params: Any) -> dict | list | None:
+    """A grid (name -> non-empty list) or a list of point mappings."""
+    if isinstance(params, dict):
+        ok = True
+        for name, values in params.items():
+            if not isinstance(values, list) or not values:
+                check.fail(
+                    params,
+                    name,
+                    f"parameter `{name}` must be a non-empty list of values, not {_describe(values)}",
+                )
+                ok = False
+        return dict(params) if ok else None
+    if isinstance(params, list):
+        ok = True
+        for i, point in enumerate(params):
+            if not isinstance(point, dict):
+                check.fail(params, i, f"each point in `{key}` must be a mapping of parameter to value")
+                ok = False
+        return [dict(p) for p in params] if ok else None
+    check.fail(container, key, f"`{key}` must be a mapping of parameter to list, or a list of points")
+    return None
+
+
+def _param_names(params: dict | list) -> set[str]:
+    if isinstance(params, dict):
+        return set(params)
+    return {name for point in params for name in point}
+
+
+def _check_sizes(check: _Checker, raw: dict, params: dict | list | None) -> dict:
+    sizes: dict = {}
+    if "sizes" not in raw or not check.typed(
+        raw, "sizes", dict, "a mapping of size (ci, full) to parameters"
+    ):
+        return sizes
+    for name, override in raw["sizes"].items():
+        if name not in SIZES:
+            check.fail(raw["sizes"], name, f"unknown size `{name}` (allowed: {', '.join(SIZES)})")
+            continue
+        checked = _check_params(check, raw["sizes"], name, override)
+        if checked is None:
+            continue
+        if isinstance(checked, dict) and isinstance(params, dict):
+            for pname in checked:
+                if pname not in params:
+                    check.fail(
+                        override, pname, f"size `{name}` overrides `{pname}`, which is not in `params`"
+                    )
+        sizes[name] = checked
+    return sizes
+
+
+def _check_baselines(check: _Checker, raw: dict, metrics: dict[str, Metric]) -> list[Baseline]:
+    out: list[Baseline] = []
+    if "baselines" not in raw or not check.typed(raw, "baselines", list, "a list of {metric, value, cite}"):
+        return out
+    for i, item in enumerate(raw["baselines"]):
+        if not isinstance(item, dict):
+            check.fail(
+                raw["baselines"], i, "each baseline must be a mapping with `metric`, `value` and `cite`"
+            )
+            continue
+        where = f"baseline {i + 1}"
+        check.known_keys(item, ("metric", "value", "cite", "note", "point"), where)
+        if not check.required(item, ("metric", "value", "cite"), where, (raw["baselines"], i)):
+            continue
+        ok = check.typed(item, "value", (int, float), "a number")
+        ok = check.typed(item, "cite", str, "a bib key") and ok
+        if item["metric"] not in metrics:
+            check.fail(
+                item, "metric", f"baseline refers to `{item['metric']}`, which is not a declared metric"
+            )
+            ok = False
+        if "note" in item:
+            ok = check.typed(item, "note", str, "text") and ok
+        if "point" in item:
+            ok = check.typed(item, "point", dict, "a mapping of parameter to value") and ok
+        if ok:
+            out.append(Baseline(item["metric"], float(item["value"]), item["cite"], item.get("note", ""),
+                                dict(item.get("point", {}))))  # fmt: skip
+    return out
+
+
+def _check_figures(check: _Checker, raw: dict, names: set[str]) -> list[Figure]:
+    out: list[Figure] = []
+    if "figures" not in raw or not check.typed(raw, "figures", list, "a list of figure specs"):
+        return out
+    seen: set[str] = set()
+    for i, item in enumerate(raw["figures"]):
+        if not isinstance(item, dict):
+            check.fail(raw["figures"], i, "each figure must be a mapping with `id`, `kind`, `x` and `y`")
+            continue
+        where = f"figure {i + 1}"
+        allowed = ("id", "kind", "x", "y", "color", "facet", "log_x", "log_y", "title")
+        check.known_keys(item, allowed, where)
+        if not check.required(item, ("id", "kind", "x", "y"), where, (raw["figures"], i)):
+            continue
+        ok = all(
+            check.typed(item, k, str, "text")
+            for k in ("id", "x", "y") + tuple(k for k in ("color", "facet", "title") if k in item)
+        )
+        ok = all(
+            [ok] + [check.typed(item, k, bool, "true or false") for k in ("log_x", "log_y") if k in item]
+        )
+        if not ok:
+            continue
+        if not ID_PATTERN.match(item["id"]) or item["id"] in seen:
+            check.fail(
+                item, "id", f"figure id `{item['id']}` must be unique and use only letters, digits, `_`, `-`"
+            )
+            ok = False
+        seen.add(item["id"])
+        if item["kind"] not in FIGURE_KINDS:
+            check.fail(
+                item, "kind", f"figure `kind` must be one of {' | '.join(FIGURE_KINDS)}, not {item['kind']!r}"
+            )
+            ok = False
+        for axis in ("x", "y", "color", "facet"):
+            if axis in item and item[axis] not in names:
+                check.fail(item, axis, f"figure {axis} `{item[axis]}` is neither a parameter nor a metric")
+                ok = False
+        if ok:
+            out.append(Figure(item["id"], item["kind"], item["x"], item["y"], item.get("color"),
+                              item.get("log_x", False), item.get("log_y", False), item.get("title", ""),
+                              item.get("facet")))  # fmt: skip
+    return out
+
+
+def _inside(repo_root: Path, rel: str) -> Path | None:
+    root = repo_root.resolve()
+    candidate = (root / rel).resolve()
+    return candidate if candidate.is_relative_to(root) and not Path(rel).is_absolute() else None
+
+
+def _check_data(check: _Checker, raw: dict, repo_root: Path) -> list[str]:
+    out: list[str] = []
+    if "data" not in raw or not check.typed(raw, "data", list, "a list of file paths"):
+        return out
+    for i, rel in enumerate(raw["data"]):
+        if not isinstance(rel, str):
+            check.fail(raw["data"], i, f"data file must be a path, not {_describe(rel)}")
+        elif (path := _inside(repo_root, rel)) is None:
+            check.fail(raw["data"], i, f"data file `{rel}` is outside the repository")
+        elif not path.is_file():
+            check.fail(raw["data"], i, f"data file `{rel}` does not exist")
+        else:
+            out.append(rel)
+    return out
+
+
+def _check_script(check: _Checker, raw: dict, repo_root: Path) -> str | None:
+    if not check.typed(raw, "script", str, "an entry point `path/to/file.py:function`"):
+        return None
+    value = raw["script"].strip()
+    rel, sep, func = value.partition(":")
+    if not sep or not rel.endswith(".py") or not func.isidentifier():
+        check.fail(raw, "script", f"`script` must be `path/to/file.py:function`, not {value!r}")
+        return None
+    path = _inside(repo_root, rel)
+    if path is None:
+        check.fail(raw, "script", f"script `{rel}` is outside the repository")
+        return None
+    if not path.is_file():
+        check.fail(raw, "script", f"script `{rel}` does not exist")
+        return None
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
+        check.fail(raw, "script", f"script `{rel}` cannot be parsed: {exc}")
+        return None
+    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+    assigned = {
+        t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)
+    }
+    imported = {(a.asname or a.name) for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names}
+    if func not in defined | assigned | imported:
+        check.fail(raw, "script", f"entry point `{func}` is not defined in `{rel}`")
+        return None
+    return f"{Path(rel).as_posix()}:{func}"

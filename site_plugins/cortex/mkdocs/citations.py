@@ -1,0 +1,131 @@
+"""Citations in an MkDocs build: the thin layer between plugin events and the core.
+
+The plugin makes one :class:`CitationsAdapter` per build and calls, in order:
+``extension()`` (appended to ``markdown_extensions``), ``index_pages()`` once with every
+page, ``bibliography_page()`` for the generated page, then ``start_page()`` and
+``finish_page()`` around each page's rendering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from mkdocs.utils import get_relative_url
+
+from cortex.citations.bibliography import Bibliography
+from cortex.citations.index import CitationIndex, render_citation, render_global_bibliography, render_page_bibliography, render_reading_note_reference
+from cortex.citations.markdown_extension import CitationExtension
+from cortex.citations.syntax import Citation
+from cortex.diagnostics import Diagnostic
+from cortex.citations.references import CitationStyle
+
+STYLE_NAMES = {"numeric": "numeric", "author-year": "author-year", "author_year": "author-year"}
+
+
+def _default_url(src_uri: str) -> str:
+    """MkDocs' directory URL for a page: ``notes/foo.md`` -> ``notes/foo/``."""
+    stem = src_uri[:-3] if src_uri.endswith(".md") else src_uri
+    if stem == "index" or stem.endswith("/index"):
+        return stem[:-5]
+    return stem + "/"
+
+
+class CitationsAdapter:
+    """One build's citations: numbering, page bibliographies, the global page."""
+
+    def __init__(self, bibliography: Bibliography, style: str = "numeric", bib_style: str = "plain",
+                 list_all: bool = False, url_for: Callable[[str], str] | None = None,
+                 page_uri: str = "bibliography.md", page_title: str = "Bibliography",
+                 path_for: Callable[[str], str] | None = None, index: CitationIndex | None = None) -> None:
+        self.style = index.style if index else CitationStyle(STYLE_NAMES.get(style, style), bib_style)
+        self.index = index or CitationIndex(bibliography, self.style, list_all=list_all)
+        self.url_for = url_for or _default_url
+        self.path_for = path_for or (lambda src_uri: src_uri)
+        self.page_uri = page_uri
+        self.page_title = page_title
+        self.titles: dict[str, str] = {}
+        self._src_uri = ""
+        self._url = ""
+        self._returned = 0
+
+    @classmethod
+    def from_index(cls, index: CitationIndex, **options) -> CitationsAdapter:
+        """An adapter around an index the knowledge base already built (and prepared)."""
+        adapter = cls(index.bibliography, index=index, **options)
+        adapter.titles = {src_uri: page.title for src_uri, page in index.pages.items()}
+        adapter._returned = len(index.formatter.problems)
+        return adapter
+
+    def render(self, items: Sequence[Citation]) -> str | None:
+        return self._render(items)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Entries pybtex could not format that only rendering met (``index_pages`` returns the rest)."""
+        return self.index.formatter.problems[self._returned:]
+
+    def extension(self) -> CitationExtension:
+        return CitationExtension(self._render)
+
+    def index_pages(self, pages: Mapping[str, Sequence]) -> list[Diagnostic]:
+        """Index every page before rendering; returns unknown keys and entries pybtex cannot format.
+
+        ``pages``: src_uri -> (full text, title) or (full text, title, front matter). The
+        full text includes front matter, so that diagnostics carry the file's own lines.
+        """
+        diagnostics = []
+        for src_uri, value in sorted(pages.items()):
+            markdown, title = value[0], value[1]
+            meta = value[2] if len(value) > 2 else None
+            self.titles[src_uri] = title
+            diagnostics += self.index.add_page(src_uri, markdown, title, meta, self.path_for(src_uri))
+        self.index.prepare()
+        self._returned = len(self.index.formatter.problems)
+        return diagnostics + self.index.formatter.problems
+
+    def _link_from(self, url: str) -> Callable[[str, str], str]:
+        """Links from the page at ``url`` to other pages, by src_uri and fragment."""
+        hrefs: dict[str, str] = {}
+
+        def link(src_uri: str, fragment: str) -> str:
+            href = hrefs.get(src_uri)
+            if href is None:
+                target = self.url_for(src_uri)
+                href = get_relative_url(target, url)
+                if (target == "" or target.endswith("/")) and not href.endswith("/"):
+                    href += "/"
+                hrefs[src_uri] = href
+            return f"{href}#{fragment}" if fragment else href
+        return link
+
+    def bibliography_page(self) -> tuple[str, str]:
+        """(src_uri, Markdown) of the page listing every cited entry."""
+        link = self._link_from(self.url_for(self.page_uri))
+        body = render_global_bibliography(self.index, link, self.titles) if self.index.listed_keys() else \
+            '<p class="bibliography-empty">No page cites anything yet.</p>'
+        return self.page_uri, f"# {self.page_title}\n\n<div class=\"bibliography-page\">\n{body}\n</div>\n"
+
+    def start_page(self, src_uri: str, url: str) -> None:
+        self._src_uri, self._url = src_uri, url
+
+    def _render(self, items: Sequence[Citation]) -> str | None:
+        return render_citation(items, self.index, self._src_uri)
+
+    def finish_page(self, html: str) -> str:
+        """The page's HTML with the reference it is a reading note for, and its references at the end."""
+        if self._src_uri == self.page_uri:
+            return html
+        link = self._link_from(self._url)
+        global_uri = self.page_uri
+        head = render_reading_note_reference(self.index, self._src_uri, link, global_uri)
+        tail = render_page_bibliography(self.index, self._src_uri, link, global_uri)
+        if head:  # under the page's title when it has one
+            title_end = html.find("</h1>")
+            cut = title_end + len("</h1>") if title_end >= 0 else 0
+            html = f"{html[:cut]}\n{head}\n{html[cut:]}"
+        return f"{html}\n{tail}" if tail else html
+
+    def save_cache(self) -> None:
+        """Write entries formatted during rendering (normally all were, in ``index_pages``)."""
+        bib = self.index.bibliography
+        bib.cache.save({ref.digest for ref in bib.values()})

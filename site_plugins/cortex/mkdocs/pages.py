@@ -1,0 +1,81 @@
+"""HTML the plugin adds around a note: its tags, its backlinks, a notice for broken input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from markupsafe import Markup, escape
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+from cortex.model import KnowledgeBase
+from cortex.notes.vault import Note
+from cortex.notes.rendering import relative_path, tag_page
+
+
+def site_urls(files: Files) -> dict[str, str]:
+    """Every file's URL by its source path, read once per build: footers ask for tens of them
+    per page, and ``Files.get_file_from_path`` builds a path object on each call."""
+    return {f.src_uri: f.url for f in files}
+
+
+def links_from(page: Page, urls: Mapping[str, str]) -> Callable[[str], str | None]:
+    """The URL of a file's page as a link from ``page`` (both are directory or file URLs), by
+    the file's source path; None for a file the site does not have."""
+    base = page.url.rsplit("/", 1)[0] if "/" in page.url else ""
+
+    def url_of(src_uri: str) -> str | None:
+        url = urls.get(src_uri)
+        return None if url is None else relative_path(base, url) or "./"
+
+    return url_of
+
+
+def note_footer(kb: KnowledgeBase, note: Note, page: Page, urls: Mapping[str, str], tags_dir: str,
+                show_backlinks: bool) -> str:
+    """The tag chips and the "Linked from" list closing a note's page; ``urls`` is ``site_urls``."""
+    url_of = links_from(page, urls)
+    parts = []
+    if note.tags:
+        chips = []
+        for tag in note.tags:
+            url = url_of(tag_page(tag, tags_dir))
+            text = escape(f"#{tag}")
+            chips.append(f'<a class="cortex-tag" href="{escape(url)}">{text}</a>' if url else f'<span class="cortex-tag">{text}</span>')
+        parts.append(f'<p class="cortex-tags">{" ".join(chips)}</p>')
+    links = kb.backlinks.get(note.path, []) if show_backlinks else []
+    if links:
+        items = []
+        for b in links:
+            url = url_of(b.source)
+            title = escape(kb.vault.notes[b.source].title)
+            anchor = f'<a href="{escape(url)}">{title}</a>' if url else str(title)
+            items.append(f'<li>{anchor}<span class="cortex-context">{escape(b.context)}</span></li>')
+        parts.append(
+            '<section class="cortex-backlinks" data-search-exclude>'
+            f'<h2 id="linked-from">Linked from</h2><ul>{"".join(items)}</ul></section>'
+        )
+    return "\n".join(parts)
+
+
+def drop_foreign_meta(page: Page, config) -> None:
+    """Obsidian properties that the theme would read as its own (``icon: trees`` from an icon
+    plugin, ``template: Book``) are kept out of its way when the theme has no such file."""
+    if "icon" not in page.meta and "template" not in page.meta:
+        return
+    dirs = [Path(d) for d in config.theme.dirs]
+    icon = page.meta.get("icon")
+    if icon is not None and not any((d / ".icons" / f"{icon}.svg").is_file() for d in dirs):
+        del page.meta["icon"]
+    template = page.meta.get("template")
+    if template is not None and not any((d / str(template)).is_file() for d in dirs):
+        del page.meta["template"]
+
+
+def broken_front_matter_notice(note: Note) -> str:
+    problems = [d for d in note.diagnostics if "front matter" in d.message]
+    text = escape(problems[0].message) if problems else Markup("front matter could not be read")
+    line = problems[0].line if problems else 1
+    return (f'<div class="cortex-problem" markdown="0">This note\'s front matter could not be read '
+            f"(line {line}: {text}); its properties are ignored.</div>\n\n")

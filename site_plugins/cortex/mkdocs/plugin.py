@@ -1,0 +1,222 @@
+"""The MkDocs adapter: each event hands one small job to the core."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from markdown import Markdown
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from cortex.citations.markdown_extension import CitationExtension, RenderCitation
+from cortex.diagnostics import Diagnostic
+from cortex.notes.tag_pages import tag_pages
+from cortex.model import KnowledgeBase, load, mkdocs_body
+from cortex.notes.vault import root_guard
+from cortex.citations.references import CitationStyle
+from cortex.notes.rendering import RenderOptions, render_note
+from cortex.mkdocs import pages
+from cortex.mkdocs.citations import CitationsAdapter
+from cortex.mkdocs.figures import FiguresAdapter
+from cortex.mkdocs.navigation import tidy_navigation
+
+log = get_plugin_logger("cortex")
+ASSETS = Path(__file__).parent / "assets"
+STYLES = ("cortex.css", "cortex-results.css", "citations.css")
+SCRIPTS = ("cortex-tables.js",)
+REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "toc")
+
+
+class CortexConfig(base.Config):
+    tags_dir = c.Type(str, default="tags")
+    """Folder (inside the site) of the generated tag pages."""
+    backlinks = c.Type(bool, default=True)
+    """Add a "Linked from" section to every note that others link to."""
+    max_embed_depth = c.Type(int, default=4)
+    """How deep ``![[Note]]`` transclusions may nest before they are cut."""
+    strict_warnings = c.Type(bool, default=False)
+    """Let warnings (e.g. ambiguous links) fail ``mkdocs build --strict`` too, not only errors."""
+    citation_style = c.Choice(("numeric", "author-year"), default="numeric")
+    """How a citation reads in the text: ``[1]`` or ``(Vaswani et al., 2017)``."""
+    bibliography_style = c.Choice(("plain", "unsrt", "alpha"), default="plain")
+    """The pybtex style that formats references."""
+    bibliography_all = c.Type(bool, default=False)
+    """List every entry of refs/*.bib on the bibliography page, not only the cited ones."""
+
+
+class CortexPlugin(BasePlugin[CortexConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.kb: KnowledgeBase | None = None
+        self.slugify = None
+        self.citations: CitationsAdapter | None = None
+        self.figures = FiguresAdapter()
+        self.urls: dict[str, str] = {}  # source path -> site URL of every file, once the files are final
+        self.froze_model = False
+        self.rendering: Page | None = None  # the page between its final Markdown and its HTML
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        for name in REQUIRED_EXTENSIONS:
+            if name not in config.markdown_extensions:
+                config.markdown_extensions.append(name)
+        self.slugify = config.mdx_configs.get("toc", {}).get("slugify")
+        # the extension is needed before the references are loaded: it calls through
+        config.markdown_extensions.append(
+            CitationsIfCited(lambda items: self.citations.render(items), lambda: self.rendering))
+        for name in STYLES:
+            if f"assets/cortex/{name}" not in config.extra_css:
+                config.extra_css.append(f"assets/cortex/{name}")
+        for name in SCRIPTS:
+            if f"assets/cortex/{name}" not in map(str, config.extra_javascript):
+                config.extra_javascript.append(f"assets/cortex/{name}")
+        self.figures.on_config(config)
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        docs_dir = Path(config.docs_dir)
+        paths = [f.src_uri for f in files if not f.generated_by and not f.inclusion.is_excluded()]
+        leaves = root_guard(docs_dir)
+        for f in [f for f in files if not f.generated_by and leaves(f.src_uri)]:
+            files.remove(f)  # a link out of the content folder is neither read nor published (load says so)
+        style = CitationStyle(self.config.citation_style, self.config.bibliography_style)
+        with collector_paused():
+            self.kb = load(docs_dir, root=Path(config.config_file_path or docs_dir).parent, paths=paths,
+                           slugify=self.slugify, citation_style=style,
+                           list_all_references=self.config.bibliography_all)
+            self._freeze_model()
+        report(self.kb.diagnostics, self.config.strict_warnings)
+        self.citations = CitationsAdapter.from_index(
+            self.kb.citations, url_for=lambda src_uri: File(src_uri, None, "", config.use_directory_urls).url,
+            path_for=lambda src_uri: str(docs_dir / src_uri))
+        taken = {f.src_uri for f in files}
+        generated = [*tag_pages(self.kb, self.config.tags_dir), *self.kb.pages.items()]
+        if self.kb.bibliography:
+            generated.append(self.citations.bibliography_page())
+        for src_uri, content in generated:
+            if src_uri in taken:
+                log.warning(f"{src_uri}: a file in the content folder has the path of a generated page; "
+                            "the file is used")
+                continue
+            files.append(File.generated(config, src_uri, content=content))
+        for name in STYLES + SCRIPTS:
+            files.append(File.generated(config, f"assets/cortex/{name}", abs_src_path=str(ASSETS / name)))
+        return self.figures.on_files(files, config)
+
+    def on_nav(self, nav, config: MkDocsConfig, files: Files):
+        self.urls = pages.site_urls(files)
+        return tidy_navigation(nav, self.kb, self.config.tags_dir) if self.kb else nav
+
+    def on_page_read_source(self, page: Page, config: MkDocsConfig) -> str | None:
+        note = self._note(page)
+        if note is None or note.virtual:
+            return None
+        # a broken front matter is dropped so the body still renders
+        return note.body if note.front_matter_broken else note.source
+
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        self.citations.start_page(page.file.src_uri, page.url)
+        self.rendering = page
+        note = self._note(page)
+        if note is None:
+            return markdown
+        pages.drop_foreign_meta(page, config)
+        if note.path in self.kb.quoted and markdown == mkdocs_body(note):
+            markdown = self.kb.quoted[note.path]
+        options = RenderOptions(tags_dir=self.config.tags_dir, max_embed_depth=self.config.max_embed_depth)
+        rendered = render_note(self.kb.vault, note, markdown, options)
+        if note.front_matter_broken:
+            rendered = pages.broken_front_matter_notice(note) + rendered
+        return rendered
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        self.rendering = None
+        return self.citations.finish_page(html)
+
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        """Tags and backlinks go in after the search index has read the page: other notes'
+        sentences should not make this page a search hit (and are not parsed twice)."""
+        note = self._note(page)
+        if note is None:
+            return output
+        footer = pages.note_footer(self.kb, note, page, self.urls, self.config.tags_dir, self.config.backlinks)
+        end = output.rfind("</article>")
+        return output if not footer or end < 0 else output[:end] + footer + output[end:]
+
+    def _note(self, page: Page):
+        """The note behind a page: a content file, or the declaration of a generated experiment page."""
+        if self.kb is None:
+            return None
+        note = self.kb.vault.notes.get(page.file.src_uri)
+        if note is None or (page.file.generated_by and not note.virtual):
+            return None
+        return note
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        self._thaw_model()
+        if self.citations is not None:
+            report(self.citations.diagnostics, self.config.strict_warnings)
+            self.citations.save_cache()
+
+    def on_build_error(self, error: Exception) -> None:
+        self._thaw_model()
+
+    def _freeze_model(self) -> None:
+        """The model's hundred thousand objects live through the whole build and are never
+        garbage, yet every full collection would walk them again: they wait out the build in
+        the collector's permanent generation (along with what MkDocs has made so far).
+        A process that froze objects of its own is left alone."""
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            self.froze_model = True
+
+    def _thaw_model(self) -> None:
+        if self.froze_model:
+            gc.unfreeze()
+            self.froze_model = False
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection while the model is built: the collections its hundred thousand
+    allocations would set off find nothing to free (what it drops goes by reference counting)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class CitationsIfCited(CitationExtension):
+    """The citation extension, left out of the Markdown pass of a page whose final Markdown has
+    no "@": no citation can stand there, and its two inline patterns would otherwise be tried on
+    every run of the page's text. Outside a page's pass, it is always in."""
+
+    def __init__(self, render: RenderCitation, rendering: Callable[[], Page | None]) -> None:
+        super().__init__(render)
+        self.rendering = rendering
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        page = self.rendering()
+        if page is None or page.markdown is None or "@" in page.markdown:
+            super().extendMarkdown(md)
+
+
+def report(diagnostics: list[Diagnostic], strict_warnings: bool) -> None:
+    """Errors fail ``mkdocs build --strict``; warnings do only when asked to."""
+    for d in diagnostics:
+        if d.is_error:
+            log.error(str(d))
+        elif strict_warnings:
+            log.warning(str(d))
+        else:
+            log.info(str(d))

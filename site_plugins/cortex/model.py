@@ -1,0 +1,137 @@
+"""The knowledge base: one model, loaded once, read by every adapter (MkDocs plugin, CLI,
+Snakefile). Loading it finds every problem in the user's files, so ``cortex check`` and a
+strict build report the same diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cortex.notes.backlinks import Backlink, backlinks, notes_by_tag
+from cortex.citations.bibliography import Bibliography, load_bibliography
+from cortex.experiments.board import BOARD_PATH, research_board
+from cortex.notes.checks import check_vault
+from cortex.citations.index import CitationIndex
+from cortex.citations.syntax import find_citations
+from cortex.curriculum.model import Curriculum, load_curriculum
+from cortex.curriculum.pages import curriculum_pages, topic_uses
+from cortex.diagnostics import Diagnostic, error
+from cortex.experiments.pages import experiment_page_path, experiment_pages
+from cortex.experiments.declaration import ExperimentSpec, load_experiments
+from cortex.notes.vault import Note, Slugify, Vault, load_vault
+from cortex.experiments.quotes import ResultSet, body_line_offset, render_quotes
+from cortex.citations.references import CitationStyle
+from cortex.experiments.store import stale_diagnostics
+
+CURRICULUM_FILE = "curriculum/pillars.yaml"
+# where generated section pages sit in the navigation (notes say so with an `order:` property)
+NAV_ORDER = {"curriculum/index.md": 5, "experiments/index.md": 50, BOARD_PATH: 100}
+REFS_DIR = "refs"
+CACHE_DIR = ".cache/cortex"
+
+
+@dataclass
+class KnowledgeBase:
+    root: Path  # the project root (where mkdocs.yml is), or the content folder's parent
+    vault: Vault
+    backlinks: dict[str, list[Backlink]]
+    tags: dict[str, list[str]]
+    specs: list[ExperimentSpec] = field(default_factory=list)
+    results: ResultSet | None = None
+    curriculum: Curriculum | None = None
+    pages: dict[str, str] = field(default_factory=dict)  # generated pages: site path -> Markdown
+    quoted: dict[str, str] = field(default_factory=dict)  # note path -> body with result quotes rendered
+    bibliography: Bibliography | None = None
+    citations: CitationIndex | None = None  # what every page cites
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def notes(self) -> dict[str, Note]:
+        """The notes written in the content folder (not the generated experiment pages)."""
+        return {p: n for p, n in self.vault.notes.items() if not n.virtual}
+
+
+def load(
+    content_dir: Path,
+    root: Path | None = None,
+    paths: Iterable[str] | None = None,
+    slugify: Slugify | None = None,
+    sources: dict[str, str] | None = None,
+    citation_style: CitationStyle | None = None,
+    list_all_references: bool = False,
+) -> KnowledgeBase:
+    """Read a content folder and the project around it (``root``: experiments/, results/) into
+    one model with every diagnostic found on the way."""
+    content_dir = Path(content_dir)
+    root = Path(root) if root else content_dir.parent
+    specs, diagnostics = load_experiments(root)
+    results = ResultSet.load(specs, root)
+    virtual = {experiment_page_path(s.id): s.path for s in specs}
+    vault = load_vault(content_dir, paths=paths, slugify=slugify, sources=sources, virtual=virtual)
+    kb = KnowledgeBase(root=root, vault=vault, backlinks=backlinks(vault), tags=notes_by_tag(vault),
+                       specs=specs, results=results)
+    diagnostics += check_vault(vault)
+    diagnostics += stale_diagnostics(specs, root)
+    if specs:
+        pages, found = experiment_pages(results)
+        kb.pages.update(pages)
+        kb.pages[BOARD_PATH] = research_board(results)
+        diagnostics += found
+    kb.curriculum, found = load_curriculum(content_dir / CURRICULUM_FILE)
+    diagnostics += found
+    if kb.curriculum.pillars:
+        pages, found = curriculum_pages(kb.curriculum, topic_uses(kb.notes, vault.root, results), kb.notes, results)
+        kb.pages.update(pages)
+        diagnostics += found
+    for path, note in kb.notes.items():
+        if "{{<" in note.body:
+            body = mkdocs_body(note)
+            kb.quoted[path], found = render_quotes(body, path, note.file, results,
+                                                   body_line_offset(note.source, body))
+            diagnostics += found
+    diagnostics += index_citations(kb, citation_style or CitationStyle("numeric", "plain"), list_all_references)
+    for rank, path in enumerate(kb.pages):
+        kb.pages[path] = f"---\norder: {NAV_ORDER.get(path, 1001 + rank)}\n---\n{kb.pages[path]}"
+    kb.diagnostics = sorted(set(diagnostics), key=lambda d: (d.path, d.line, d.col, d.message))
+    return kb
+
+
+def index_citations(kb: KnowledgeBase, style: CitationStyle, list_all: bool) -> list[Diagnostic]:
+    """Load refs/*.bib and record what every page cites (unknown keys are errors)."""
+    kb.bibliography, found = load_bibliography(kb.root / REFS_DIR, cache_dir=kb.root / CACHE_DIR)
+    kb.citations = CitationIndex(kb.bibliography, style, list_all=list_all)
+    for path, note in kb.vault.notes.items():
+        if note.virtual:  # the page is generated: index its text, check the declaration's own
+            kb.citations.add_page(path, kb.pages.get(path, ""), note.title, note.meta, note.file)
+            found += [error(note.file, c.line, c.col, f"unknown citation key '{c.key}': no entry in refs/*.bib has it")
+                      for c in find_citations(note.source) if c.key not in kb.bibliography]
+        else:
+            found += kb.citations.add_page(path, note.source, note.title, note.meta, note.file)
+    for path, text in kb.pages.items():
+        if path not in kb.citations.pages:
+            kb.citations.add_page(path, text, path, {}, path)
+    kb.citations.prepare()
+    return [_as_error(d) if "unknown citation key" in d.message else d for d in found + kb.citations.formatter.problems]
+
+
+def _as_error(d: Diagnostic) -> Diagnostic:
+    return error(d.path, d.line, d.col, d.message)
+
+
+def mkdocs_body(note: Note) -> str:
+    """The note's text as MkDocs hands it to plugins: front matter gone, leading blank lines too."""
+    return note.body.lstrip("\n")
+
+
+def find_project_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` holding an mkdocs.yml."""
+    start = start.resolve()
+    for folder in [start, *start.parents]:
+        if (folder / "mkdocs.yml").is_file():
+            return folder
+    return None

@@ -1,0 +1,103 @@
+"""Who links to whom, with the sentence each link stands in; and which notes carry each tag."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from cortex.notes.links import resolve_wikilink
+from cortex.notes.vault import Note, Vault, WikiLink, plain_text
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_LINE_MARKUP = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#{1,6}|>)\s+")
+CONTEXT_CHARS = 240
+
+
+@dataclass(frozen=True, slots=True)
+class Backlink:
+    source: str  # the linking note's path
+    context: str  # the sentence the link stands in, as plain text
+    line: int
+
+
+def backlinks(vault: Vault) -> dict[str, list[Backlink]]:
+    """For each note, the other notes that link to or embed it (one entry per linking sentence)."""
+    found: dict[str, list[Backlink]] = {}
+    for note in vault.notes.values():
+        seen = set()
+        lines: dict = {}  # several links on one line share its sentences
+        for link in note.links:
+            r = resolve_wikilink(vault, link, note)
+            if r.path is None or r.path == note.path or r.path not in vault.notes:
+                continue
+            context = link_context(note, link, lines)
+            if (r.path, context) in seen:
+                continue
+            seen.add((r.path, context))
+            found.setdefault(r.path, []).append(Backlink(note.path, context, link.line))
+    for entries in found.values():
+        entries.sort(key=lambda b: (vault.notes[b.source].title.lower(), b.line))
+    return found
+
+
+def link_context(note: Note, link: WikiLink, lines: dict | None = None) -> str:
+    """The sentence ``link`` stands in, as plain text. ``lines`` (one per note) keeps each line
+    cut into sentences, and each sentence made plain, for the line's other links."""
+    if link.prop:
+        return f"{link.prop}: {plain_text(link.raw)}"
+    lines = {} if lines is None else lines
+    start = note.source.rfind("\n", 0, link.start) + 1
+    if start not in lines:
+        lines[start] = _Line.read(note.source, start)
+    return lines[start].context(link.start - start)
+
+
+@dataclass
+class _Line:
+    """One line of a note cut into its sentences."""
+
+    text: str
+    sentences: list[tuple[int, str]]  # (offset in the line, sentence)
+    plain: dict[int, str] = field(default_factory=dict)  # sentence index (-1: the whole line) -> plain text
+
+    @classmethod
+    def read(cls, text: str, start: int) -> _Line:
+        end = text.find("\n", start)
+        line = text[start : len(text) if end == -1 else end]
+        sentences = []
+        pos = 0
+        for piece in _SENTENCE_END.split(line):
+            found = line.find(piece, pos)
+            sentences.append((found, piece))
+            pos = found + len(piece)
+        return cls(line, sentences)
+
+    def context(self, at: int) -> str:
+        """The plain text of the sentence holding the line's offset ``at``."""
+        index = next((i for i, (found, piece) in enumerate(self.sentences) if found <= at < found + len(piece)), -1)
+        if index not in self.plain:
+            self.plain[index] = _plain_sentence(self.sentences[index][1] if index >= 0 else self.text)
+        return self.plain[index]
+
+
+def _plain_sentence(sentence: str) -> str:
+    sentence = plain_text(_LINE_MARKUP.sub("", sentence))
+    if len(sentence) > CONTEXT_CHARS:
+        sentence = sentence[: CONTEXT_CHARS - 1].rstrip() + "…"
+    return sentence
+
+
+def notes_by_tag(vault: Vault) -> dict[str, list[str]]:
+    """Tag -> note paths; a nested tag ``a/b`` also counts under ``a``."""
+    tags: dict[str, list[str]] = {}
+    canonical: dict[str, str] = {}
+    for note in vault.notes.values():
+        for tag in note.tags:
+            parts = tag.split("/")
+            for i in range(1, len(parts) + 1):
+                name = "/".join(parts[:i])
+                name = canonical.setdefault(name.lower(), name)
+                bucket = tags.setdefault(name, [])
+                if note.path not in bucket:
+                    bucket.append(note.path)
+    return dict(sorted(tags.items(), key=lambda kv: kv[0].lower()))

@@ -1,0 +1,229 @@
+"""Obsidian Markdown rewritten into the Markdown Python-Markdown (and so MkDocs) understands.
+
+Wikilinks become relative links to ``.md`` sources, which MkDocs turns into page URLs; embeds
+become images, file links or transcluded text; inline tags link to tag pages; block ids become
+anchors; ``%%comments%%`` disappear. Code and comments are left exactly as written.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import quote
+
+from markupsafe import escape
+
+from cortex.notes.links import Resolution, Status, resolve_wikilink
+from cortex.text.markdown import md_text, protected_regions
+from cortex.notes.vault import BLOCK_ID, Note, Vault, find_wikilinks, inline_tags, parse_wikilink
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".avif"}
+MAX_EMBED_DEPTH = 4
+_SIZE = re.compile(r"^(\d+)(?:x(\d+))?$")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    tags_dir: str | None = "tags"  # where tag pages live, or None for plain tags
+    max_embed_depth: int = MAX_EMBED_DEPTH
+
+
+def tag_slug(tag: str) -> str:
+    return "/".join(re.sub(r"[^\w-]+", "-", part.lower()).strip("-") or "_" for part in tag.split("/"))
+
+
+@lru_cache(maxsize=4096)
+def tag_page(tag: str, tags_dir: str) -> str:
+    return f"{tags_dir}/{tag_slug(tag)}.md"
+
+
+def relative_link(from_path: str, to_path: str, anchor: str | None = None) -> str:
+    """A URL from one source file to another, both relative to the content root."""
+    # quoting keeps every "/" and never makes or hides a "..", so the paths are quoted first,
+    # once each, and the many pairs of them only compared
+    url = relative_path(_quoted_folder(from_path), _quoted(to_path))
+    return f"{url}#{_quoted_anchor(anchor)}" if anchor else url
+
+
+@lru_cache(maxsize=65536)
+def _quoted(path: str) -> str:
+    return quote(path, safe="/")
+
+
+@lru_cache(maxsize=65536)
+def _quoted_folder(path: str) -> str:
+    return _quoted(posixpath.dirname(path))
+
+
+@lru_cache(maxsize=65536)
+def _quoted_anchor(anchor: str) -> str:
+    return quote(anchor, safe="^")
+
+
+@lru_cache(maxsize=65536)
+def relative_path(from_dir: str, to_path: str) -> str:
+    """``to_path`` as seen from the folder ``from_dir`` (both relative to one root, posix)."""
+    src = from_dir.split("/") if from_dir else []
+    dst = to_path.split("/")
+    common = 0
+    while common < min(len(src), len(dst) - 1) and src[common] == dst[common]:
+        common += 1
+    return "/".join([".."] * (len(src) - common) + dst[common:])
+
+
+def render_note(vault: Vault, note: Note, text: str | None = None, options: RenderOptions | None = None,
+                host_path: str | None = None) -> str:
+    """The Markdown for ``note``'s page (``text`` defaults to its body)."""
+    return _Renderer(vault, options or RenderOptions(), host_path or note.path).render(
+        note, note.body if text is None else text, chain=(note.path,)
+    )
+
+
+class _Renderer:
+    def __init__(self, vault: Vault, options: RenderOptions, host_path: str):
+        self.vault = vault
+        self.options = options
+        self.host = host_path
+
+    def render(self, note: Note, text: str, chain: tuple[str, ...]) -> str:
+        regions = protected_regions(text)
+        edits: list[tuple[int, int, str]] = []
+        for s, e in regions.spans:
+            if text.startswith("%%", s):
+                edits.append((s, e, ""))
+        for start, end, link in _links_in(note, text, regions):
+            resolution = resolve_wikilink(self.vault, link, note)
+            if link.embed:
+                edits.append((start, end, self._embed(text, start, link, resolution, chain)))
+            else:
+                edits.append((start, end, self._link(link, resolution)))
+        if self.options.tags_dir:
+            for start, end, tag in _tags_in(note, text, regions):
+                url = relative_link(self.host, tag_page(tag, self.options.tags_dir))
+                edits.append((start, end, f"[#{md_text(tag)}]({url}){{ .cortex-tag }}"))
+        for m in BLOCK_ID.finditer(text):
+            if regions.covers(m.start()):
+                continue
+            anchor = f'<span class="cortex-block" id="^{m.group(1)}"></span>'
+            edits.append((m.start(), m.end(), anchor))
+        return _apply(text, edits)
+
+    def _link(self, link, resolution: Resolution) -> str:
+        label = link.display or _default_label(link)
+        if not resolution.found:
+            return _unresolved(label, resolution.message)
+        if resolution.status in (Status.MISSING_HEADING, Status.MISSING_BLOCK):
+            return _unresolved(label, resolution.message)
+        url = relative_link(self.host, resolution.path, resolution.anchor)
+        return f"[{md_text(label)}]({url})"
+
+    def _embed(self, text: str, offset: int, link, resolution: Resolution, chain: tuple[str, ...]) -> str:
+        label = link.display or _default_label(link)
+        if not resolution.found or resolution.status in (Status.MISSING_HEADING, Status.MISSING_BLOCK):
+            return _unresolved(label, resolution.message or f"cannot embed '{link.target}'")
+        path = resolution.path
+        suffix = posixpath.splitext(path)[1].lower()
+        url = relative_link(self.host, path)
+        if suffix in IMAGE_SUFFIXES:
+            return _image(link, path, url)
+        if path not in self.vault.notes:
+            name = posixpath.basename(path)
+            return f"[{md_text(link.display or name)}]({url}){{ .cortex-file }}"
+        if path in chain:
+            loop = " → ".join([*chain, path])
+            return _unresolved(label, f"embed loop: {loop}")
+        if len(chain) > self.options.max_embed_depth:
+            return _unresolved(label, f"embeds nested deeper than {self.options.max_embed_depth}")
+        target = self.vault.notes[path]
+        inner = self.render(target, embedded_text(target, resolution, link), chain + (path,))
+        indent = _line_indent(text, offset)
+        title_url = relative_link(self.host, path, resolution.anchor)
+        block = (
+            f'<div class="cortex-embed" markdown="1">\n\n'
+            f'[{md_text(label)}]({title_url}){{ .cortex-embed-source }}\n\n'
+            f"{inner.strip()}\n\n</div>"
+        )
+        if indent:
+            block = "\n".join(indent + line if line else line for line in block.split("\n"))
+        return f"\n\n{block}\n\n"
+
+
+def _body_offset(note: Note, text: str) -> int | None:
+    """Where ``text`` starts in the note's file when it is the note's body as MkDocs hands it
+    over (leading blank lines stripped): then the note's own parse can be reused."""
+    body = note.body
+    shift = len(body) - len(body.lstrip("\n"))
+    return note.body_start + shift if text == body[shift:] else None
+
+
+def _links_in(note: Note, text: str, regions) -> list[tuple[int, int, object]]:
+    """(start, end, link) of each wikilink in ``text``."""
+    offset = _body_offset(note, text)
+    if offset is not None:
+        return [(link.start - offset, link.end - offset, link) for link in note.links if link.start >= offset]
+    found = []
+    for m in find_wikilinks(text):
+        if not regions.covers(m.start()):
+            found.append((m.start(), m.end(), parse_wikilink(m, text)))
+    return found
+
+
+def _tags_in(note: Note, text: str, regions) -> list[tuple[int, int, str]]:
+    """(start, end, tag) of each inline tag in ``text``."""
+    offset = _body_offset(note, text)
+    if offset is not None:
+        return [(start - offset, end - offset, tag) for start, end, tag in note.tag_spans]
+    return [(m.start(), m.end(), m.group(1)) for m in inline_tags(text, 0, regions)]
+
+
+def embedded_text(note: Note, resolution: Resolution, link) -> str:
+    """What ``![[Note]]``, ``![[Note#Heading]]`` or ``![[Note#^block]]`` brings in."""
+    if link.block is not None:
+        block = note.blocks[link.block]
+        return BLOCK_ID.sub("", note.source[block.start : block.end]).strip()
+    if resolution.heading is not None:
+        return note.source[resolution.heading.start : resolution.heading.end]
+    return note.body
+
+
+def _default_label(link) -> str:
+    parts = [p.lstrip("^") if p.startswith("^") else p for p in link.fragments]
+    if not link.target:
+        return " > ".join(parts)
+    name = link.target[:-3] if link.target.lower().endswith(".md") else link.target
+    return " > ".join([name, *parts])
+
+
+def _image(link, path: str, url: str) -> str:
+    size = _SIZE.match(link.display or "")
+    alt = posixpath.basename(path) if size or not link.display else link.display
+    attrs = ""
+    if size:
+        attrs = f'{{ width="{size.group(1)}"' + (f' height="{size.group(2)}"' if size.group(2) else "") + " }"
+    return f"![{md_text(alt)}]({url}){attrs}"
+
+
+def _unresolved(label: str, why: str) -> str:
+    return f'<span class="cortex-unresolved" title="{escape(why)}">{escape(label)}</span>'
+
+
+def _line_indent(text: str, offset: int) -> str:
+    line_start = text.rfind("\n", 0, offset) + 1
+    prefix = text[line_start:offset]
+    return " " * len(prefix) if prefix.strip() == "" or re.fullmatch(r"\s*([-*+]|\d+[.)])\s+", prefix) else ""
+
+
+def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
+    edits.sort()
+    out = []
+    pos = 0
+    for start, end, replacement in edits:
+        if start < pos:
+            continue  # overlapping edit (e.g. a tag inside a link): the first wins
+        out.append(text[pos:start])
+        out.append(replacement)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)

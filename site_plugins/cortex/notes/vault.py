@@ -1,0 +1,472 @@
+"""The notes model: a content folder read into an index of notes and attachments.
+
+Each note knows its title, aliases, tags, headings (with the anchors MkDocs' toc gives them),
+block ids and outgoing wikilinks, with every position kept in file coordinates so diagnostics
+point at the line the user wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+
+from cortex.diagnostics import Diagnostic, error, line_col
+from cortex.text.markdown import Regions, protected_regions, split_front_matter
+
+Slugify = Callable[[str, str], str]
+
+NOTE_SUFFIXES = (".md",)
+WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
+_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$|^ {0,3}(#{1,6})[ \t]*$", re.M)
+_SETEXT = re.compile(r"^(?! {0,3}[-*+>#|] )( {0,3}\S[^\n]*)\n {0,3}(=+|-+)[ \t]*$", re.M)
+_SETEXT_UNDERLINE = re.compile(r"\n {0,3}(?:=+|-+)[ \t]*$", re.M)  # no such line, no setext heading
+# ``^id`` and ``#tag`` stand at the start of a line or after whitespace. The marker comes first in
+# the pattern, and "not after a non-space" is checked behind it: a pattern that opens with a literal
+# lets the regex engine jump between candidates instead of trying every offset of the text.
+BLOCK_ID = re.compile(r"\^(?<!\S\^)([A-Za-z0-9-]+)[ \t]*$", re.M)
+INLINE_TAG = re.compile(r"#(?<!\S#)([^\W\d][\w/-]*|[\d_/-]+[^\W\d][\w/-]*)", re.M)
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# Where links and URLs stand, for tags to keep out of, found from their first literal character
+# (an image's "!" and an autolink's "<" are left out of the span: a tag never starts there).
+_MD_LINK_SPAN = re.compile(r"\[[^\]]*\]\([^)]*\)")
+_URL_SPAN = re.compile(r"https?://[^\s>)]+>?")
+_EMPHASIS = re.compile(r"(\*{1,3}|_{1,3}|~~|==)(?=\S)(.+?)(?<=\S)\1")
+_HTML_TAG = re.compile(r"<[^>]+>")
+_LABEL_BAR = re.compile(r"\\?\|")
+_LIST_MARKER = re.compile(r"\s*([-*+]|\d+[.)])\s")
+
+
+def default_slugify(text: str, sep: str = "-") -> str:
+    """The slugify configured in the project's mkdocs.yml (pymdownx, lower case, Unicode kept)."""
+    from pymdownx.slugs import slugify
+
+    return slugify(case="lower")(text, sep)
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    text: str  # plain text, as toc sees it
+    anchor: str
+    line: int
+    start: int  # offset of the heading line in the file
+    end: int  # offset where the section ends (next heading of the same or a higher level)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    id: str
+    line: int
+    start: int  # offset of the block's first character
+    end: int  # offset just past the ``^id`` marker line
+
+
+@dataclass(frozen=True, slots=True)
+class WikiLink:
+    raw: str  # the whole ``[[...]]`` or ``![[...]]``
+    target: str  # the path part, before any ``#``
+    fragments: tuple[str, ...]  # heading path or ``^block``
+    display: str | None
+    embed: bool
+    start: int
+    end: int
+    line: int
+    col: int
+    prop: str | None = None  # front-matter property holding it, if any
+
+    @property
+    def block(self) -> str | None:
+        return self.fragments[0][1:] if self.fragments and self.fragments[0].startswith("^") else None
+
+
+@dataclass
+class Note:
+    path: str  # posix path relative to the content root, e.g. "notes/Foo Bar.md"
+    source: str  # the whole file, decoded
+    meta: dict
+    body_start: int
+    title: str
+    aliases: list[str]
+    tags: list[str]
+    headings: list[Heading]
+    blocks: dict[str, Block]
+    links: list[WikiLink]
+    regions: Regions
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    tag_spans: list[tuple[int, int, str]] = field(default_factory=list)  # inline #tags: (start, end, tag)
+    file: str = ""  # the file diagnostics name
+    virtual: bool = False  # its page is generated (an experiment declaration), not copied from content/
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.path).stem
+
+    @cached_property
+    def folder(self) -> str:
+        return posixpath.dirname(self.path)
+
+    @property
+    def body(self) -> str:
+        return self.source[self.body_start :]
+
+    @property
+    def front_matter_broken(self) -> bool:
+        return any("front matter" in d.message for d in self.diagnostics)
+
+
+@dataclass
+class Vault:
+    """Every note and attachment under one content root."""
+
+    root: Path
+    notes: dict[str, Note]
+    attachments: set[str]
+    diagnostics: list[Diagnostic]
+    slugify: Slugify
+
+    def __post_init__(self) -> None:
+        self.by_path_lower: dict[str, str] = {}
+        self.by_name: dict[str, list[str]] = {}
+        self.by_alias: dict[str, list[str]] = {}
+        self.resolutions: dict = {}  # (source path, target, fragments) -> Resolution, filled by links
+        for path in [*self.notes, *sorted(self.attachments)]:
+            self.by_path_lower[path.lower()] = path
+            p = PurePosixPath(path)
+            key = (p.stem if path in self.notes else p.name).lower()
+            self.by_name.setdefault(key, []).append(path)
+        for path, note in self.notes.items():
+            for alias in note.aliases:
+                self.by_alias.setdefault(alias.lower(), []).append(path)
+
+
+def read_text(path: Path) -> tuple[str, tuple[int, int, str] | None]:
+    """Decode a file as UTF-8; on failure decode with replacement and say where it broke."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        good = data[: exc.start].decode("utf-8", errors="replace")
+        line, col = line_col(good, len(good))
+        text = data.decode("utf-8", errors="replace")
+        return text, (line, col, f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); shown with replacement characters")
+
+
+def plain_text(markdown: str) -> str:
+    """Inline Markdown reduced to the text a reader sees: what toc slugifies and backlinks quote."""
+    text = markdown
+    if "[[" in text:
+        text = _replace_wikilinks(text, lambda m: _wikilink_label(m.group(2)))
+    if "](" in text:
+        text = _MD_LINK.sub(r"\1", text)
+    if "<" in text:
+        text = _HTML_TAG.sub("", text)
+    if any(c in text for c in "*_~="):
+        for _ in range(2):
+            text = _EMPHASIS.sub(r"\2", text)
+    return text.replace("`", "").strip()
+
+
+def _replace_wikilinks(text: str, replace: Callable[[re.Match], str]) -> str:
+    """``WIKILINK.sub(replace, text)``, with the links found by ``find_wikilinks``."""
+    out = []
+    pos = 0
+    for m in find_wikilinks(text):
+        out += (text[pos : m.start()], replace(m))
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _wikilink_label(inner: str) -> str:
+    target, display = split_wikilink(inner)
+    if display is not None:
+        return display
+    return target
+
+
+def split_wikilink(inner: str) -> tuple[str, str | None]:
+    """``Note#Heading|text`` (or ``\\|`` inside tables) -> (``Note#Heading``, ``text``)."""
+    m = _LABEL_BAR.search(inner) if "|" in inner else None
+    if not m:
+        return inner.strip(), None
+    return inner[: m.start()].rstrip("\\").strip(), inner[m.end() :].strip()
+
+
+def find_wikilinks(text: str, start: int = 0, end: int | None = None) -> Iterator[re.Match]:
+    """``WIKILINK.finditer(text, start, end)``, without trying the pattern at every offset
+    (its optional ``!`` leaves the regex engine no first character to skip to): a link starts
+    at a ``[[``, or at the ``!`` just before one."""
+    end = len(text) if end is None else end
+    pos = start
+    while (i := text.find("[[", pos, end)) != -1:
+        m = (i > pos and text[i - 1] == "!" and WIKILINK.match(text, i - 1, end)) or WIKILINK.match(text, i, end)
+        if m:
+            yield m
+            pos = m.end()
+        else:
+            pos = i + 1
+
+
+def parse_wikilink(m: re.Match, text: str, prop: str | None = None) -> WikiLink:
+    inner = m.group(2)
+    target_part, display = split_wikilink(inner)
+    target, *fragments = target_part.split("#")
+    line, col = line_col(text, m.start())
+    return WikiLink(
+        raw=m.group(0),
+        target=target.strip(),
+        fragments=tuple(f.strip() for f in fragments if f.strip()),
+        display=display,
+        embed=bool(m.group(1)),
+        start=m.start(),
+        end=m.end(),
+        line=line,
+        col=col,
+        prop=prop,
+    )
+
+
+def parse_headings(text: str, body_start: int, regions: Regions, slugify: Slugify) -> list[Heading]:
+    found: list[tuple[int, int, str]] = []  # (offset, level, raw text)
+    for m in _ATX.finditer(text, body_start):
+        if regions.covers(m.start()):
+            continue
+        hashes = m.group(1) or m.group(3)
+        found.append((m.start(), len(hashes), m.group(2) or ""))
+    for m in _setext_matches(text, body_start):
+        if regions.covers(m.start()) or _is_list_or_table(m.group(1)):
+            continue
+        if m.start() > body_start and text[m.start() - 1 : m.start()] != "\n":
+            continue
+        prev_blank = m.start() == body_start or text[max(0, m.start() - 2) : m.start()] == "\n\n"
+        if not prev_blank:
+            continue  # a setext underline only makes a heading of a whole paragraph we see start
+        found.append((m.start(), 1 if m.group(2)[0] == "=" else 2, m.group(1).strip()))
+    found.sort()
+    used: set[str] = set()
+    headings = []
+    for i, (offset, level, raw) in enumerate(found):
+        end = len(text)
+        for later_offset, later_level, _ in found[i + 1 :]:
+            if later_level <= level:
+                end = later_offset
+                break
+        plain = plain_text(BLOCK_ID.sub("", raw)).strip()
+        anchor = _unique(slugify(plain, "-"), used)
+        headings.append(Heading(level, plain, anchor, line_col(text, offset)[0], offset, end))
+    return headings
+
+
+def _setext_matches(text: str, start: int) -> Iterable[re.Match]:
+    """``_SETEXT``'s matches from ``start`` on; most notes have no line that could underline a
+    heading, and finding that out is much cheaper than trying the pattern at every line."""
+    return _SETEXT.finditer(text, start) if _SETEXT_UNDERLINE.search(text, start) else iter(())
+
+
+def _is_list_or_table(line: str) -> bool:
+    return bool(_LIST_MARKER.match(line)) or "|" in line
+
+
+def _unique(anchor: str, used: set[str]) -> str:
+    # the same rule as Python-Markdown's toc.unique
+    candidate = anchor or "_"
+    n = 0
+    while candidate in used or (not anchor and n == 0):
+        n += 1
+        candidate = f"{anchor}_{n}"
+    used.add(candidate)
+    return candidate
+
+
+def parse_blocks(text: str, body_start: int, regions: Regions) -> dict[str, Block]:
+    blocks = {}
+    for m in BLOCK_ID.finditer(text, body_start):
+        if regions.covers(m.start()):
+            continue
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        line_end = len(text) if line_end == -1 else line_end
+        if text[line_start : m.start()].strip() == "":
+            # ``^id`` alone on a line names the block just above it
+            end_of_prev = line_start - 1
+            start = _paragraph_start(text, max(body_start, end_of_prev), body_start)
+        elif _LIST_MARKER.match(text, line_start, m.start()):
+            start = line_start  # a list item is its own block
+        else:
+            start = _paragraph_start(text, line_start, body_start)
+        blocks.setdefault(m.group(1), Block(m.group(1), line_col(text, m.start())[0], start, line_end))
+    return blocks
+
+
+def _paragraph_start(text: str, line_start: int, floor: int) -> int:
+    blank = text.rfind("\n\n", floor, line_start)
+    return floor if blank == -1 else blank + 2
+
+
+def parse_tags(text: str, body_start: int, regions: Regions, meta: dict,
+               link_spans: list[tuple[int, int]] | None = None) -> tuple[list[str], list[tuple[int, int, str]]]:
+    """The note's tags (front matter, then inline, first spelling kept) and where the inline ones stand."""
+    tags = []
+    raw = meta.get("tags") or meta.get("tag") or []
+    if isinstance(raw, str):
+        raw = re.split(r"[,\s]+", raw)
+    if isinstance(raw, list):
+        tags += [str(t).lstrip("#") for t in raw if t is not None and str(t).strip("# ")]
+    spans = [(m.start(), m.end(), m.group(1)) for m in inline_tags(text, body_start, regions, link_spans)]
+    tags += [tag for _, _, tag in spans]
+    seen: dict[str, str] = {}
+    for t in tags:
+        seen.setdefault(t.lower(), t)
+    return list(seen.values()), spans
+
+
+def inline_tags(text: str, start: int, regions: Regions,
+                link_spans: list[tuple[int, int]] | None = None) -> list[re.Match]:
+    """The ``#tags`` of ``text`` from ``start`` on that are neither in code or comments nor inside
+    a link or URL. ``link_spans``: the wikilinks' spans from ``start`` on, when the caller has
+    them already. Links are looked for only once a tag is."""
+    found = [m for m in INLINE_TAG.finditer(text, start) if not regions.covers(m.start())]
+    if not found:
+        return found
+    skip = [(m.start(), m.end()) for m in find_wikilinks(text, start)] if link_spans is None else list(link_spans)
+    skip += [(m.start(), m.end()) for m in _URL_SPAN.finditer(text, start)]
+    skip += [(m.start(), m.end()) for m in _MD_LINK_SPAN.finditer(text, start)]
+    return [m for m in found if not any(s <= m.start() < e for s, e in skip)]
+
+
+def _string_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value if v is not None]
+    return [str(value)]
+
+
+def parse_note(path: str, text: str, slugify: Slugify, file_label: str) -> Note:
+    fm = split_front_matter(text)
+    diagnostics = []
+    if fm.error:
+        line, col, message = fm.error
+        diagnostics.append(error(file_label, line, col, message))
+    meta = fm.data
+    regions = protected_regions(text)
+    headings = parse_headings(text, fm.body_start, regions, slugify)
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        h1 = next((h for h in headings if h.level == 1), None)
+        title = h1.text if h1 else PurePosixPath(path).stem
+    wikilinks = list(find_wikilinks(text, fm.body_start))
+    tags, tag_spans = parse_tags(text, fm.body_start, regions, meta, [(m.start(), m.end()) for m in wikilinks])
+    links = [parse_wikilink(m, text) for m in wikilinks if not regions.covers(m.start())]
+    if fm.raw:
+        links = _front_matter_links(text, fm.raw_start, fm.raw_start + len(fm.raw)) + links
+    return Note(
+        path=path,
+        source=text,
+        meta=meta,
+        body_start=fm.body_start,
+        title=title.strip(),
+        aliases=_string_list(meta.get("aliases") or meta.get("alias")),
+        tags=tags,
+        tag_spans=tag_spans,
+        headings=headings,
+        blocks=parse_blocks(text, fm.body_start, regions),
+        links=links,
+        regions=regions,
+        diagnostics=diagnostics,
+        file=file_label,
+    )
+
+
+def _front_matter_links(text: str, start: int, end: int) -> list[WikiLink]:
+    links = []
+    prop = None
+    for m in find_wikilinks(text, start, end):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        key = re.match(r"([^\s:#-][^:]*):", text[line_start:m.start()])
+        if key:
+            prop = key.group(1).strip()
+        else:
+            # a list item under a key: find the nearest key line above
+            above = text[start:line_start]
+            keys = re.findall(r"^([^\s:#-][^:\n]*):", above, re.M)
+            prop = keys[-1].strip() if keys else prop
+        links.append(parse_wikilink(m, text, prop=prop or "property"))
+    return links
+
+
+def load_vault(
+    root: Path,
+    paths: Iterable[str] | None = None,
+    slugify: Slugify | None = None,
+    sources: dict[str, str] | None = None,
+    virtual: dict[str, Path] | None = None,
+) -> Vault:
+    """Read a content folder. ``paths`` (posix, relative to ``root``) limits it to the files a
+    site will publish; by default every file not under a dot-folder is taken. ``sources`` may
+    hold already-read texts by path. ``virtual`` maps a site path to a file outside the folder
+    whose page is generated (an experiment declaration): it links and is linked like a note."""
+    root = Path(root)
+    slugify = slugify or default_slugify
+    if paths is None:
+        paths = list(walk_content(root))
+    notes: dict[str, Note] = {}
+    attachments: set[str] = set()
+    diagnostics: list[Diagnostic] = []
+    leaves = root_guard(root)
+    for path in sorted(paths):
+        label = str(root / path)
+        if leaves(path):
+            diagnostics.append(error(label, 1, 1, "a link to a file outside the content folder: not read, not linkable"))
+            continue
+        if not path.lower().endswith(NOTE_SUFFIXES):
+            attachments.add(path)
+            continue
+        if sources and path in sources:
+            text, bad = sources[path], None
+        else:
+            text, bad = read_text(root / path)
+        note = parse_note(path, text, slugify, label)
+        if bad:
+            note.diagnostics.insert(0, error(label, bad[0], bad[1], bad[2]))
+        if not isinstance(note.meta, dict):
+            note.meta = {}
+        notes[path] = note
+        diagnostics += note.diagnostics
+    for path, file in (virtual or {}).items():
+        text, bad = read_text(file)
+        note = parse_note(path, text, slugify, str(file))
+        note.virtual = True
+        if bad:
+            note.diagnostics.insert(0, error(str(file), bad[0], bad[1], bad[2]))
+        notes[path] = note
+    return Vault(root, notes, attachments, diagnostics, slugify)
+
+
+def root_guard(root: Path) -> Callable[[str], bool]:
+    """A test of whether ``root/path`` is, through a symbolic link, a file outside ``root``.
+    The root is resolved once, as a site asks it of every file."""
+    real_root = os.path.realpath(root)
+    inside = real_root.rstrip(os.sep) + os.sep
+
+    def leaves(path: str) -> bool:
+        real = os.path.realpath(os.path.join(root, path))
+        return real != real_root and not real.startswith(inside)
+
+    return leaves
+
+
+def walk_content(root: Path) -> Iterable[str]:
+    """Every file under ``root`` that is not hidden (load_vault refuses those that lead outside)."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                yield (Path(dirpath) / name).relative_to(root).as_posix()
