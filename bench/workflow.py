@@ -26,7 +26,9 @@ SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 sys.path.insert(0, str(REPO))
 
 from cortex.experiments.declaration import load_experiments  # noqa: E402
-from cortex.experiments.store import SCHEMA_VERSION, input_hash, save_run  # noqa: E402
+from cortex.experiments.record import SCHEMA_VERSION  # noqa: E402
+from cortex.experiments.inputs import input_hash
+from cortex.experiments.store import save_run
 
 NOT_COPIED = (
     ".git",

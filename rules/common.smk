@@ -1,6 +1,5 @@
 # Shared set-up: the project's core on the path, the machine's devices, the run size.
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -10,6 +9,8 @@ REPO_ROOT = Path.cwd().resolve()
 if str(REPO_ROOT / "site_plugins") not in sys.path:
     sys.path.insert(0, str(REPO_ROOT / "site_plugins"))
 
+from cortex.experiments.devices import cuda_available
+
 PYTHON = sys.executable
 RESULTS_DIR = REPO_ROOT / "results"
 HASHES_DIR = REPO_ROOT / ".cortex" / "hashes"
@@ -17,14 +18,10 @@ RUN_SIZE = str(config.get("size", "full"))
 
 
 def cuda_here():
-    """`--config cuda=true|false` decides; otherwise an NVIDIA driver, confirmed by torch."""
+    """`--config cuda=true|false` decides; otherwise the machine (one rule for the runner too)."""
     if "cuda" in config:
         return str(config["cuda"]).lower() in ("1", "true", "yes")
-    if not (os.path.exists("/proc/driver/nvidia/version") or shutil.which("nvidia-smi")):
-        return False  # the common CPU case stays fast: torch is not imported
-    import torch
-
-    return torch.cuda.is_available()
+    return cuda_available()
 
 
 def print_diagnostics(diagnostics):

@@ -3,7 +3,7 @@
 import re
 
 from cortex.experiments.declaration import load_experiments
-from cortex.experiments.store import plan_runs
+from cortex.experiments.plan import plan_runs
 
 _SPECS, _LOAD_DIAGNOSTICS = load_experiments(REPO_ROOT)
 EXPERIMENT_PLAN = plan_runs(_SPECS, REPO_ROOT, cuda=cuda_here(), results_dir=RESULTS_DIR, hashes_dir=HASHES_DIR)

@@ -3,7 +3,9 @@ from textwrap import dedent
 
 import pytest
 
-from cortex.curriculum.model import RESOURCE_KINDS, Curriculum, Pillar, Topic, check_topics, load_curriculum, progress
+from cortex.curriculum.model import RESOURCE_KINDS, Curriculum, Pillar, Topic, check_topics, load_curriculum
+
+from cortex.curriculum.progress import progress
 
 SHIPPED = Path(__file__).resolve().parents[1] / "content" / "curriculum" / "pillars.yaml"
 
@@ -89,10 +91,10 @@ def test_unknown_keys_are_reported_at_the_key(tmp_path):
         (10, 41, "error"),
         (11, 1, "error"),
     ]
-    assert "unknown key 'colour' in pillar 'maths'" in diagnostics[0][3]
-    assert "unknown key 'subtopic' in topic 'algebra'" in diagnostics[1][3]
-    assert "'pages'" in diagnostics[2][3]
-    assert "'extra' in the curriculum" in diagnostics[3][3]
+    assert "unknown key `colour` in pillar 'maths'" in diagnostics[0][3]
+    assert "unknown key `subtopic` in topic 'algebra'" in diagnostics[1][3]
+    assert "`pages`" in diagnostics[2][3]
+    assert "`extra` in the curriculum" in diagnostics[3][3]
     # the rest still loads
     assert curriculum.topic("algebra").resources[0].title == "A book"
 
@@ -190,8 +192,8 @@ def test_repeated_key_missing_key_and_bad_slug(tmp_path):
         """,
     )
     assert [d[:2] for d in diagnostics] == [(4, 5), (6, 9), (7, 13)]
-    assert "'title' appears twice" in diagnostics[0][3]
-    assert "a topic lacks the required key 'id'" in diagnostics[1][3]
+    assert "key `title` appears twice" in diagnostics[0][3]
+    assert "a topic is missing `id`" in diagnostics[1][3]
     assert "must be a lower-case slug" in diagnostics[2][3]
 
 
@@ -226,7 +228,7 @@ def test_diagnostic_renders_with_path_line_and_column(tmp_path):
     path.write_text("pillars: []\nextra: 1\n", encoding="utf-8")
     _, diagnostics = load_curriculum(path)
     assert str(diagnostics[0]).endswith(
-        "pillars.yaml:2:1: error: unknown key 'extra' in the curriculum (expected: pillars, routine)"
+        "pillars.yaml:2:1: error: unknown key `extra` in the curriculum (allowed: pillars, routine)"
     )
 
 

@@ -300,7 +300,7 @@ def test_a_figure_the_prose_quotes_is_not_repeated_below_it(root: Path):
 
 
 def test_index_of_no_experiments_says_how_to_add_one():
-    from cortex.experiments.quotes import ResultSet
+    from cortex.experiments.store import ResultSet
 
     assert "No experiment is declared yet" in experiments_index(ResultSet({}, {}, {}))
 

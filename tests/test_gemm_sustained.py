@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cortex.timing import Harness
-from cortex.experiments.store import code_files
+from cortex.experiments.inputs import code_files
 from cortex.runner.run import check_metrics
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,8 @@ import pytest
 from results_site_support import populated_site, results_of, to_html
 
 from cortex.diagnostics import Level
-from cortex.experiments.quotes import ResultSet, render_quotes
+from cortex.experiments.store import ResultSet
+from cortex.experiments.quotes import render_quotes
 
 PAGE = "notes/gemm.md"
 LABEL = "/kb/content/notes/gemm.md"

@@ -11,7 +11,10 @@ import pytest
 
 from cortex.diagnostics import Diagnostic
 from cortex.experiments.declaration import load_experiment, load_experiments
-from cortex.experiments.store import atomic_write_json, code_files, history, input_hash, load_record, plan_runs, save_run, stale_diagnostics, staleness, sync_hash_file
+from cortex.experiments.store import ResultSet, atomic_write_json, history, load_record, save_run
+from cortex.experiments.inputs import code_files, input_hash
+from cortex.experiments.plan import plan_runs, sync_hash_file
+from cortex.experiments.staleness import staleness
 
 FIXTURE = Path(__file__).parent / "fixtures" / "experiments"
 
@@ -164,15 +167,15 @@ def test_unreadable_records_are_diagnostics(tmp_path: Path):
     assert load_record(tmp_path, "never") is None
 
 
-def test_stale_diagnostics_are_warnings_at_the_declaration(repo: Path):
+def test_result_set_diagnostics_are_warnings_at_the_declaration(repo: Path):
     specs, _ = load_experiments(repo)
     alpha = next(s for s in specs if s.id == "alpha")
     save_run(repo / "results", record_for(alpha, repo), "r1")
-    assert stale_diagnostics(specs, repo) == []
+    assert ResultSet.load(specs, repo).diagnostics() == []
     (repo / "experiments" / "helpers.py").write_text("def square(x):\n    return x ** 2\n")
     edit(repo / "experiments" / "beta.md", "status: planned", "status: analysed")
     specs, _ = load_experiments(repo)
-    diags = stale_diagnostics(specs, repo)
+    diags = ResultSet.load(specs, repo).diagnostics()
     assert [(Path(d.path).name, d.level.value) for d in diags] == [
         ("alpha.md", "warning"),
         ("beta.md", "warning"),
@@ -230,7 +233,7 @@ def test_run_plan_leaves_cuda_experiments_to_cuda_machines(repo: Path, tmp_path:
 
 def test_a_faceted_figure_has_one_panel_per_value():
     from cortex.experiments.declaration import Figure
-    from cortex.experiments.store import build_figure
+    from cortex.experiments.outputs import build_figure
 
     points = [
         {"params": {"n": n, "causal": causal}, "status": "ok", "metrics": {"t": n * (1 + causal)}}

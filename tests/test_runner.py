@@ -18,7 +18,7 @@ import pytest
 import torch
 
 from cortex.experiments.declaration import load_experiment
-from cortex.experiments.store import input_hash
+from cortex.experiments.inputs import input_hash
 from cortex.runner.run import scheduler_job
 
 FIXTURE = Path(__file__).parent / "fixtures" / "experiments"

@@ -20,9 +20,9 @@ from cortex.diagnostics import Diagnostic, error
 from cortex.experiments.pages import experiment_page_path, experiment_pages
 from cortex.experiments.declaration import ExperimentSpec, load_experiments
 from cortex.notes.vault import Note, Slugify, Vault, load_vault
-from cortex.experiments.quotes import ResultSet, body_line_offset, render_quotes
+from cortex.experiments.store import ResultSet
+from cortex.experiments.quotes import body_line_offset, render_quotes
 from cortex.citations.references import CitationStyle
-from cortex.experiments.store import stale_diagnostics
 
 CURRICULUM_FILE = "curriculum/pillars.yaml"
 # where generated section pages sit in the navigation (notes say so with an `order:` property)
@@ -76,7 +76,7 @@ def load(
     kb = KnowledgeBase(root=root, vault=vault, backlinks=backlinks(vault), tags=notes_by_tag(vault),
                        specs=specs, results=results)
     diagnostics += check_vault(vault)
-    diagnostics += stale_diagnostics(specs, root)
+    diagnostics += results.diagnostics()
     if specs:
         pages, found = experiment_pages(results)
         kb.pages.update(pages)

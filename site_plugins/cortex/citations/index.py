@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from cortex.citations.bibliography import Bibliography
 from cortex.citations.syntax import Citation, find_citations
 from cortex.diagnostics import Diagnostic, warning
-from cortex.text.markdown import split_front_matter
+from cortex.text.front_matter import split_front_matter
 from cortex.citations.references import CitationStyle, ReferenceFormatter, formatter_for
 
 Link = Callable[[str, str], str]

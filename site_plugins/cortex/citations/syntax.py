@@ -11,6 +11,8 @@ from bisect import bisect_right
 from collections.abc import Container
 from dataclasses import dataclass
 
+from cortex.text.front_matter import front_matter_span
+
 # A key starts with a word character; inner punctuation is allowed, a trailing one is not.
 KEY = r"[^\W](?:[\w:.#\-+/]*\w)?"
 # A bracketed group holds at least one key, no nested brackets, and is not a link.
@@ -19,7 +21,6 @@ GROUP = re.compile(r"(?<![\[\\])\[([^\[\]\n]*?(?<![\w@\\])-?@" + KEY + r"[^\[\]]
 BARE = re.compile(r"(?<![\w@\\/.:\-+\]`])@(" + KEY + r")(?:[ \t]?\[([^\[\]@\n]*)\](?![(\[]))?")
 _ITEM = re.compile(r"^\s*(?P<prefix>.*?)\s*(?<![\w@\\])(?P<minus>-?)@(?P<key>" + KEY + r")(?P<suffix>.*?)\s*$", re.S)
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})", re.M)
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
@@ -77,10 +78,10 @@ def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
 def mask_code(markdown: str) -> str:
     """Blank out front matter, fenced code, code spans and HTML comments."""
     spans = []
-    m = _FRONT_MATTER.match(markdown)
-    pos = m.end() if m else 0
-    if m:
-        spans.append((0, m.end()))
+    front = front_matter_span(markdown)
+    pos = front[2] if front else 0
+    if front:
+        spans.append((0, pos))
     while (m := _FENCE_OPEN.search(markdown, pos)) is not None:
         fence = m.group(1)
         close = re.compile(r"^[ \t]*" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$", re.M)

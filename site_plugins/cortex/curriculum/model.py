@@ -1,27 +1,26 @@
 """The curriculum: pillars of topics, loaded from YAML and checked against a schema.
 
 Notes and experiments name curriculum topics in their ``topics:`` field (by id or by title,
-case-insensitively). ``check_topics`` reports names that match no topic, and ``progress`` counts,
-per topic and per pillar, the notes written and the experiments declared, run and fresh.
+case-insensitively). ``check_topics`` reports names that match no topic; ``progress`` (in
+``curriculum.progress``) counts what each topic has.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
-from yaml.constructor import ConstructorError
 from yaml.error import Mark
 
 from cortex.diagnostics import Diagnostic, error, warning
+from cortex.text.schema import SchemaChecker, type_name
+from cortex.text.yaml_positions import YamlList, YamlMapping, load_yaml, yaml_error_at
 
 RESOURCE_KINDS = ("book", "paper", "course", "docs", "site", "other")
-EXPERIMENT_STATES = ("fresh", "stale", "never-run")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 
@@ -76,66 +75,6 @@ class Curriculum:
         return next((p for p in self.pillars if p.id == pillar_id), None)
 
 
-# --- YAML with positions -------------------------------------------------------------------------
-
-
-class _Mapping(dict):
-    """A YAML mapping that remembers where it starts and where each of its keys and values start."""
-
-    def __init__(self, mark: Mark) -> None:
-        super().__init__()
-        self.mark = mark
-        self.key_marks: dict[Any, Mark] = {}
-        self.value_marks: dict[Any, Mark] = {}
-
-
-class _Sequence(list):
-    """A YAML sequence that remembers where it and each of its items start."""
-
-    def __init__(self, mark: Mark) -> None:
-        super().__init__()
-        self.mark = mark
-        self.item_marks: list[Mark] = []
-
-
-class _MarkedLoader(yaml.SafeLoader):
-    """A SafeLoader whose mappings and sequences keep their nodes' start marks, and which records
-    keys repeated within one mapping (PyYAML otherwise keeps the last silently)."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.repeated_keys: list[tuple[Any, Mark]] = []
-
-
-def _construct_mapping(loader: _MarkedLoader, node: yaml.MappingNode):
-    data = _Mapping(node.start_mark)
-    yield data
-    loader.flatten_mapping(node)
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, Hashable):
-            raise ConstructorError(
-                "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark
-            )
-        if key in data:
-            loader.repeated_keys.append((key, key_node.start_mark))
-        data[key] = loader.construct_object(value_node)
-        data.key_marks[key] = key_node.start_mark
-        data.value_marks[key] = value_node.start_mark
-
-
-def _construct_sequence(loader: _MarkedLoader, node: yaml.SequenceNode):
-    data = _Sequence(node.start_mark)
-    yield data
-    for child in node.value:
-        data.append(loader.construct_object(child))
-        data.item_marks.append(child.start_mark)
-
-
-_MarkedLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_MarkedLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
-
-
 # --- schema --------------------------------------------------------------------------------------
 
 _TOP_KEYS = ("pillars", "routine")
@@ -144,84 +83,64 @@ _TOPIC_KEYS = ("id", "title", "subtopics", "resources", "projects", "evaluation"
 _RESOURCE_KEYS = ("title", "url", "kind")
 
 
-def _type_name(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()} (quote it to make it text)"
-    if isinstance(value, int | float):
-        return f"the number {value} (quote it to make it text)"
-    if isinstance(value, str):
-        return "text"
-    return type(value).__name__
-
-
 class _Reader:
     """Reads the parsed YAML into the model, collecting a diagnostic for every schema violation."""
 
     def __init__(self, path: str) -> None:
-        self.path = path
-        self.diagnostics: list[Diagnostic] = []
+        self.check = SchemaChecker(path)
+        self.diagnostics = self.check.diagnostics
         self.topic_lines: dict[str, int] = {}
         self.topic_names: dict[str, str] = {}
         self.pillar_lines: dict[str, int] = {}
 
     def error(self, mark: Mark, message: str) -> None:
-        self.diagnostics.append(error(self.path, mark.line + 1, mark.column + 1, message))
+        self.check.error(self.check.position(mark), message)
 
     def warning(self, mark: Mark, message: str) -> None:
-        self.diagnostics.append(warning(self.path, mark.line + 1, mark.column + 1, message))
+        self.check.warning(self.check.position(mark), message)
 
-    def mapping(self, value: object, mark: Mark, what: str) -> _Mapping | None:
-        if isinstance(value, _Mapping):
+    def mapping(self, value: object, mark: Mark, what: str) -> YamlMapping | None:
+        if isinstance(value, YamlMapping):
             return value
-        self.error(mark, f"{what} must be a mapping, not {_type_name(value)}")
+        self.error(mark, f"{what} must be a mapping, not {type_name(value)}")
         return None
 
-    def keys(self, data: _Mapping, what: str, keys: tuple[str, ...], required: tuple[str, ...]) -> None:
-        for key, key_mark in data.key_marks.items():
-            if key not in keys:
-                self.error(key_mark, f"unknown key {key!r} in {what} (expected: {', '.join(keys)})")
-        for key in required:
-            if key not in data:
-                self.error(data.mark, f"{what} lacks the required key '{key}'")
+    def keys(self, data: YamlMapping, what: str, keys: tuple[str, ...], required: tuple[str, ...]) -> None:
+        self.check.unknown_keys(data, keys, what)
+        self.check.required_keys(data, required, what)
 
-    def text(self, data: _Mapping, key: str, what: str, nonempty: bool = False) -> str | None:
+    def text(self, data: YamlMapping, key: str, what: str, nonempty: bool = False) -> str | None:
         if key not in data:
             return None
         value = data[key]
         if not isinstance(value, str):
-            self.error(data.value_marks[key], f"'{key}' of {what} must be text, not {_type_name(value)}")
+            self.error(data.value_marks[key], f"'{key}' of {what} must be text, not {type_name(value)}")
             return None
         if nonempty and not value.strip():
             self.error(data.value_marks[key], f"'{key}' of {what} must not be empty")
             return None
         return value.strip()
 
-    def items(self, data: _Mapping, key: str, what: str) -> list[tuple[object, Mark]]:
+    def items(self, data: YamlMapping, key: str, what: str) -> list[tuple[object, Mark]]:
         """The items of the list under ``key`` with their marks; [] when absent or not a list."""
         if key not in data:
             return []
         value = data[key]
-        if not isinstance(value, _Sequence):
-            self.error(data.value_marks[key], f"'{key}' of {what} must be a list, not {_type_name(value)}")
+        if not isinstance(value, YamlList):
+            self.error(data.value_marks[key], f"'{key}' of {what} must be a list, not {type_name(value)}")
             return []
         return list(zip(value, value.item_marks, strict=True))
 
-    def texts(self, data: _Mapping, key: str, what: str) -> tuple[str, ...]:
+    def texts(self, data: YamlMapping, key: str, what: str) -> tuple[str, ...]:
         out = []
         for item, mark in self.items(data, key, what):
             if isinstance(item, str):
                 out.append(item.strip())
             else:
-                self.error(mark, f"items of '{key}' in {what} must be text, not {_type_name(item)}")
+                self.error(mark, f"items of '{key}' in {what} must be text, not {type_name(item)}")
         return tuple(out)
 
-    def slug(self, data: _Mapping, what: str) -> str | None:
+    def slug(self, data: YamlMapping, what: str) -> str | None:
         value = self.text(data, "id", what)
         if value is not None and not _SLUG.match(value):
             self.error(
@@ -285,7 +204,7 @@ class _Reader:
         resources_kept = tuple(r for r in resources if r is not None)
         return Topic(topic_id, title, pillar_id, subtopics, resources_kept, projects, evaluation)
 
-    def register_topic(self, topic: _Mapping, topic_id: str, title: str) -> bool:
+    def register_topic(self, topic: YamlMapping, topic_id: str, title: str) -> bool:
         """Records a topic's names; False (after an error) when its id is taken already."""
         id_mark = topic.key_marks["id"]
         if topic_id in self.topic_lines:
@@ -336,20 +255,14 @@ def load_curriculum(path: Path) -> tuple[Curriculum, list[Diagnostic]]:
         return Curriculum(), []
     except (OSError, UnicodeDecodeError) as exc:
         return Curriculum(), [error(path, 1, 1, f"cannot read the curriculum: {exc}")]
-    loader = _MarkedLoader(text)
     try:
-        data = loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return Curriculum(), [error(path, line, col, f"invalid YAML: {exc.problem or exc.context}")]
+        loaded = load_yaml(text)
     except yaml.YAMLError as exc:
-        return Curriculum(), [error(path, 1, 1, f"invalid YAML: {exc}")]
-    finally:
-        loader.dispose()
+        line, col, problem = yaml_error_at(exc)
+        return Curriculum(), [error(path, line + 1, col + 1, f"invalid YAML: {problem}")]
     reader = _Reader(str(path))
-    for key, mark in loader.repeated_keys:
-        reader.error(mark, f"key {key!r} appears twice in the same mapping; the last one wins")
+    reader.check.repeated_keys(loaded)
+    data = loaded.data
     if data is None:
         return Curriculum(), [warning(path, 1, 1, "the curriculum file is empty")]
     curriculum = reader.curriculum(data, Mark(str(path), 0, 0, 0, None, None))
@@ -385,7 +298,7 @@ def check_topics(declared: Iterable[tuple[str, str, int]], curriculum: Curriculu
     diagnostics = []
     for name, path, line in declared:
         if not isinstance(name, str):
-            diagnostics.append(error(path, line, 1, f"a topic must be text, not {_type_name(name)}"))
+            diagnostics.append(error(path, line, 1, f"a topic must be text, not {type_name(name)}"))
             continue
         if curriculum.topic(name) is not None:
             continue
@@ -400,127 +313,3 @@ def check_topics(declared: Iterable[tuple[str, str, int]], curriculum: Curriculu
             message += " (the curriculum defines no topics)"
         diagnostics.append(error(path, line, 1, message))
     return diagnostics
-
-
-# --- progress ------------------------------------------------------------------------------------
-
-
-def _distinct(items: Iterable[Any]) -> list[Any]:
-    """Items without repeats, in order; unhashable items are compared by identity."""
-    seen: set[Any] = set()
-    out = []
-    for item in items:
-        try:
-            key = (True, hash(item), item)
-        except TypeError:
-            key = (False, id(item), None)
-        if key not in seen:
-            seen.add(key)
-            out.append(item)
-    return out
-
-
-class _Counts:
-    """Counts over ``notes`` and ``experiments``, (experiment id, state) pairs, of a dataclass."""
-
-    notes: tuple[Any, ...]
-    experiments: tuple[tuple[str, str], ...]
-
-    @property
-    def notes_written(self) -> int:
-        return len(self.notes)
-
-    @property
-    def experiments_declared(self) -> int:
-        return len(self.experiments)
-
-    @property
-    def experiments_run(self) -> int:
-        return sum(state != "never-run" for _, state in self.experiments)
-
-    @property
-    def experiments_fresh(self) -> int:
-        return sum(state == "fresh" for _, state in self.experiments)
-
-
-@dataclass(frozen=True)
-class TopicProgress(_Counts):
-    topic: Topic
-    notes: tuple[Any, ...]
-    experiments: tuple[tuple[str, str], ...]
-
-    @property
-    def completion(self) -> float:
-        """Half for having been learnt, half for having been tested: 0.5 once at least one note is
-        written on the topic, plus 0.5 times the share of its declared experiments whose results are
-        fresh. Stale and never-run experiments add nothing, and a topic with no experiment declared
-        stops at 0.5: a topic is complete when it is written up and every experiment on it is current."""
-        learnt = 1.0 if self.notes else 0.0
-        tested = self.experiments_fresh / self.experiments_declared if self.experiments else 0.0
-        return (learnt + tested) / 2
-
-
-@dataclass(frozen=True)
-class PillarProgress(_Counts):
-    """Counts over the pillar's distinct notes and experiments (one tagged with two of its topics
-    counts once); completion is the mean completion of its topics, each topic weighing the same."""
-
-    pillar: Pillar
-    topics: tuple[TopicProgress, ...]
-    notes: tuple[Any, ...]
-    experiments: tuple[tuple[str, str], ...]
-
-    @property
-    def completion(self) -> float:
-        return sum(t.completion for t in self.topics) / len(self.topics) if self.topics else 0.0
-
-
-@dataclass(frozen=True)
-class Progress:
-    pillars: tuple[PillarProgress, ...]
-
-    @property
-    def completion(self) -> float:
-        """The mean completion of all topics of the curriculum."""
-        topics = [t for p in self.pillars for t in p.topics]
-        return sum(t.completion for t in topics) / len(topics) if topics else 0.0
-
-    def topic(self, topic_id: str) -> TopicProgress | None:
-        return next((t for p in self.pillars for t in p.topics if t.topic.id == topic_id), None)
-
-    def pillar(self, pillar_id: str) -> PillarProgress | None:
-        return next((p for p in self.pillars if p.pillar.id == pillar_id), None)
-
-
-def progress(
-    curriculum: Curriculum,
-    notes_by_topic: Mapping[str, Sequence[Any]],
-    experiments_by_topic: Mapping[str, Sequence[tuple[str, str]]],
-) -> Progress:
-    """Per topic and per pillar: notes written, experiments declared, run (fresh or stale) and fresh.
-
-    Keys are topic names as declared (id or title, any case); keys naming no topic are skipped
-    (``check_topics`` reports them). Experiments are (experiment id, state) pairs, the state one
-    of ``EXPERIMENT_STATES``; an experiment listed twice for one topic counts once.
-    """
-    notes: dict[str, list[Any]] = {}
-    experiments: dict[str, dict[str, str]] = {}
-    for name, items in notes_by_topic.items():
-        if (topic := curriculum.topic(name)) is not None:
-            notes.setdefault(topic.id, []).extend(items)
-    for name, pairs in experiments_by_topic.items():
-        if (topic := curriculum.topic(name)) is not None:
-            for experiment_id, state in pairs:
-                if state not in EXPERIMENT_STATES:
-                    raise ValueError(f"unknown experiment state {state!r} for {experiment_id!r}")
-                experiments.setdefault(topic.id, {}).setdefault(experiment_id, state)
-    pillars = []
-    for pillar in curriculum.pillars:
-        topics = tuple(
-            TopicProgress(t, tuple(_distinct(notes.get(t.id, ()))), tuple(experiments.get(t.id, {}).items()))
-            for t in pillar.topics
-        )
-        pillar_notes = tuple(_distinct(n for t in topics for n in t.notes))
-        pillar_experiments = tuple(dict(e for t in topics for e in t.experiments).items())
-        pillars.append(PillarProgress(pillar, topics, pillar_notes, pillar_experiments))
-    return Progress(tuple(pillars))

@@ -11,13 +11,16 @@ from pathlib import Path
 
 import yaml
 
-from cortex.curriculum.model import Curriculum, PillarProgress, Topic, TopicProgress, check_topics, progress
+from cortex.curriculum.model import Curriculum, Topic, check_topics
+
+from cortex.curriculum.progress import PillarProgress, TopicProgress, progress
 from cortex.diagnostics import Diagnostic, line_col
 from cortex.experiments.pages import state_badge
-from cortex.experiments.declaration import FRONT_MATTER_FIRST_LINE, ExperimentSpec
-from cortex.text.markdown import md_text, split_front_matter
+from cortex.experiments.declaration import ExperimentSpec
+from cortex.text.markdown import md_text
+from cortex.text.front_matter import split_front_matter
 from cortex.notes.vault import Note
-from cortex.experiments.quotes import ResultSet
+from cortex.experiments.store import ResultSet
 from cortex.experiments.display import experiment_page_path, link_from
 
 OVERVIEW_PATH = "curriculum/index.md"
@@ -83,12 +86,7 @@ def _item_lines(raw: str, count: int) -> list[int]:
 
 
 def experiment_topics(spec: ExperimentSpec) -> list[tuple[str, int]]:
-    marks = getattr(spec.raw.get("topics"), "marks", None) or []
-    default = spec.line_of("topics")
-    return [
-        (name, marks[i][0] + FRONT_MATTER_FIRST_LINE if i < len(marks) else default)
-        for i, name in enumerate(spec.topics)
-    ]
+    return [(name, spec.line_of("topics", i)) for i, name in enumerate(spec.topics)]
 
 
 def curriculum_pages(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from cortex.experiments.pages import state_badge
 from cortex.experiments.declaration import STATUSES
 from cortex.text.markdown import md_text
-from cortex.experiments.quotes import ResultSet
+from cortex.experiments.store import ResultSet
 from cortex.experiments.display import experiment_page_path, link_from
 
 BOARD_PATH = "method/board.md"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from cortex.experiments.declaration import ExperimentSpec
 from cortex.experiments.display import device_of, is_number, ok_points, spread
-from cortex.experiments.store import metric_value
+from cortex.experiments.record import metric_value
 
 VERDICTS = ("regression", "improvement", "changed", "noise", "unchanged")
 

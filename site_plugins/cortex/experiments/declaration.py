@@ -33,15 +33,16 @@ from typing import Any
 import yaml
 
 from cortex.diagnostics import Diagnostic, error
-from cortex.text.markdown import front_matter_span
+from cortex.experiments.devices import DEVICES
+from cortex.text.front_matter import FIRST_LINE, front_matter_span
+from cortex.text.schema import SchemaChecker, type_name
+from cortex.text.yaml_positions import YamlMapping, key_mark, load_yaml, yaml_error_at
 
 EXPERIMENTS_DIR = "experiments"
 STATUSES = ("idea", "planned", "running", "analysed", "reported")
-DEVICES = ("cpu", "cuda", "any")
 SIZES = ("ci", "full")
 FIGURE_KINDS = ("line", "bar", "scatter")
 NOT_DECLARATIONS = {"index.md", "README.md"}
-FRONT_MATTER_FIRST_LINE = 2  # the line after the opening `---`
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
@@ -110,17 +111,22 @@ class ExperimentSpec:
     def runnable(self) -> bool:
         return self.script is not None
 
-    def line_of(self, *keys: str) -> int:
+    def line_of(self, *keys: object) -> int:
         """The file line where a (nested) key was written: ``line_of("metrics", "tflops")``.
         Falls back to the deepest key found, or line 1."""
-        node, line = self.raw, 1
+        return self.position_of(*keys)[0]
+
+    def position_of(self, *keys: object) -> tuple[int, int]:
+        """The file line and column of a (nested) key or list item, as ``line_of``."""
+        node: object = self.raw
+        position = (1, 1)
         for key in keys:
-            marks = getattr(node, "marks", None)
-            if not isinstance(node, dict) or not marks or key not in marks:
+            mark = key_mark(node, key)
+            if mark is None:
                 break
-            line = marks[key][0] + FRONT_MATTER_FIRST_LINE
-            node = node[key]
-        return line
+            position = (mark.line + FIRST_LINE, mark.column + 1)
+            node = node[key]  # type: ignore[index]  # a mark means a mapping or list holds it
+        return position
 
     def points(self, size: str | None = None) -> list[dict]:
         """The parameter points to run: the grid (or list) with the size's overrides applied."""
@@ -142,112 +148,6 @@ def expand_params(params: dict | list) -> list[dict]:
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(params[n] for n in names))]
 
 
-# -- YAML with key positions ----------------------------------------------------------------
-
-
-class _Located(dict):
-    """A mapping that remembers where each key was written (0-based line, column)."""
-
-    marks: dict[str, tuple[int, int]]
-
-
-class _LocatedList(list):
-    marks: list[tuple[int, int]]
-
-
-class _MarkedLoader(yaml.SafeLoader):
-    def construct_mapping(self, node, deep=False):
-        mapping = _Located(super().construct_mapping(node, deep=True))
-        mapping.marks = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, str | int | float | bool) or key is None:
-                mapping.marks[key] = (key_node.start_mark.line, key_node.start_mark.column)
-        return mapping
-
-    def construct_sequence(self, node, deep=False):
-        seq = _LocatedList(super().construct_sequence(node, deep=True))
-        seq.marks = [(n.start_mark.line, n.start_mark.column) for n in node.value]
-        return seq
-
-
-_MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _MarkedLoader.construct_mapping)
-_MarkedLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _MarkedLoader.construct_sequence
-)
-
-def split_front_matter(text: str) -> tuple[str, str, int] | None:
-    """(yaml text, body, file line of the yaml's first line), or None without front matter."""
-    span = front_matter_span(text)
-    if span is None:
-        return None
-    raw, _, body_start = span
-    return raw, text[body_start:], FRONT_MATTER_FIRST_LINE
-
-
-# -- validation ---------------------------------------------------------------------------
-
-
-class _Checker:
-    """Collects diagnostics for one declaration; positions come from the marked YAML."""
-
-    def __init__(self, path: Path, first_line: int) -> None:
-        self.path = path
-        self.first_line = first_line
-        self.diagnostics: list[Diagnostic] = []
-
-    def at(self, container: Any, key: Any) -> tuple[int, int]:
-        marks = getattr(container, "marks", None)
-        if isinstance(container, _Located) and marks and key in marks:
-            line, col = marks[key]
-        elif isinstance(container, _LocatedList) and marks and isinstance(key, int) and key < len(marks):
-            line, col = marks[key]
-        else:
-            return self.first_line - 1, 1
-        return line + self.first_line, col + 1
-
-    def fail(self, container: Any, key: Any, message: str) -> None:
-        line, col = self.at(container, key)
-        self.diagnostics.append(error(self.path, line, col, message))
-
-    def typed(self, container: Any, key: Any, kind: type | tuple, what: str) -> bool:
-        value = container[key]
-        ok = isinstance(value, kind) and not (isinstance(value, bool) and bool not in _as_tuple(kind))
-        if not ok:
-            self.fail(container, key, f"`{key}` must be {what}, not {_describe(value)}")
-        return ok
-
-    def known_keys(self, mapping: dict, allowed: tuple[str, ...], where: str) -> None:
-        for key in mapping:
-            if key not in allowed:
-                self.fail(mapping, key, f"unknown key `{key}` in {where} (allowed: {', '.join(allowed)})")
-
-    def required(self, mapping: dict, keys: tuple[str, ...], where: str, anchor: tuple[Any, Any]) -> bool:
-        missing = [k for k in keys if k not in mapping]
-        for k in missing:
-            self.fail(anchor[0], anchor[1], f"{where} is missing `{k}`")
-        return not missing
-
-
-def _as_tuple(kind) -> tuple:
-    return kind if isinstance(kind, tuple) else (kind,)
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    for kind, words in (
-        (bool, "true/false"),
-        (dict, "a mapping"),
-        (list, "a list"),
-        (str, "text"),
-        (int | float, "a number"),
-    ):
-        if isinstance(value, kind):
-            return words
-    return type(value).__name__
-
-
 TOP_LEVEL = (
     "title", "hypothesis", "status", "topics", "refs", "device", "params", "script", "metrics",
     "baselines", "sizes", "timeout", "data", "figures", "verdict", "headline",
@@ -260,29 +160,29 @@ def load_experiment(path: Path, repo_root: Path) -> tuple[ExperimentSpec | None,
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [error(path, 1, 1, f"cannot read experiment declaration: {exc}")]
-    parts = split_front_matter(text)
-    if parts is None:
+    span = front_matter_span(text)
+    if span is None:
         return None, [
             error(path, 1, 1, "experiment declaration has no YAML front matter (start the file with `---`)")
         ]
-    yaml_text, prose, first_line = parts
-    check = _Checker(path, first_line)
+    yaml_text, _, body_start = span
+    check = SchemaChecker(path, FIRST_LINE)
     try:
-        raw = yaml.load(yaml_text, Loader=_MarkedLoader)  # noqa: S506 - a SafeLoader subclass
+        loaded = load_yaml(yaml_text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + first_line if mark else 1
-        col = mark.column + 1 if mark else 1
-        return None, [error(path, line, col, f"invalid YAML in front matter: {getattr(exc, 'problem', exc)}")]
-    if not isinstance(raw, dict):
+        line, col, problem = yaml_error_at(exc)
+        return None, [error(path, line + FIRST_LINE, col + 1, f"invalid YAML in front matter: {problem}")]
+    raw = loaded.data
+    if not isinstance(raw, YamlMapping):
         return None, [error(path, 1, 1, "front matter must be a mapping of keys to values")]
+    check.repeated_keys(loaded)
 
     exp_id = path.stem
     if not ID_PATTERN.match(exp_id):
         check.fail(
             None, None, f"experiment id `{exp_id}` (the file name) may use only letters, digits, `_` and `-`"
         )
-    check.known_keys(raw, TOP_LEVEL, "the experiment declaration")
+    check.unknown_keys(raw, TOP_LEVEL, "the experiment declaration")
     fields: dict[str, Any] = {}
     _check_text_fields(check, raw, fields)
     _check_lists_of_text(check, raw, fields)
@@ -314,7 +214,7 @@ def load_experiment(path: Path, repo_root: Path) -> tuple[ExperimentSpec | None,
 
     if check.diagnostics:
         return None, check.diagnostics
-    spec = ExperimentSpec(id=exp_id, path=path.resolve(), prose=prose, raw=raw, **fields)
+    spec = ExperimentSpec(id=exp_id, path=path.resolve(), prose=text[body_start:], raw=raw, **fields)
     return spec, []
 
 
@@ -335,7 +235,7 @@ def load_experiments(repo_root: Path) -> tuple[list[ExperimentSpec], list[Diagno
     return specs, diagnostics
 
 
-def _check_text_fields(check: _Checker, raw: dict, fields: dict) -> None:
+def _check_text_fields(check: SchemaChecker, raw: dict, fields: dict) -> None:
     for key in ("title", "status"):
         if key not in raw:
             check.fail(None, None, f"the experiment declaration is missing `{key}`")
@@ -344,7 +244,7 @@ def _check_text_fields(check: _Checker, raw: dict, fields: dict) -> None:
             fields[key] = raw[key].strip()
 
 
-def _check_lists_of_text(check: _Checker, raw: dict, fields: dict) -> None:
+def _check_lists_of_text(check: SchemaChecker, raw: dict, fields: dict) -> None:
     for key in ("topics", "refs"):
         if key not in raw:
             continue
@@ -353,11 +253,11 @@ def _check_lists_of_text(check: _Checker, raw: dict, fields: dict) -> None:
             continue
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                check.fail(value, i, f"`{key}` items must be text, not {_describe(item)}")
+                check.fail(value, i, f"`{key}` items must be text, not {type_name(item)}")
         fields[key] = [str(v) for v in value]
 
 
-def _check_enums(check: _Checker, raw: dict, fields: dict) -> None:
+def _check_enums(check: SchemaChecker, raw: dict, fields: dict) -> None:
     for key, allowed in (("status", STATUSES), ("device", DEVICES)):
         if key in raw:
             if raw[key] not in allowed:
@@ -366,7 +266,7 @@ def _check_enums(check: _Checker, raw: dict, fields: dict) -> None:
                 fields[key] = raw[key]
 
 
-def _check_metrics(check: _Checker, raw: dict) -> dict[str, Metric]:
+def _check_metrics(check: SchemaChecker, raw: dict) -> dict[str, Metric]:
     metrics: dict[str, Metric] = {}
     if "metrics" not in raw or not check.typed(
         raw, "metrics", dict, "a mapping of metric name to {unit, better}"
@@ -377,8 +277,8 @@ def _check_metrics(check: _Checker, raw: dict) -> dict[str, Metric]:
         if not isinstance(decl, dict):
             check.fail(raw["metrics"], name, f"{where} must be a mapping with `unit` and `better`")
             continue
-        check.known_keys(decl, ("unit", "better", "description"), where)
-        if not check.required(decl, ("unit",), where, (raw["metrics"], name)):
+        check.unknown_keys(decl, ("unit", "better", "description"), where)
+        if not check.required_keys(decl, ("unit",), where, (raw["metrics"], name)):
             continue
         ok = check.typed(decl, "unit", str, 'text (use "" for a dimensionless value)')
         better = decl.get("better")
@@ -392,7 +292,7 @@ def _check_metrics(check: _Checker, raw: dict) -> dict[str, Metric]:
     return metrics
 
 
-def _check_params(check: _Checker, container: Any, key: Any, params: Any) -> dict | list | None:
+def _check_params(check: SchemaChecker, container: Any, key: Any, params: Any) -> dict | list | None:
     """A grid (name -> non-empty list) or a list of point mappings."""
     if isinstance(params, dict):
         ok = True
@@ -401,7 +301,7 @@ def _check_params(check: _Checker, container: Any, key: Any, params: Any) -> dic
                 check.fail(
                     params,
                     name,
-                    f"parameter `{name}` must be a non-empty list of values, not {_describe(values)}",
+                    f"parameter `{name}` must be a non-empty list of values, not {type_name(values)}",
                 )
                 ok = False
         return dict(params) if ok else None
@@ -422,7 +322,7 @@ def _param_names(params: dict | list) -> set[str]:
     return {name for point in params for name in point}
 
 
-def _check_sizes(check: _Checker, raw: dict, params: dict | list | None) -> dict:
+def _check_sizes(check: SchemaChecker, raw: dict, params: dict | list | None) -> dict:
     sizes: dict = {}
     if "sizes" not in raw or not check.typed(
         raw, "sizes", dict, "a mapping of size (ci, full) to parameters"
@@ -445,7 +345,7 @@ def _check_sizes(check: _Checker, raw: dict, params: dict | list | None) -> dict
     return sizes
 
 
-def _check_baselines(check: _Checker, raw: dict, metrics: dict[str, Metric]) -> list[Baseline]:
+def _check_baselines(check: SchemaChecker, raw: dict, metrics: dict[str, Metric]) -> list[Baseline]:
     out: list[Baseline] = []
     if "baselines" not in raw or not check.typed(raw, "baselines", list, "a list of {metric, value, cite}"):
         return out
@@ -456,8 +356,8 @@ def _check_baselines(check: _Checker, raw: dict, metrics: dict[str, Metric]) -> 
             )
             continue
         where = f"baseline {i + 1}"
-        check.known_keys(item, ("metric", "value", "cite", "note", "point"), where)
-        if not check.required(item, ("metric", "value", "cite"), where, (raw["baselines"], i)):
+        check.unknown_keys(item, ("metric", "value", "cite", "note", "point"), where)
+        if not check.required_keys(item, ("metric", "value", "cite"), where, (raw["baselines"], i)):
             continue
         ok = check.typed(item, "value", (int, float), "a number")
         ok = check.typed(item, "cite", str, "a bib key") and ok
@@ -476,7 +376,7 @@ def _check_baselines(check: _Checker, raw: dict, metrics: dict[str, Metric]) -> 
     return out
 
 
-def _check_figures(check: _Checker, raw: dict, names: set[str]) -> list[Figure]:
+def _check_figures(check: SchemaChecker, raw: dict, names: set[str]) -> list[Figure]:
     out: list[Figure] = []
     if "figures" not in raw or not check.typed(raw, "figures", list, "a list of figure specs"):
         return out
@@ -487,8 +387,8 @@ def _check_figures(check: _Checker, raw: dict, names: set[str]) -> list[Figure]:
             continue
         where = f"figure {i + 1}"
         allowed = ("id", "kind", "x", "y", "color", "facet", "log_x", "log_y", "title")
-        check.known_keys(item, allowed, where)
-        if not check.required(item, ("id", "kind", "x", "y"), where, (raw["figures"], i)):
+        check.unknown_keys(item, allowed, where)
+        if not check.required_keys(item, ("id", "kind", "x", "y"), where, (raw["figures"], i)):
             continue
         ok = all(
             check.typed(item, k, str, "text")
@@ -527,13 +427,13 @@ def _inside(repo_root: Path, rel: str) -> Path | None:
     return candidate if candidate.is_relative_to(root) and not Path(rel).is_absolute() else None
 
 
-def _check_data(check: _Checker, raw: dict, repo_root: Path) -> list[str]:
+def _check_data(check: SchemaChecker, raw: dict, repo_root: Path) -> list[str]:
     out: list[str] = []
     if "data" not in raw or not check.typed(raw, "data", list, "a list of file paths"):
         return out
     for i, rel in enumerate(raw["data"]):
         if not isinstance(rel, str):
-            check.fail(raw["data"], i, f"data file must be a path, not {_describe(rel)}")
+            check.fail(raw["data"], i, f"data file must be a path, not {type_name(rel)}")
         elif (path := _inside(repo_root, rel)) is None:
             check.fail(raw["data"], i, f"data file `{rel}` is outside the repository")
         elif not path.is_file():
@@ -543,7 +443,7 @@ def _check_data(check: _Checker, raw: dict, repo_root: Path) -> list[str]:
     return out
 
 
-def _check_script(check: _Checker, raw: dict, repo_root: Path) -> str | None:
+def _check_script(check: SchemaChecker, raw: dict, repo_root: Path) -> str | None:
     if not check.typed(raw, "script", str, "an entry point `path/to/file.py:function`"):
         return None
     value = raw["script"].strip()

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from markupsafe import escape
 
 from cortex.experiments.declaration import ExperimentSpec
-from cortex.experiments.store import Staleness, metric_value
+from cortex.experiments.staleness import Staleness
+from cortex.experiments.record import metric_value
 
 _SECOND_SCALES = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
 # Characters Markdown would read as syntax, written as entities so that text shows as written.

@@ -15,13 +15,14 @@ from pathlib import Path
 from markupsafe import escape
 
 from cortex.diagnostics import Diagnostic, error, warning
-from cortex.experiments.declaration import FRONT_MATTER_FIRST_LINE, ExperimentSpec
+from cortex.experiments.declaration import ExperimentSpec
 from cortex.experiments.figures import figure_div_id, figure_html, figure_placeholder
 from cortex.text.markdown import md_text
-from cortex.experiments.quotes import FIGURES_DIR, ResultSet, read_figure, render_quotes
+from cortex.experiments.store import FIGURES_DIR, ResultSet, read_figure
+from cortex.experiments.quotes import render_quotes
 from cortex.experiments.display import attr, badge, best_point, commit_text, device_of, experiment_page_path, format_number, format_point, format_quantity, is_number, markdown_table, metric_units, not_run_reason, ok_points, point_value, run_date, short_hash, status_badge
 from cortex.experiments.tables import results_tables
-from cortex.experiments.store import Staleness
+from cortex.experiments.staleness import Staleness
 from cortex.experiments.comparison import Change, compare_runs, previous_comparable, summary
 
 Cite = Callable[[str], str]
@@ -198,20 +199,6 @@ def _parameters(spec: ExperimentSpec) -> str:
 # -- figures and baselines -----------------------------------------------------------------------
 
 
-def _raw_position(spec: ExperimentSpec, *path) -> tuple[int, int]:
-    """The file line and column of a key or list item in the declaration's front matter."""
-    node, position = spec.raw, (1, 1)
-    for key in path:
-        marks = getattr(node, "marks", None)
-        try:
-            line, col = marks[key]
-            node = node[key]
-        except (TypeError, KeyError, IndexError):
-            break
-        position = (line + FRONT_MATTER_FIRST_LINE, col + 1)
-    return position
-
-
 def _figures(
     spec: ExperimentSpec, record: dict, results_dir: Path | None, shown_in: str = ""
 ) -> tuple[list[str], list[Diagnostic]]:
@@ -230,7 +217,7 @@ def _figures(
             continue
         if found is None:
             reason = f"the run of {run_date(record)} made no figure `{figure.id}`; rerun the experiment"
-            diagnostics.append(warning(spec.path, *_raw_position(spec, "figures", i), reason))
+            diagnostics.append(warning(spec.path, *spec.position_of("figures", i), reason))
             parts.append(figure_placeholder(div_id, reason))
             continue
         try:
@@ -257,7 +244,7 @@ def _baselines(
             diagnostics.append(
                 warning(
                     spec.path,
-                    *_raw_position(spec, "baselines", i, "cite"),
+                    *spec.position_of("baselines", i, "cite"),
                     f"baseline cites '{base.cite}', which no entry in refs/*.bib has",
                 )
             )

@@ -28,9 +28,6 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import yaml
 from markupsafe import escape
@@ -41,71 +38,11 @@ from cortex.experiments.figures import figure_div_id, figure_html
 from cortex.text.markdown import md_text, protected_regions
 from cortex.experiments.display import attr, device_of, experiment_page_path, format_point, format_quantity, link_from, metric_units, not_run_reason, provenance_line, run_date, spread, spread_text
 from cortex.experiments.tables import results_tables
-from cortex.experiments.store import Staleness, history, load_record, metric_value, read_json, staleness
+from cortex.experiments.record import metric_value
+from cortex.experiments.store import ResultSet
 
 SHORTCODE = re.compile(r"(\{?)\{\{<[ \t]*([A-Za-z][\w-]*)([^\n]*?)[ \t]*>\}\}(\}?)")
 KINDS = ("result", "table", "figure")
-FIGURES_DIR = "figures"
-
-
-@dataclass
-class ResultSet:
-    """Every experiment's declaration, current record (a Diagnostic when it cannot be read,
-    None when it never ran), staleness and run history, by experiment id."""
-
-    specs: dict[str, ExperimentSpec]
-    records: dict[str, dict | Diagnostic | None]
-    staleness: dict[str, Staleness]
-    histories: dict[str, list[dict]] = field(default_factory=dict)
-    results_dir: Path | None = None
-    _figures: dict[tuple[str, str], dict | Diagnostic | None] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def load(
-        cls, specs: Iterable[ExperimentSpec], repo_root: Path, results_dir: Path | None = None
-    ) -> ResultSet:
-        results_dir = Path(results_dir) if results_dir else Path(repo_root) / "results"
-        by_id = {s.id: s for s in specs}
-        records = {i: load_record(results_dir, i) for i in by_id}
-        states = {
-            i: staleness(s, records[i] if isinstance(records[i], dict) else None, repo_root)
-            for i, s in by_id.items()
-        }
-        runs = {i: history(results_dir, i) for i in by_id}
-        return cls(by_id, records, states, runs, results_dir)
-
-    def record(self, exp_id: str) -> dict | None:
-        found = self.records.get(exp_id)
-        return found if isinstance(found, dict) else None
-
-    def state(self, exp_id: str) -> Staleness:
-        if isinstance(self.records.get(exp_id), Diagnostic):
-            return Staleness("never-run", ("its result file cannot be read",))
-        return self.staleness.get(exp_id) or Staleness("never-run")
-
-    def runs(self, exp_id: str) -> list[dict]:
-        return self.histories.get(exp_id, [])
-
-    def figure(self, exp_id: str, figure_id: str) -> dict | Diagnostic | None:
-        """The plotly spec the last run wrote for a figure; None when there is none, a
-        Diagnostic when the file is not a JSON object."""
-        key = (exp_id, figure_id)
-        if key not in self._figures:
-            path = self.results_dir / exp_id / FIGURES_DIR / f"{figure_id}.json" if self.results_dir else None
-            self._figures[key] = read_figure(path) if path else None
-        return self._figures[key]
-
-    def unreadable(self) -> list[Diagnostic]:
-        return [r for r in self.records.values() if isinstance(r, Diagnostic)]
-
-
-def read_figure(path: Path) -> dict | Diagnostic | None:
-    data = read_json(path, "figure")
-    if data is None or isinstance(data, Diagnostic):
-        return data
-    if not isinstance(data, dict):
-        return error(path, 1, 1, "a figure must be a JSON object with `data` and `layout`")
-    return data
 
 
 def render_quotes(

@@ -16,7 +16,7 @@ from markupsafe import escape
 from cortex.experiments.declaration import ExperimentSpec
 from cortex.text.markdown import md_text
 from cortex.experiments.display import attr, format_number, format_point, is_number, markdown_table, metric_names, metric_units, ok_points, spread_text, unit_scale
-from cortex.experiments.store import metric_value
+from cortex.experiments.record import metric_value
 
 WIDE = 8  # columns beyond which a table of few points is turned on its side
 

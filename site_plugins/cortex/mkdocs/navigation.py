@@ -7,7 +7,7 @@ from __future__ import annotations
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-from cortex.text.markdown import split_front_matter
+from cortex.text.front_matter import split_front_matter
 from cortex.model import KnowledgeBase
 
 DEFAULT_ORDER = 1000

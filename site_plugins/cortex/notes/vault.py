@@ -16,7 +16,8 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from cortex.diagnostics import Diagnostic, error, line_col
-from cortex.text.markdown import Regions, protected_regions, split_front_matter
+from cortex.text.markdown import Regions, protected_regions
+from cortex.text.front_matter import split_front_matter
 
 Slugify = Callable[[str, str], str]
 

@@ -32,7 +32,11 @@ from pathlib import Path
 from cortex.timing.measurement import Measurement
 from cortex.diagnostics import Diagnostic, error
 from cortex.experiments.declaration import ExperimentSpec, load_experiment
-from cortex.experiments.store import SCHEMA_VERSION, input_hash, read_record, save_run, write_outputs
+from cortex.experiments.devices import cuda_available, run_device
+from cortex.experiments.inputs import input_hash
+from cortex.experiments.outputs import write_outputs
+from cortex.experiments.record import SCHEMA_VERSION
+from cortex.experiments.store import read_record, save_run
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # frames in here are the runner's, not the experiment's
 EXIT_FAILED = 1
@@ -89,20 +93,14 @@ def _report(diagnostics: list[Diagnostic], code: int) -> int:
     return code
 
 
-def cuda_available() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
-
-
 def choose_device(spec: ExperimentSpec, requested: str | None) -> tuple[str, Diagnostic | None]:
-    wanted = requested or ("cuda" if spec.device == "cuda" else "cpu")
-    if requested is None and spec.device == "any":
-        wanted = "cuda" if cuda_available() else "cpu"
-    if wanted == "cuda" and not cuda_available():
-        return wanted, error(spec.path, spec.line_of("device"), 1,
+    """The device to run on (see ``run_device``), or a diagnostic when it is CUDA and there is none."""
+    cuda = cuda_available()
+    device = run_device(spec.device, cuda, requested)
+    if device == "cuda" and not cuda:
+        return device, error(spec.path, spec.line_of("device"), 1,
                              "not run: needs CUDA, and torch.cuda.is_available() is False on this machine")  # fmt: skip
-    return wanted, None
+    return device, None
 
 
 def load_entry_point(spec: ExperimentSpec, repo_root: Path):

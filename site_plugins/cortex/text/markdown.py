@@ -1,5 +1,6 @@
-"""Where Markdown syntax lives in a text: code, comments and front matter are found once, so
-every rewrite (wikilinks, tags, block ids) can leave them alone."""
+"""Where Markdown syntax lives in a text: code and comments are found once, so every rewrite
+(wikilinks, tags, block ids, shortcodes) can leave them alone; and text made safe to write
+into generated Markdown."""
 
 from __future__ import annotations
 
@@ -8,18 +9,14 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-import yaml
-
 _MARKDOWN_SYNTAX = "\\`*_[]{}|~$"
 # md_text's whole rewrite as one table: markupsafe's HTML escapes, then every Markdown syntax
 # character as a numeric entity (str.translate does in C what a per-character loop did in Python)
 _MD_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;",
                           **{c: f"&#{ord(c)};" for c in _MARKDOWN_SYNTAX}})
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*$", re.M)
 _OPENERS = re.compile(r"^[ \t]*(?:`{3,}|~{3,})|<!--|%%|`+", re.M)
 _OPENER_MARKS = ("`", "~~~", "<!--", "%%")  # every opener holds one, at its start or after its indent
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 
 
 @dataclass(frozen=True)
@@ -94,43 +91,6 @@ def _fence_closer(char: str, length: int) -> re.Pattern:
 def _span_closer(length: int) -> re.Pattern:
     """A run of exactly ``length`` backticks."""
     return re.compile(rf"`{{{length}}}(?<!`{{{length + 1}}})(?!`)")
-
-
-@dataclass(frozen=True)
-class FrontMatter:
-    data: dict
-    raw: str  # the YAML text between the fences
-    raw_start: int  # offset of ``raw`` in the file
-    body_start: int  # offset where the body starts
-    error: tuple[int, int, str] | None  # (line, col, message), 1-based, in file coordinates
-
-
-def front_matter_span(text: str) -> tuple[str, int, int] | None:
-    """(YAML text, its offset, the body's offset) of a file's front matter, or None without one."""
-    m = _FRONT_MATTER.match(text)
-    if not m:
-        return None
-    raw = m.group(1) or ""
-    return raw, (m.start(1) if m.group(1) is not None else m.end()), m.end()
-
-
-def split_front_matter(text: str) -> FrontMatter:
-    span = front_matter_span(text)
-    if span is None:
-        return FrontMatter({}, "", 0, 0, None)
-    raw, raw_start, body_start = span
-    try:
-        data = yaml.load(raw, Loader=_SafeLoader) if raw.strip() else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line, col = (mark.line + 2, mark.column + 1) if mark else (1, 1)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return FrontMatter({}, raw, raw_start, body_start, (line, col, f"front matter is not valid YAML: {problem}"))
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        return FrontMatter({}, raw, raw_start, body_start, (2, 1, "front matter must be a mapping of properties"))
-    return FrontMatter(data, raw, raw_start, body_start, None)
 
 
 def md_text(value: object) -> str:

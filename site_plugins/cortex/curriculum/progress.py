@@ -1,0 +1,133 @@
+"""Curriculum progress: per topic and per pillar, the notes written and the experiments
+declared, run and fresh."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cortex.curriculum.model import Curriculum, Pillar, Topic
+
+EXPERIMENT_STATES = ("fresh", "stale", "never-run")
+
+
+def _distinct(items: Iterable[Any]) -> list[Any]:
+    """Items without repeats, in order; unhashable items are compared by identity."""
+    seen: set[Any] = set()
+    out = []
+    for item in items:
+        try:
+            key = (True, hash(item), item)
+        except TypeError:
+            key = (False, id(item), None)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+class _Counts:
+    """Counts over ``notes`` and ``experiments``, (experiment id, state) pairs, of a dataclass."""
+
+    notes: tuple[Any, ...]
+    experiments: tuple[tuple[str, str], ...]
+
+    @property
+    def notes_written(self) -> int:
+        return len(self.notes)
+
+    @property
+    def experiments_declared(self) -> int:
+        return len(self.experiments)
+
+    @property
+    def experiments_run(self) -> int:
+        return sum(state != "never-run" for _, state in self.experiments)
+
+    @property
+    def experiments_fresh(self) -> int:
+        return sum(state == "fresh" for _, state in self.experiments)
+
+
+@dataclass(frozen=True)
+class TopicProgress(_Counts):
+    topic: Topic
+    notes: tuple[Any, ...]
+    experiments: tuple[tuple[str, str], ...]
+
+    @property
+    def completion(self) -> float:
+        """Half for having been learnt, half for having been tested: 0.5 once at least one note is
+        written on the topic, plus 0.5 times the share of its declared experiments whose results are
+        fresh. Stale and never-run experiments add nothing, and a topic with no experiment declared
+        stops at 0.5: a topic is complete when it is written up and every experiment on it is current."""
+        learnt = 1.0 if self.notes else 0.0
+        tested = self.experiments_fresh / self.experiments_declared if self.experiments else 0.0
+        return (learnt + tested) / 2
+
+
+@dataclass(frozen=True)
+class PillarProgress(_Counts):
+    """Counts over the pillar's distinct notes and experiments (one tagged with two of its topics
+    counts once); completion is the mean completion of its topics, each topic weighing the same."""
+
+    pillar: Pillar
+    topics: tuple[TopicProgress, ...]
+    notes: tuple[Any, ...]
+    experiments: tuple[tuple[str, str], ...]
+
+    @property
+    def completion(self) -> float:
+        return sum(t.completion for t in self.topics) / len(self.topics) if self.topics else 0.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    pillars: tuple[PillarProgress, ...]
+
+    @property
+    def completion(self) -> float:
+        """The mean completion of all topics of the curriculum."""
+        topics = [t for p in self.pillars for t in p.topics]
+        return sum(t.completion for t in topics) / len(topics) if topics else 0.0
+
+    def topic(self, topic_id: str) -> TopicProgress | None:
+        return next((t for p in self.pillars for t in p.topics if t.topic.id == topic_id), None)
+
+    def pillar(self, pillar_id: str) -> PillarProgress | None:
+        return next((p for p in self.pillars if p.pillar.id == pillar_id), None)
+
+
+def progress(
+    curriculum: Curriculum,
+    notes_by_topic: Mapping[str, Sequence[Any]],
+    experiments_by_topic: Mapping[str, Sequence[tuple[str, str]]],
+) -> Progress:
+    """Per topic and per pillar: notes written, experiments declared, run (fresh or stale) and fresh.
+
+    Keys are topic names as declared (id or title, any case); keys naming no topic are skipped
+    (``check_topics`` reports them). Experiments are (experiment id, state) pairs, the state one
+    of ``EXPERIMENT_STATES``; an experiment listed twice for one topic counts once.
+    """
+    notes: dict[str, list[Any]] = {}
+    experiments: dict[str, dict[str, str]] = {}
+    for name, items in notes_by_topic.items():
+        if (topic := curriculum.topic(name)) is not None:
+            notes.setdefault(topic.id, []).extend(items)
+    for name, pairs in experiments_by_topic.items():
+        if (topic := curriculum.topic(name)) is not None:
+            for experiment_id, state in pairs:
+                if state not in EXPERIMENT_STATES:
+                    raise ValueError(f"unknown experiment state {state!r} for {experiment_id!r}")
+                experiments.setdefault(topic.id, {}).setdefault(experiment_id, state)
+    pillars = []
+    for pillar in curriculum.pillars:
+        topics = tuple(
+            TopicProgress(t, tuple(_distinct(notes.get(t.id, ()))), tuple(experiments.get(t.id, {}).items()))
+            for t in pillar.topics
+        )
+        pillar_notes = tuple(_distinct(n for t in topics for n in t.notes))
+        pillar_experiments = tuple(dict(e for t in topics for e in t.experiments).items())
+        pillars.append(PillarProgress(pillar, topics, pillar_notes, pillar_experiments))
+    return Progress(tuple(pillars))

@@ -1,0 +1,80 @@
+"""What a workflow runs on this machine: which experiments, on which device, and the small
+per-experiment hash files that let Snakemake's checksum trigger rerun exactly the experiments
+whose inputs changed."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cortex.diagnostics import Diagnostic, warning
+from cortex.experiments.declaration import ExperimentSpec
+from cortex.experiments.devices import run_device
+from cortex.experiments.inputs import InputHash, input_hash
+from cortex.experiments.record import record_hash
+from cortex.experiments.staleness import staleness
+from cortex.experiments.store import RESULT_FILE, atomic_write_text, load_record, read_record
+
+
+@dataclass
+class RunPlan:
+    devices: dict[str, str] = field(default_factory=dict)  # experiment id -> device it runs on here
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def plan_runs(specs: list[ExperimentSpec], repo_root: Path, *, cuda: bool, results_dir: Path,
+              hashes_dir: Path) -> RunPlan:  # fmt: skip
+    """Which experiments run on this machine, and on which device. A CUDA experiment on a machine
+    without CUDA is left out: its committed result stays, or it is reported as not run.
+    Each scheduled experiment's hash file is brought up to date (see ``sync_hash_file``)."""
+    plan = RunPlan()
+    for spec in specs:
+        if not spec.runnable:
+            continue
+        device = run_device(spec.device, cuda)
+        if device == "cuda" and not cuda:
+            record = load_record(results_dir, spec.id)
+            if not isinstance(record, dict):
+                message = "not run: needs CUDA, and this machine has none"
+            elif (state := staleness(spec, record, repo_root)).fresh:
+                continue  # its committed result is current: nothing to run, nothing to say
+            else:
+                message = (f"stale: {'; '.join(state.reasons)}; not rerun here (needs CUDA), so that "
+                           "result stays, marked stale")  # fmt: skip
+            plan.diagnostics.append(warning(spec.path, spec.line_of("device"), 1, message))
+            continue
+        plan.devices[spec.id] = device
+        sync_hash_file(Path(hashes_dir) / f"{spec.id}.sha256", input_hash(spec, repo_root),
+                       Path(results_dir) / spec.id / RESULT_FILE)  # fmt: skip
+    return plan
+
+
+def sync_hash_file(hash_file: Path, current: InputHash, result_file: Path) -> bool:
+    """Keep a workflow's per-experiment input file in step with the input hash; returns True if
+    it was rewritten.
+
+    The file changes only when the run it asks for changes. While ``result_file`` was made from
+    other inputs (or a run failed and left an older result), the file also names that result's
+    modification time, so a failed run, after which Snakemake restores the previous result and
+    records the hash file's checksum, is retried on the next build. A new file for a result
+    already made from these inputs (a fresh checkout) is dated before that result."""
+    hash_file, result_file = Path(hash_file), Path(result_file)
+    record = read_record(result_file) if result_file.is_file() else None
+    matches = isinstance(record, dict) and record_hash(record) == current.sha256
+    content = current.sha256 + "\n"
+    if not matches and result_file.is_file():
+        content += f"result to replace: {result_file.stat().st_mtime_ns}\n"
+    try:
+        written = hash_file.read_text(encoding="utf-8") != content
+    except FileNotFoundError:
+        written = True
+    if written:
+        atomic_write_text(hash_file, content)
+    if result_file.is_file():
+        made = result_file.stat().st_mtime
+        if matches and written:
+            os.utime(hash_file, (made - 1, made - 1))
+        elif not matches and hash_file.stat().st_mtime <= made:
+            os.utime(hash_file, (made + 1, made + 1))
+    return written
