@@ -111,7 +111,7 @@ def test_each_citing_page_ends_with_its_bibliography(numeric):
 
 def test_unknown_key_is_a_diagnostic_with_file_and_line(numeric):
     assert "citation-unknown" in numeric["home"] and "@missing2000?" in numeric["home"]
-    assert "index.md:4:80: warning: unknown citation key 'missing2000'" in numeric["diagnostics"]
+    assert "index.md:4:80: error: unknown citation key 'missing2000'" in numeric["diagnostics"]
     assert "a_entries.bib:23:3: error: BibTeX syntax error" in numeric["diagnostics"]
 
 

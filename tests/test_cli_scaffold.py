@@ -11,7 +11,7 @@ from conftest import REPO
 
 def cortex(*args: str, cwd) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "cortex.cli", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=300, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+                          text=True, timeout=300, env={"PYTHONPATH": str(REPO / "site_plugins"), "PATH": "/usr/bin:/bin"})
 
 
 def test_new_experiment_runs_and_new_note_checks_clean(tmp_path):

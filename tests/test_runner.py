@@ -19,7 +19,7 @@ import torch
 
 from cortex.experiments.declaration import load_experiment
 from cortex.experiments.inputs import input_hash
-from cortex.runner.run import scheduler_job
+from cortex.runner.provenance import scheduler_job
 
 FIXTURE = Path(__file__).parent / "fixtures" / "experiments"
 

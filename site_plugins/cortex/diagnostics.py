@@ -1,7 +1,9 @@
 """Diagnostics: every problem in user input, reported the way compilers do.
 
-A diagnostic is ``path:line:col: level: message``. Lines and columns are 1-based and
-refer to the file as the user wrote it (front matter included).
+A diagnostic is ``path:line:col: level: message``. Lines and columns are 1-based and refer to
+the file as the user wrote it (front matter included). Each has a stable :class:`Code`, and
+its level comes from the code alone: which problems are errors (and fail a strict build) is
+decided in one table here, never by reading messages.
 """
 
 from __future__ import annotations
@@ -20,6 +22,61 @@ class Level(StrEnum):
         return self.value
 
 
+class Code(StrEnum):
+    """What kind of problem a diagnostic is. The values are stable: editors and CI match on them."""
+
+    # files
+    UNREADABLE_FILE = "unreadable-file"
+    NOT_UTF8 = "not-utf8"
+    OUTSIDE_CONTENT = "outside-content"
+    # notes
+    INVALID_FRONT_MATTER = "invalid-front-matter"
+    UNRESOLVED_LINK = "unresolved-link"
+    UNRESOLVED_PROPERTY_LINK = "unresolved-property-link"
+    AMBIGUOUS_LINK = "ambiguous-link"
+    EMBED_LOOP = "embed-loop"
+    # citations and references
+    UNKNOWN_CITATION = "unknown-citation"
+    UNKNOWN_READING_NOTE_KEY = "unknown-reading-note-key"
+    UNKNOWN_BASELINE_CITATION = "unknown-baseline-citation"
+    BIB_SYNTAX = "bib-syntax"
+    BIB_NOT_UTF8 = "bib-not-utf8"
+    UNDEFINED_MACRO = "undefined-macro"
+    DUPLICATE_KEY = "duplicate-key"
+    DUPLICATE_FIELD = "duplicate-field"
+    MISSING_CROSSREF = "missing-crossref"
+    REFERENCE_FORMAT = "reference-format"
+    # experiments and results
+    INVALID_DECLARATION = "invalid-declaration"
+    UNREADABLE_RESULT = "unreadable-result"
+    STALE_RESULT = "stale-result"
+    MISSING_RESULT = "missing-result"
+    NEEDS_CUDA = "needs-cuda"  # not scheduled here: the machine has no CUDA
+    CUDA_UNAVAILABLE = "cuda-unavailable"  # a run on CUDA was asked for where there is none
+    MISSING_FIGURE = "missing-figure"
+    UNREADABLE_FIGURE = "unreadable-figure"
+    BAD_QUOTE = "bad-quote"
+    RUN_FAILED = "run-failed"
+    RUN_USAGE = "run-usage"
+    # curriculum
+    INVALID_CURRICULUM = "invalid-curriculum"
+    EMPTY_CURRICULUM = "empty-curriculum"
+    AMBIGUOUS_TOPIC_NAME = "ambiguous-topic-name"
+    UNKNOWN_TOPIC = "unknown-topic"
+
+    @property
+    def level(self) -> Level:
+        return Level.WARNING if self in _WARNINGS else Level.ERROR
+
+
+_WARNINGS = frozenset({
+    Code.UNRESOLVED_PROPERTY_LINK, Code.AMBIGUOUS_LINK, Code.UNKNOWN_READING_NOTE_KEY,
+    Code.UNKNOWN_BASELINE_CITATION, Code.BIB_NOT_UTF8, Code.UNDEFINED_MACRO, Code.DUPLICATE_FIELD,
+    Code.MISSING_CROSSREF, Code.REFERENCE_FORMAT, Code.STALE_RESULT, Code.MISSING_RESULT, Code.NEEDS_CUDA,
+    Code.MISSING_FIGURE, Code.EMPTY_CURRICULUM, Code.AMBIGUOUS_TOPIC_NAME,
+})  # fmt: skip
+
+
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     path: str
@@ -27,6 +84,7 @@ class Diagnostic:
     col: int
     level: Level
     message: str
+    code: Code
 
     def __str__(self) -> str:
         return f"{display_path(self.path)}:{self.line}:{self.col}: {self.level}: {self.message}"
@@ -35,13 +93,14 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.level is Level.ERROR
 
+    def to_json(self) -> dict[str, object]:
+        return {"path": display_path(self.path), "line": self.line, "col": self.col, "level": str(self.level),
+                "code": str(self.code), "message": self.message}  # fmt: skip
 
-def error(path: str | Path, line: int, col: int, message: str) -> Diagnostic:
-    return Diagnostic(str(path), line, col, Level.ERROR, message)
 
-
-def warning(path: str | Path, line: int, col: int, message: str) -> Diagnostic:
-    return Diagnostic(str(path), line, col, Level.WARNING, message)
+def diagnostic(code: Code, path: str | Path, line: int, col: int, message: str) -> Diagnostic:
+    """A problem of kind ``code`` at ``path:line:col``; its level is the code's."""
+    return Diagnostic(str(path), line, col, code.level, message, code)
 
 
 def display_path(path: str) -> str:

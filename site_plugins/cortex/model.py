@@ -16,7 +16,7 @@ from cortex.citations.index import CitationIndex
 from cortex.citations.syntax import find_citations
 from cortex.curriculum.model import Curriculum, load_curriculum
 from cortex.curriculum.pages import curriculum_pages, topic_uses
-from cortex.diagnostics import Diagnostic, error
+from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.experiments.pages import experiment_page_path, experiment_pages
 from cortex.experiments.declaration import ExperimentSpec, load_experiments
 from cortex.notes.vault import Note, Slugify, Vault, load_vault
@@ -25,7 +25,7 @@ from cortex.experiments.quotes import body_line_offset, render_quotes
 from cortex.citations.references import CitationStyle
 
 CURRICULUM_FILE = "curriculum/pillars.yaml"
-# where generated section pages sit in the navigation (notes say so with an `order:` property)
+# where generated section pages sit in the navigation (a note says so with an `order:` property)
 NAV_ORDER = {"curriculum/index.md": 5, "experiments/index.md": 50, BOARD_PATH: 100}
 REFS_DIR = "refs"
 CACHE_DIR = ".cache/cortex"
@@ -41,6 +41,7 @@ class KnowledgeBase:
     results: ResultSet | None = None
     curriculum: Curriculum | None = None
     pages: dict[str, str] = field(default_factory=dict)  # generated pages: site path -> Markdown
+    nav_order: dict[str, int] = field(default_factory=dict)  # generated page -> its place in the navigation
     quoted: dict[str, str] = field(default_factory=dict)  # note path -> body with result quotes rendered
     bibliography: Bibliography | None = None
     citations: CitationIndex | None = None  # what every page cites
@@ -95,8 +96,7 @@ def load(
                                                    body_line_offset(note.source, body))
             diagnostics += found
     diagnostics += index_citations(kb, citation_style or CitationStyle("numeric", "plain"), list_all_references)
-    for rank, path in enumerate(kb.pages):
-        kb.pages[path] = f"---\norder: {NAV_ORDER.get(path, 1001 + rank)}\n---\n{kb.pages[path]}"
+    kb.nav_order = {path: NAV_ORDER.get(path, 1001 + rank) for rank, path in enumerate(kb.pages)}
     kb.diagnostics = sorted(set(diagnostics), key=lambda d: (d.path, d.line, d.col, d.message))
     return kb
 
@@ -108,7 +108,7 @@ def index_citations(kb: KnowledgeBase, style: CitationStyle, list_all: bool) -> 
     for path, note in kb.vault.notes.items():
         if note.virtual:  # the page is generated: index its text, check the declaration's own
             kb.citations.add_page(path, kb.pages.get(path, ""), note.title, note.meta, note.file)
-            found += [error(note.file, c.line, c.col, f"unknown citation key '{c.key}': no entry in refs/*.bib has it")
+            found += [diagnostic(Code.UNKNOWN_CITATION, note.file, c.line, c.col, f"unknown citation key '{c.key}': no entry in refs/*.bib has it")
                       for c in find_citations(note.source) if c.key not in kb.bibliography]
         else:
             found += kb.citations.add_page(path, note.source, note.title, note.meta, note.file)
@@ -116,11 +116,7 @@ def index_citations(kb: KnowledgeBase, style: CitationStyle, list_all: bool) -> 
         if path not in kb.citations.pages:
             kb.citations.add_page(path, text, path, {}, path)
     kb.citations.prepare()
-    return [_as_error(d) if "unknown citation key" in d.message else d for d in found + kb.citations.formatter.problems]
-
-
-def _as_error(d: Diagnostic) -> Diagnostic:
-    return error(d.path, d.line, d.col, d.message)
+    return found + kb.citations.formatter.problems
 
 
 def mkdocs_body(note: Note) -> str:

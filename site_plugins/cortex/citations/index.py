@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from cortex.citations.bibliography import Bibliography
 from cortex.citations.syntax import Citation, find_citations
-from cortex.diagnostics import Diagnostic, warning
+from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.text.front_matter import split_front_matter
 from cortex.citations.references import CitationStyle, ReferenceFormatter, formatter_for
 
@@ -67,7 +67,7 @@ class CitationIndex:
                     page.keys.append(key)
                     self._cited_by.setdefault(key.lower(), []).append(src_uri)
             else:
-                diagnostics.append(warning(path, citation.line, citation.col,
+                diagnostics.append(diagnostic(Code.UNKNOWN_CITATION, path, citation.line, citation.col,
                                            f"unknown citation key '{citation.key}': no entry in refs/*.bib has it"))
         meta = split_front_matter(markdown).data if meta is None else meta  # bad YAML: {}, reported by the notes
         cited = meta.get("cite")
@@ -78,7 +78,7 @@ class CitationIndex:
                 self.reading_notes.setdefault(canonical.lower(), src_uri)
             else:
                 line = next((i + 1 for i, text in enumerate(markdown.splitlines()) if text.startswith("cite:")), 1)
-                diagnostics.append(warning(path, line, 1, f"front matter 'cite: {key}' names no entry in refs/*.bib"))
+                diagnostics.append(diagnostic(Code.UNKNOWN_READING_NOTE_KEY, path, line, 1, f"front matter 'cite: {key}' names no entry in refs/*.bib"))
         return diagnostics
 
     def cited_keys(self) -> list[str]:

@@ -23,7 +23,7 @@ from pybtex.richtext import Text
 
 from cortex.citations import unsrt_html
 from cortex.citations.bibliography import Bibliography, Reference
-from cortex.diagnostics import Diagnostic, warning
+from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.citations.latex import HTML_BACKEND, Tokens, latex_to_html, latex_to_text, protect_markup
 
 BIB_STYLES = ("plain", "unsrt", "alpha")
@@ -144,7 +144,7 @@ class ReferenceFormatter:
         body, problem = cached  # type: ignore[misc]
         if problem and key.lower() not in self._reported:
             self._reported.add(key.lower())
-            self.problems.append(warning(ref.path, ref.line, 1, problem))
+            self.problems.append(diagnostic(Code.REFERENCE_FORMAT, ref.path, ref.line, 1, problem))
         return Markup(body)
 
     def _format(self, ref: Reference) -> tuple[str, str | None]:

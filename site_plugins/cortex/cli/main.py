@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -21,16 +22,24 @@ def main() -> None:
 @main.command()
 @click.argument("path", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--warnings-as-errors", "-W", is_flag=True, help="Exit 1 on warnings too.")
-def check(path: Path | None, warnings_as_errors: bool) -> None:
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: path:line:col: level: message, one per line; json: one array of objects with "
+                   "path, line, col, level, code and message, for editors and CI.")  # fmt: skip
+def check(path: Path | None, warnings_as_errors: bool, output_format: str) -> None:
     """Print every problem in a content folder as path:line:col: level: message.
 
     PATH defaults to the project's content folder (docs_dir of the nearest mkdocs.yml).
     Exits 1 when there is an error, 0 otherwise.
+
+    Example: cortex check --format json | jq '.[] | select(.code == "unresolved-link")'
     """
     content, root = content_folder(path)
     kb = load(content, root=root)
-    for d in kb.diagnostics:
-        click.echo(str(d))
+    if output_format == "json":
+        click.echo(json.dumps([d.to_json() for d in kb.diagnostics], indent=2, ensure_ascii=False))
+    else:
+        for d in kb.diagnostics:
+            click.echo(str(d))
     errors = len(kb.errors)
     warnings = len(kb.diagnostics) - errors
     click.echo(f"{len(kb.vault.notes)} notes checked: {errors} error(s), {warnings} warning(s)", err=True)

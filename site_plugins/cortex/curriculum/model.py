@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 from yaml.error import Mark
 
-from cortex.diagnostics import Diagnostic, error, warning
+from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.text.schema import SchemaChecker, type_name
 from cortex.text.yaml_positions import YamlList, YamlMapping, load_yaml, yaml_error_at
 
@@ -87,7 +87,7 @@ class _Reader:
     """Reads the parsed YAML into the model, collecting a diagnostic for every schema violation."""
 
     def __init__(self, path: str) -> None:
-        self.check = SchemaChecker(path)
+        self.check = SchemaChecker(path, Code.INVALID_CURRICULUM)
         self.diagnostics = self.check.diagnostics
         self.topic_lines: dict[str, int] = {}
         self.topic_names: dict[str, str] = {}
@@ -96,8 +96,8 @@ class _Reader:
     def error(self, mark: Mark, message: str) -> None:
         self.check.error(self.check.position(mark), message)
 
-    def warning(self, mark: Mark, message: str) -> None:
-        self.check.warning(self.check.position(mark), message)
+    def warning(self, code: Code, mark: Mark, message: str) -> None:
+        self.check.report(code, self.check.position(mark), message)
 
     def mapping(self, value: object, mark: Mark, what: str) -> YamlMapping | None:
         if isinstance(value, YamlMapping):
@@ -218,6 +218,7 @@ class _Reader:
             owner = self.topic_names.setdefault(name, topic_id)
             if owner != topic_id:
                 self.warning(
+                    Code.AMBIGUOUS_TOPIC_NAME,
                     id_mark,
                     f"topic '{topic_id}' and topic '{owner}' are both named {name!r}; the name refers to '{owner}'",
                 )
@@ -254,17 +255,17 @@ def load_curriculum(path: Path) -> tuple[Curriculum, list[Diagnostic]]:
     except FileNotFoundError:
         return Curriculum(), []
     except (OSError, UnicodeDecodeError) as exc:
-        return Curriculum(), [error(path, 1, 1, f"cannot read the curriculum: {exc}")]
+        return Curriculum(), [diagnostic(Code.UNREADABLE_FILE, path, 1, 1, f"cannot read the curriculum: {exc}")]
     try:
         loaded = load_yaml(text)
     except yaml.YAMLError as exc:
         line, col, problem = yaml_error_at(exc)
-        return Curriculum(), [error(path, line + 1, col + 1, f"invalid YAML: {problem}")]
+        return Curriculum(), [diagnostic(Code.INVALID_CURRICULUM, path, line + 1, col + 1, f"invalid YAML: {problem}")]
     reader = _Reader(str(path))
     reader.check.repeated_keys(loaded)
     data = loaded.data
     if data is None:
-        return Curriculum(), [warning(path, 1, 1, "the curriculum file is empty")]
+        return Curriculum(), [diagnostic(Code.EMPTY_CURRICULUM, path, 1, 1, "the curriculum file is empty")]
     curriculum = reader.curriculum(data, Mark(str(path), 0, 0, 0, None, None))
     return curriculum, sorted(reader.diagnostics, key=lambda d: (d.line, d.col))
 
@@ -298,7 +299,7 @@ def check_topics(declared: Iterable[tuple[str, str, int]], curriculum: Curriculu
     diagnostics = []
     for name, path, line in declared:
         if not isinstance(name, str):
-            diagnostics.append(error(path, line, 1, f"a topic must be text, not {type_name(name)}"))
+            diagnostics.append(diagnostic(Code.UNKNOWN_TOPIC, path, line, 1, f"a topic must be text, not {type_name(name)}"))
             continue
         if curriculum.topic(name) is not None:
             continue
@@ -311,5 +312,5 @@ def check_topics(declared: Iterable[tuple[str, str, int]], curriculum: Curriculu
             message += f"; did you mean '{topic_id}', which covers '{subtopic}'?"
         elif not names:
             message += " (the curriculum defines no topics)"
-        diagnostics.append(error(path, line, 1, message))
+        diagnostics.append(diagnostic(Code.UNKNOWN_TOPIC, path, line, 1, message))
     return diagnostics

@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from cortex.diagnostics import Diagnostic, error
+from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.experiments.devices import DEVICES
 from cortex.text.front_matter import FIRST_LINE, front_matter_span
 from cortex.text.schema import SchemaChecker, type_name
@@ -159,22 +159,22 @@ def load_experiment(path: Path, repo_root: Path) -> tuple[ExperimentSpec | None,
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [error(path, 1, 1, f"cannot read experiment declaration: {exc}")]
+        return None, [diagnostic(Code.UNREADABLE_FILE, path, 1, 1, f"cannot read experiment declaration: {exc}")]
     span = front_matter_span(text)
     if span is None:
         return None, [
-            error(path, 1, 1, "experiment declaration has no YAML front matter (start the file with `---`)")
+            diagnostic(Code.INVALID_DECLARATION, path, 1, 1, "experiment declaration has no YAML front matter (start the file with `---`)")
         ]
     yaml_text, _, body_start = span
-    check = SchemaChecker(path, FIRST_LINE)
+    check = SchemaChecker(path, Code.INVALID_DECLARATION, FIRST_LINE)
     try:
         loaded = load_yaml(yaml_text)
     except yaml.YAMLError as exc:
         line, col, problem = yaml_error_at(exc)
-        return None, [error(path, line + FIRST_LINE, col + 1, f"invalid YAML in front matter: {problem}")]
+        return None, [diagnostic(Code.INVALID_DECLARATION, path, line + FIRST_LINE, col + 1, f"invalid YAML in front matter: {problem}")]
     raw = loaded.data
     if not isinstance(raw, YamlMapping):
-        return None, [error(path, 1, 1, "front matter must be a mapping of keys to values")]
+        return None, [diagnostic(Code.INVALID_DECLARATION, path, 1, 1, "front matter must be a mapping of keys to values")]
     check.repeated_keys(loaded)
 
     exp_id = path.stem

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from markupsafe import escape
 
-from cortex.diagnostics import Diagnostic, error, warning
+from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.experiments.declaration import ExperimentSpec
 from cortex.experiments.figures import figure_div_id, figure_html, figure_placeholder
 from cortex.text.markdown import md_text
@@ -217,13 +217,13 @@ def _figures(
             continue
         if found is None:
             reason = f"the run of {run_date(record)} made no figure `{figure.id}`; rerun the experiment"
-            diagnostics.append(warning(spec.path, *spec.position_of("figures", i), reason))
+            diagnostics.append(diagnostic(Code.MISSING_FIGURE, spec.path, *spec.position_of("figures", i), reason))
             parts.append(figure_placeholder(div_id, reason))
             continue
         try:
             parts.append(figure_html(found, div_id))
         except ValueError as exc:
-            diagnostics.append(error(path, 1, 1, f"figure `{figure.id}` cannot be drawn: {exc}"))
+            diagnostics.append(diagnostic(Code.UNREADABLE_FIGURE, path, 1, 1, f"figure `{figure.id}` cannot be drawn: {exc}"))
             parts.append(figure_placeholder(div_id, str(exc)))
     if parts:
         parts.insert(0, "### Figures")
@@ -242,7 +242,8 @@ def _baselines(
     for i, base in enumerate(spec.baselines):
         if known is not None and base.cite.casefold() not in known:
             diagnostics.append(
-                warning(
+                diagnostic(
+                    Code.UNKNOWN_BASELINE_CITATION,
                     spec.path,
                     *spec.position_of("baselines", i, "cite"),
                     f"baseline cites '{base.cite}', which no entry in refs/*.bib has",

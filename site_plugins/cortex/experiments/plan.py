@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cortex.diagnostics import Diagnostic, warning
+from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.experiments.declaration import ExperimentSpec
 from cortex.experiments.devices import run_device
 from cortex.experiments.inputs import InputHash, input_hash
@@ -42,7 +42,7 @@ def plan_runs(specs: list[ExperimentSpec], repo_root: Path, *, cuda: bool, resul
             else:
                 message = (f"stale: {'; '.join(state.reasons)}; not rerun here (needs CUDA), so that "
                            "result stays, marked stale")  # fmt: skip
-            plan.diagnostics.append(warning(spec.path, spec.line_of("device"), 1, message))
+            plan.diagnostics.append(diagnostic(Code.NEEDS_CUDA, spec.path, spec.line_of("device"), 1, message))
             continue
         plan.devices[spec.id] = device
         sync_hash_file(Path(hashes_dir) / f"{spec.id}.sha256", input_hash(spec, repo_root),

@@ -32,7 +32,7 @@ import shlex
 import yaml
 from markupsafe import escape
 
-from cortex.diagnostics import Diagnostic, error, line_col
+from cortex.diagnostics import Code, Diagnostic, diagnostic, line_col
 from cortex.experiments.declaration import ExperimentSpec
 from cortex.experiments.figures import figure_div_id, figure_html
 from cortex.text.markdown import md_text, protected_regions
@@ -105,7 +105,7 @@ class _Quoter:
         except _Problem as problem:
             line, col = line_col(self.text, m.start() + len(m.group(1)))
             message = str(problem)
-            self.diagnostics.append(error(self.file_label, line + self.line_offset, col, message))
+            self.diagnostics.append(diagnostic(Code.BAD_QUOTE, self.file_label, line + self.line_offset, col, message))
             return _placeholder(kind, label, message)
 
     # -- the three shortcodes ------------------------------------------------------------------

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cortex.diagnostics import Diagnostic, error, warning
+from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.experiments.declaration import ExperimentSpec
 from cortex.experiments.record import SCHEMA_VERSION, ResultRecord, schema_problem
 from cortex.experiments.staleness import Staleness, staleness
@@ -60,27 +60,27 @@ def load_record(results_dir: Path, exp_id: str) -> ResultRecord | Diagnostic | N
     return read_record(Path(results_dir) / exp_id / RESULT_FILE)
 
 
-def read_json(path: Path, what: str) -> object | Diagnostic | None:
+def read_json(path: Path, what: str, code: Code) -> object | Diagnostic | None:
     """A JSON file's value; None when there is no file; a Diagnostic at the fault otherwise."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        return error(path, 1, 1, f"cannot read {what}: {exc}")
+        return diagnostic(code, path, 1, 1, f"cannot read {what}: {exc}")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        return error(path, exc.lineno, exc.colno, f"{what} is not valid JSON: {exc.msg}")
+        return diagnostic(code, path, exc.lineno, exc.colno, f"{what} is not valid JSON: {exc.msg}")
 
 
 def read_record(path: Path) -> ResultRecord | Diagnostic | None:
-    data = read_json(path, "result record")
+    data = read_json(path, "result record", Code.UNREADABLE_RESULT)
     if data is None or isinstance(data, Diagnostic):
         return data
     problem = schema_problem(data)
     if problem:
-        return error(path, 1, 1, f"result record does not match schema {SCHEMA_VERSION}: {problem}")
+        return diagnostic(Code.UNREADABLE_RESULT, path, 1, 1, f"result record does not match schema {SCHEMA_VERSION}: {problem}")
     return data
 
 
@@ -157,17 +157,17 @@ class ResultSet:
                 continue
             state = self.state(exp_id)
             if state.state == "stale":
-                out.append(warning(spec.path, spec.line_of("script"), 1, "stale result: " + "; ".join(state.reasons)))
+                out.append(diagnostic(Code.STALE_RESULT, spec.path, spec.line_of("script"), 1, "stale result: " + "; ".join(state.reasons)))
             elif state.state == "never-run" and spec.status in ("analysed", "reported"):
-                out.append(warning(spec.path, spec.line_of("status"), 1,
+                out.append(diagnostic(Code.MISSING_RESULT, spec.path, spec.line_of("status"), 1,
                                    f"status is {spec.status} but the experiment has no result; run it"))  # fmt: skip
         return out
 
 
 def read_figure(path: Path) -> dict | Diagnostic | None:
-    data = read_json(path, "figure")
+    data = read_json(path, "figure", Code.UNREADABLE_FIGURE)
     if data is None or isinstance(data, Diagnostic):
         return data
     if not isinstance(data, dict):
-        return error(path, 1, 1, "a figure must be a JSON object with `data` and `layout`")
+        return diagnostic(Code.UNREADABLE_FIGURE, path, 1, 1, "a figure must be a JSON object with `data` and `layout`")
     return data

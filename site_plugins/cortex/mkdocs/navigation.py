@@ -7,7 +7,6 @@ from __future__ import annotations
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-from cortex.text.front_matter import split_front_matter
 from cortex.model import KnowledgeBase
 
 DEFAULT_ORDER = 1000
@@ -53,7 +52,6 @@ def _order(item, kb: KnowledgeBase) -> tuple[int, int]:
     page = _index_page(item) if isinstance(item, Section) else item
     src = page.file.src_uri if isinstance(page, Page) else None
     note = kb.vault.notes.get(src) if src else None
-    meta = note.meta if note is not None and not note.virtual else split_front_matter(kb.pages.get(src, "")).data
-    order = meta.get("order")
+    order = note.meta.get("order") if note is not None and not note.virtual else kb.nav_order.get(src or "")
     is_index = isinstance(item, Page) and item.file.name == "index"
     return (0 if is_index else 1, order if isinstance(order, int) else DEFAULT_ORDER)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cortex.diagnostics import Diagnostic, error, warning
+from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.notes.links import Status, resolve_wikilink
 from cortex.notes.vault import Vault, WikiLink
 
@@ -16,11 +16,11 @@ def check_vault(vault: Vault) -> list[Diagnostic]:
             r = resolve_wikilink(vault, link, note)
             where = f" (in property '{link.prop}')" if link.prop else ""
             if r.status is Status.AMBIGUOUS:
-                found.append(warning(label, link.line, link.col, r.message + where))
+                found.append(diagnostic(Code.AMBIGUOUS_LINK, label, link.line, link.col, r.message + where))
             elif r.status is not Status.OK:
                 # a property naming a note not written yet is a placeholder, as in Obsidian
-                report = warning if link.prop and r.status is Status.MISSING else error
-                found.append(report(label, link.line, link.col, f"unresolved {link.raw}: {r.message}{where}"))
+                code = Code.UNRESOLVED_PROPERTY_LINK if link.prop and r.status is Status.MISSING else Code.UNRESOLVED_LINK
+                found.append(diagnostic(code, label, link.line, link.col, f"unresolved {link.raw}: {r.message}{where}"))
             if link.embed and r.found and r.path in vault.notes:
                 embeds.setdefault(note.path, []).append((r.path, link))
     found += embed_loops(vault, embeds)
@@ -39,7 +39,7 @@ def embed_loops(vault: Vault, embeds: dict[str, list[tuple[str, WikiLink]]]) -> 
         for target, link in embeds.get(path, []):
             if state.get(target) == 1:
                 cycle = stack[stack.index(target):] + [target]
-                found.append(error(vault.notes[path].file, link.line, link.col,
+                found.append(diagnostic(Code.EMBED_LOOP, vault.notes[path].file, link.line, link.col,
                                    "embed loop: " + " → ".join(cycle) + "; the embed is cut there"))
             elif target not in state:
                 visit(target)

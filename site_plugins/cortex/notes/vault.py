@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
-from cortex.diagnostics import Diagnostic, error, line_col
+from cortex.diagnostics import Code, Diagnostic, diagnostic, line_col
 from cortex.text.markdown import Regions, protected_regions
 from cortex.text.front_matter import split_front_matter
 
@@ -355,7 +355,7 @@ def parse_note(path: str, text: str, slugify: Slugify, file_label: str) -> Note:
     diagnostics = []
     if fm.error:
         line, col, message = fm.error
-        diagnostics.append(error(file_label, line, col, message))
+        diagnostics.append(diagnostic(Code.INVALID_FRONT_MATTER, file_label, line, col, message))
     meta = fm.data
     regions = protected_regions(text)
     headings = parse_headings(text, fm.body_start, regions, slugify)
@@ -425,7 +425,7 @@ def load_vault(
     for path in sorted(paths):
         label = str(root / path)
         if leaves(path):
-            diagnostics.append(error(label, 1, 1, "a link to a file outside the content folder: not read, not linkable"))
+            diagnostics.append(diagnostic(Code.OUTSIDE_CONTENT, label, 1, 1, "a link to a file outside the content folder: not read, not linkable"))
             continue
         if not path.lower().endswith(NOTE_SUFFIXES):
             attachments.add(path)
@@ -436,7 +436,7 @@ def load_vault(
             text, bad = read_text(root / path)
         note = parse_note(path, text, slugify, label)
         if bad:
-            note.diagnostics.insert(0, error(label, bad[0], bad[1], bad[2]))
+            note.diagnostics.insert(0, diagnostic(Code.NOT_UTF8, label, *bad))
         if not isinstance(note.meta, dict):
             note.meta = {}
         notes[path] = note
@@ -446,7 +446,7 @@ def load_vault(
         note = parse_note(path, text, slugify, str(file))
         note.virtual = True
         if bad:
-            note.diagnostics.insert(0, error(str(file), bad[0], bad[1], bad[2]))
+            note.diagnostics.insert(0, diagnostic(Code.NOT_UTF8, str(file), *bad))
         notes[path] = note
     return Vault(root, notes, attachments, diagnostics, slugify)
 

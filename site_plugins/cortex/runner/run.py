@@ -16,27 +16,22 @@ import importlib.util
 import json
 import math
 import os
-import platform
-import shutil
-import socket
-import subprocess
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 from cortex.timing.measurement import Measurement
-from cortex.diagnostics import Diagnostic, error
+from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.experiments.declaration import ExperimentSpec, load_experiment
 from cortex.experiments.devices import cuda_available, run_device
 from cortex.experiments.inputs import input_hash
 from cortex.experiments.outputs import write_outputs
 from cortex.experiments.record import SCHEMA_VERSION
 from cortex.experiments.store import read_record, save_run
+from cortex.runner.provenance import environment
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # frames in here are the runner's, not the experiment's
 EXIT_FAILED = 1
@@ -68,15 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     if spec is None:
         return _report(diagnostics, EXIT_USAGE)
     if not spec.runnable:
-        return _report([error(decl, 1, 1, "the declaration has no `script`: nothing to run")], EXIT_USAGE)
+        return _report([diagnostic(Code.RUN_USAGE, decl, 1, 1, "the declaration has no `script`: nothing to run")], EXIT_USAGE)
     if args.size not in ("ci", "full"):
         return _report(
-            [error(decl, spec.line_of("sizes"), 1, f"unknown size {args.size!r}: use ci or full")], EXIT_USAGE
+            [diagnostic(Code.RUN_USAGE, decl, spec.line_of("sizes"), 1, f"unknown size {args.size!r}: use ci or full")], EXIT_USAGE
         )
     if args.render_only:
         record = read_record(results_dir / spec.id / "result.json")
         if not isinstance(record, dict):
-            return _report([record or error(decl, 1, 1, "no result.json to render")], EXIT_FAILED)
+            return _report([record or diagnostic(Code.RUN_USAGE, decl, 1, 1, "no result.json to render")], EXIT_FAILED)
         return 0 if _write_outputs(spec, record, results_dir) else EXIT_FAILED
 
     device, problem = choose_device(spec, args.device)
@@ -98,7 +93,7 @@ def choose_device(spec: ExperimentSpec, requested: str | None) -> tuple[str, Dia
     cuda = cuda_available()
     device = run_device(spec.device, cuda, requested)
     if device == "cuda" and not cuda:
-        return device, error(spec.path, spec.line_of("device"), 1,
+        return device, diagnostic(Code.CUDA_UNAVAILABLE, spec.path, spec.line_of("device"), 1,
                              "not run: needs CUDA, and torch.cuda.is_available() is False on this machine")  # fmt: skip
     return device, None
 
@@ -239,7 +234,7 @@ def _run_points(run: Run) -> tuple[str, str | None, Diagnostic | None]:
         point.update(metrics=metrics, seconds=round(time.perf_counter() - t0, 6))
         if problems:
             point.update(status="failed", error="; ".join(msg for _, msg in problems))
-            failures += [error(spec.path, spec.line_of("metrics", name) if name else spec.line_of("script"), 1,
+            failures += [diagnostic(Code.RUN_FAILED, spec.path, spec.line_of("metrics", name) if name else spec.line_of("script"), 1,
                                f"point {_fmt(point['params'])}: {msg}") for name, msg in problems]  # fmt: skip
         else:
             point["status"] = "ok"
@@ -302,7 +297,7 @@ def _on_timeout(run: Run, results_dir: Path) -> None:
             current = next((p for p in run.points if p["status"] == "not-run"), None)
             if current is not None:
                 current.update(status="failed", error=f"timed out after {run.spec.timeout:g} s")
-            print(error(run.spec.path, run.spec.line_of("timeout"), 1, message), file=sys.stderr)
+            print(diagnostic(Code.RUN_FAILED, run.spec.path, run.spec.line_of("timeout"), 1, message), file=sys.stderr)
             save_run(
                 results_dir, json.loads(json.dumps(run.record("failed", message), default=str)), run.run_name
             )
@@ -322,8 +317,8 @@ def _exception_diagnostic(
     where = f"point {_fmt(params)}: " if params is not None else ""
     text = f"{where}{_one_line(exc)}"
     if frames:
-        return error(frames[-1].filename, frames[-1].lineno or 1, 1, text)
-    return error(spec.path, spec.line_of("script"), 1, text)
+        return diagnostic(Code.RUN_FAILED, frames[-1].filename, frames[-1].lineno or 1, 1, text)
+    return diagnostic(Code.RUN_FAILED, spec.path, spec.line_of("script"), 1, text)
 
 
 def _inside(filename: str, folder: Path) -> bool:
@@ -346,83 +341,3 @@ def _progress(i: int, total: int, params: dict, state: str) -> None:
             print(f"[{i}/{total}] {_fmt(params)} running", end="\r", file=sys.stderr, flush=True)
         return
     print(f"[{i}/{total}] {_fmt(params)} {state}", file=sys.stderr, flush=True)
-
-
-def environment(device: str, repo_root: Path) -> dict:
-    """Where and with what a run happened."""
-    import torch
-
-    env = {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "cuda": torch.version.cuda,
-        "cudnn": None,
-        "driver": None,
-        "triton": _version("triton"),
-        "device": device,
-        "device_name": None,
-        "platform": platform.platform(),
-        "host": socket.gethostname(),
-        "git": git_state(repo_root),
-        "scheduler": scheduler_job(),
-    }
-    from cortex.timing.harness import device_name
-
-    env["device_name"] = device_name(device)
-    if device == "cuda":
-        env["cudnn"] = torch.backends.cudnn.version()
-        env["driver"] = nvidia_driver_version()
-    return env
-
-
-def scheduler_job(environ: Mapping[str, str] = os.environ) -> dict | None:
-    """The batch job this run is part of, from the variables SLURM sets in a job; None outside one."""
-    if not environ.get("SLURM_JOB_ID"):
-        return None
-    fields = {"job_id": "SLURM_JOB_ID", "cluster": "SLURM_CLUSTER_NAME", "partition": "SLURM_JOB_PARTITION",
-              "node": "SLURMD_NODENAME"}  # fmt: skip
-    return {"name": "slurm", **{key: environ.get(var) for key, var in fields.items()}}
-
-
-def _version(dist: str) -> str | None:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def nvidia_driver_version() -> str | None:
-    smi = shutil.which("nvidia-smi")
-    if smi:
-        try:
-            out = subprocess.run([smi, "--query-gpu=driver_version", "--format=csv,noheader"],
-                                 capture_output=True, text=True, timeout=20, check=True)  # fmt: skip
-            return out.stdout.strip().splitlines()[0]
-        except (subprocess.SubprocessError, OSError, IndexError):
-            pass
-    try:
-        text = Path("/proc/driver/nvidia/version").read_text()
-    except OSError:
-        return None
-    words = text.split()
-    return next((w for w in words if w[:1].isdigit() and "." in w), None)
-
-
-def git_state(repo_root: Path) -> dict:
-    """The commit, and whether tracked files differ from it. Results do not count: a workflow
-    that runs several experiments rewrites committed results before the later runs start, and
-    no experiment reads another's results."""
-
-    def git(*args: str) -> str | None:
-        try:
-            out = subprocess.run(
-                ["git", "-C", str(repo_root), *args], capture_output=True, text=True, timeout=20
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return out.stdout.strip() if out.returncode == 0 else None
-
-    commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results")
-    return {"commit": commit, "dirty": bool(status) if status is not None else None}
-

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from yaml.error import Mark
 
-from cortex.diagnostics import Diagnostic, error, warning
+from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.text.yaml_positions import LoadedYaml, key_mark, value_mark
 
 
@@ -31,10 +31,12 @@ def type_name(value: object) -> str:
 
 class SchemaChecker:
     """Collects the diagnostics of one YAML document. ``first_line`` is the file line of the
-    document's first line (2 for front matter, after its opening ``---``)."""
+    document's first line (2 for front matter, after its opening ``---``); ``code`` is what its
+    schema errors are."""
 
-    def __init__(self, path: object, first_line: int = 1) -> None:
+    def __init__(self, path: object, code: Code, first_line: int = 1) -> None:
         self.path = str(path)
+        self.code = code
         self.first_line = first_line
         self.diagnostics: list[Diagnostic] = []
 
@@ -52,10 +54,11 @@ class SchemaChecker:
         return self.position(value_mark(container, key))
 
     def error(self, where: tuple[int, int], message: str) -> None:
-        self.diagnostics.append(error(self.path, *where, message))
+        """A schema error (of the checker's code)."""
+        self.report(self.code, where, message)
 
-    def warning(self, where: tuple[int, int], message: str) -> None:
-        self.diagnostics.append(warning(self.path, *where, message))
+    def report(self, code: Code, where: tuple[int, int], message: str) -> None:
+        self.diagnostics.append(diagnostic(code, self.path, *where, message))
 
     def fail(self, container: object, key: object, message: str) -> None:
         """An error at a key (or list item)."""

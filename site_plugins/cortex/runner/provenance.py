@@ -1,0 +1,93 @@
+"""Where and with what a run happened: versions, device, host, scheduler job and git state,
+recorded in every result's provenance."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import socket
+import subprocess
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+
+
+def environment(device: str, repo_root: Path) -> dict:
+    """Where and with what a run happened."""
+    import torch
+
+    env = {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda,
+        "cudnn": None,
+        "driver": None,
+        "triton": _version("triton"),
+        "device": device,
+        "device_name": None,
+        "platform": platform.platform(),
+        "host": socket.gethostname(),
+        "git": git_state(repo_root),
+        "scheduler": scheduler_job(),
+    }
+    from cortex.timing.harness import device_name
+
+    env["device_name"] = device_name(device)
+    if device == "cuda":
+        env["cudnn"] = torch.backends.cudnn.version()
+        env["driver"] = nvidia_driver_version()
+    return env
+
+
+def scheduler_job(environ: Mapping[str, str] = os.environ) -> dict | None:
+    """The batch job this run is part of, from the variables SLURM sets in a job; None outside one."""
+    if not environ.get("SLURM_JOB_ID"):
+        return None
+    fields = {"job_id": "SLURM_JOB_ID", "cluster": "SLURM_CLUSTER_NAME", "partition": "SLURM_JOB_PARTITION",
+              "node": "SLURMD_NODENAME"}  # fmt: skip
+    return {"name": "slurm", **{key: environ.get(var) for key, var in fields.items()}}
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def nvidia_driver_version() -> str | None:
+    smi = shutil.which("nvidia-smi")
+    if smi:
+        try:
+            out = subprocess.run([smi, "--query-gpu=driver_version", "--format=csv,noheader"],
+                                 capture_output=True, text=True, timeout=20, check=True)  # fmt: skip
+            return out.stdout.strip().splitlines()[0]
+        except (subprocess.SubprocessError, OSError, IndexError):
+            pass
+    try:
+        text = Path("/proc/driver/nvidia/version").read_text()
+    except OSError:
+        return None
+    words = text.split()
+    return next((w for w in words if w[:1].isdigit() and "." in w), None)
+
+
+def git_state(repo_root: Path) -> dict:
+    """The commit, and whether tracked files differ from it. Results do not count: a workflow
+    that runs several experiments rewrites committed results before the later runs start, and
+    no experiment reads another's results."""
+
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(
+                ["git", "-C", str(repo_root), *args], capture_output=True, text=True, timeout=20
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results")
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+
