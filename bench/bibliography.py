@@ -33,15 +33,14 @@ from pybtex.database.input.bibtex import Parser
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cortex.citations import bibliography as bibliography_module  # noqa: E402
-from cortex.citations.bibliography import load_bibliography  # noqa: E402
-from cortex.mkdocs.citations import CitationsAdapter  # noqa: E402
+from cortex.citations import bibliography as bibliography_module
+from cortex.citations.bibliography import load_bibliography
+from cortex.mkdocs.citations import CitationsAdapter
 
 SURNAMES = ["Smith", "M{\\\"u}ller", "Garc{\\'\\i}a", "Nguyen", "O'Brien", "Zhang", "Kowalski", "Dubois",
             "van der Berg", "Rossi", "Tanaka", "Ivanov", "Sch{\\\"o}n", "Andersson", "Silva", "Kim"]
 GIVEN = ["Ann", "Bo", "Chen", "Daria", "Emil", "Fatima", "Goran", "Hiro", "Ines", "Jan", "Kofi", "Lea"]
-WORDS = ("attention scaling training models learning deep sparse efficient robust neural optimization "
-         "precision gradient language vision memory retrieval bounds analysis stochastic").split()
+WORDS = ["attention", "scaling", "training", "models", "learning", "deep", "sparse", "efficient", "robust", "neural", "optimization", "precision", "gradient", "language", "vision", "memory", "retrieval", "bounds", "analysis", "stochastic"]
 VENUES = {"neurips": "Advances in Neural Information Processing Systems", "icml": "International Conference on "
           "Machine Learning", "jmlr": "Journal of Machine Learning Research", "cacm": "Communications of the ACM"}
 MARKDOWN_EXTENSIONS = ["toc", "tables", "fenced_code"]

@@ -29,12 +29,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from cortex.notes.tag_pages import tag_pages  # noqa: E402
 from cortex.model import load  # noqa: E402
 from cortex.notes.rendering import RenderOptions, render_note  # noqa: E402
+from cortex.notes.tag_pages import tag_pages  # noqa: E402
 
-WORDS = ("gradient tensor kernel precision attention optimiser throughput latency memory "
-         "bandwidth softmax residual layer norm batch sample token embedding").split()
+WORDS = ["gradient", "tensor", "kernel", "precision", "attention", "optimiser", "throughput", "latency", "memory", "bandwidth", "softmax", "residual", "layer", "norm", "batch", "sample", "token", "embedding"]
 
 
 def generate(root: Path, n: int, seed: int = 0) -> None:

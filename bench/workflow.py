@@ -23,12 +23,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "site_plugins"))
 
 from cortex.experiments.declaration import load_experiments  # noqa: E402
+from cortex.experiments.inputs import input_hash  # noqa: E402
 from cortex.experiments.record import SCHEMA_VERSION  # noqa: E402
-from cortex.experiments.inputs import input_hash
-from cortex.experiments.store import save_run
+from cortex.experiments.store import save_run  # noqa: E402
 
 NOT_COPIED = (
     ".git",

@@ -11,10 +11,9 @@ from pathlib import Path
 import markdown
 
 from cortex.experiments.declaration import load_experiment, load_experiments
-from cortex.experiments.store import ResultSet
 from cortex.experiments.inputs import input_hash
-from cortex.experiments.store import save_run
 from cortex.experiments.outputs import write_outputs
+from cortex.experiments.store import ResultSet, save_run
 
 FIXTURE = Path(__file__).parent / "fixtures" / "results_site"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"

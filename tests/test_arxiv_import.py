@@ -14,10 +14,17 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from cortex.cli.citations import cite, papers
-from cortex.citations.arxiv_import import ArxivImportError, cite_arxiv, import_arxiv, make_client, normalize_id, reading_list
+from cortex.citations.arxiv_import import (
+    ArxivImportError,
+    cite_arxiv,
+    import_arxiv,
+    make_client,
+    normalize_id,
+    reading_list,
+)
 from cortex.citations.bibliography import load_bibliography
 from cortex.citations.references import formatter_for
+from cortex.cli.citations import cite, papers
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "arxiv"
 REQUIRES_FIXTURES = pytest.mark.skipif(not FIXTURES.is_dir(), reason="recorded arXiv responses not available")
@@ -51,7 +58,7 @@ class Replay:
         replay = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server API)
+            def do_GET(self) -> None:
                 replay.requests.append(self.path)
                 status, body = replay.recordings.get(_request_key(self.path), (404, b"no recording"))
                 if status == 404:
@@ -91,7 +98,7 @@ def entries(bib: Path) -> dict:
     return {key: bibliography[key] for key in bibliography}
 
 
-@pytest.mark.parametrize("given, expected", [
+@pytest.mark.parametrize(("given", "expected"), [
     ("arXiv:1706.03762", "1706.03762"),
     ("ARXIV: 1706.03762v5", "1706.03762v5"),
     ("1706.03762", "1706.03762"),
@@ -204,13 +211,13 @@ def test_a_missing_id_in_a_list_fails_and_writes_nothing(arxiv_server, tmp_path)
         import_arxiv(["0808.05394", "1707.08567"], bib, client=fast_client(arxiv_server.url))
     assert bib.read_text(encoding="utf-8") == "% untouched\n"
     assert arxiv_server.unmatched == []
-    assert [p for p in tmp_path.iterdir()] == [bib]
+    assert list(tmp_path.iterdir()) == [bib]
 
 
 @REQUIRES_FIXTURES
 def test_an_id_that_does_not_exist_fails(arxiv_server, tmp_path):
     bib = tmp_path / "arxiv.bib"
-    with pytest.raises(ArxivImportError, match="0000.0000"):
+    with pytest.raises(ArxivImportError, match=r"0000\.0000"):
         import_arxiv(["0000.0000"], bib, client=fast_client(arxiv_server.url))
     assert not bib.exists()
 

@@ -82,7 +82,7 @@ def test_crossref_fills_missing_fields(messy):
     assert "<em>Proceedings of the Conference on Tests</em>" in html
 
 
-@pytest.mark.parametrize("latex, html", [
+@pytest.mark.parametrize(("latex", "html"), [
     (r"M{\"u}ller", "Müller"),
     (r"Garc{\'\i}a and \'Eric", "García and Éric"),
     (r"The {BERT} model", "The BERT model"),
@@ -178,13 +178,7 @@ def test_corrupt_cache_is_ignored(tmp_path, monkeypatch):
 def test_project_refs_load_cleanly_with_the_keys_the_notes_cite():
     bib, diagnostics = load_bibliography(REFS)
     assert diagnostics == []
-    wanted = """vaswani2017attention brown2020language hu2021lora dao2022flashattention dao2023flashattention2
-        shah2024flashattention3 ouyang2022training bai2022constitutional lewis2020retrieval mikolov2013efficient
-        wang2018glue lin2022truthfulqa kahan1965pracniques higham2002accuracy micikevicius2018mixed
-        micikevicius2022fp8 kalamkar2019bfloat16 ieee2019floating goodfellow2016deep sutton2018reinforcement
-        zhang2023dive jurafsky2024speech touvron2023llama jiang2023mistral devlin2019bert kaplan2020scaling
-        hoffmann2022training kingma2015adam loshchilov2019decoupled bender2021dangers buolamwini2018gender
-        cover2006elements nvidia2022h100 gupta2015deep zamirai2020revisiting""".split()
+    wanted = ["vaswani2017attention", "brown2020language", "hu2021lora", "dao2022flashattention", "dao2023flashattention2", "shah2024flashattention3", "ouyang2022training", "bai2022constitutional", "lewis2020retrieval", "mikolov2013efficient", "wang2018glue", "lin2022truthfulqa", "kahan1965pracniques", "higham2002accuracy", "micikevicius2018mixed", "micikevicius2022fp8", "kalamkar2019bfloat16", "ieee2019floating", "goodfellow2016deep", "sutton2018reinforcement", "zhang2023dive", "jurafsky2024speech", "touvron2023llama", "jiang2023mistral", "devlin2019bert", "kaplan2020scaling", "hoffmann2022training", "kingma2015adam", "loshchilov2019decoupled", "bender2021dangers", "buolamwini2018gender", "cover2006elements", "nvidia2022h100", "gupta2015deep", "zamirai2020revisiting"]
     assert sorted(bib) == sorted(wanted)
     formatter = formatter_for(bib, "plain")
     for key in wanted:

@@ -10,8 +10,8 @@ import pytest
 from cortex.citations.bibliography import load_bibliography
 from cortex.citations.index import CitationIndex, render_citation
 from cortex.citations.markdown_extension import CitationExtension
-from cortex.citations.syntax import find_citations
 from cortex.citations.references import CitationStyle
+from cortex.citations.syntax import find_citations
 
 MESSY = Path(__file__).parent / "fixtures" / "bib" / "messy"
 
@@ -20,7 +20,7 @@ def keys_of(text, known=None):
     return [(c.key, c.prefix, c.locator, c.suppress_author, c.in_text) for c in find_citations(text, known)]
 
 
-@pytest.mark.parametrize("text, expected", [
+@pytest.mark.parametrize(("text", "expected"), [
     ("[@doe99]", [("doe99", "", "", False, False)]),
     ("[@doe99, p. 3]", [("doe99", "", "p. 3", False, False)]),
     ("[@doe99 p. 3]", [("doe99", "", "p. 3", False, False)]),

@@ -4,7 +4,6 @@ from textwrap import dedent
 import pytest
 
 from cortex.curriculum.model import RESOURCE_KINDS, Curriculum, Pillar, Topic, check_topics, load_curriculum
-
 from cortex.curriculum.progress import progress
 
 SHIPPED = Path(__file__).resolve().parents[1] / "content" / "curriculum" / "pillars.yaml"

@@ -8,7 +8,13 @@ import pytest
 from results_site_support import populated_site, results_of, to_html
 
 from cortex.curriculum.model import load_curriculum
-from cortex.curriculum.pages import OVERVIEW_PATH, curriculum_pages, experiment_topics, note_topics, topic_uses
+from cortex.curriculum.pages import (
+    OVERVIEW_PATH,
+    curriculum_pages,
+    experiment_topics,
+    note_topics,
+    topic_uses,
+)
 from cortex.diagnostics import Level
 from cortex.model import load
 

@@ -20,10 +20,10 @@ from results_site_support import (
     to_html,
 )
 
-from cortex.experiments.board import BOARD_PATH, research_board
 from cortex.diagnostics import Level
-from cortex.experiments.pages import experiment_page, experiment_pages, experiments_index, headline
+from cortex.experiments.board import BOARD_PATH, research_board
 from cortex.experiments.comparison import classify, compare_runs, summary
+from cortex.experiments.pages import experiment_page, experiment_pages, experiments_index, headline
 
 BIB = {"knuth1997"}
 

@@ -15,7 +15,14 @@ import pytest
 import yaml
 from conftest import REPO, Build, build_site
 
-from cortex.experiments.figures import PLOTLY_MIMETYPE, figure_div_id, figure_html, figure_json, figure_mimebundle, figure_placeholder
+from cortex.experiments.figures import (
+    PLOTLY_MIMETYPE,
+    figure_div_id,
+    figure_html,
+    figure_json,
+    figure_mimebundle,
+    figure_placeholder,
+)
 from cortex.mkdocs.figures import LOADER, PLOTLY, plotly_js_path
 
 NOTEBOOK = REPO / "content" / "notebooks" / "Floating-point formats explored.ipynb"
@@ -184,7 +191,7 @@ def notebook_plugins() -> str:
     project's mkdocs.yml does not configure it yet."""
     from mkdocs.utils.yaml import yaml_load
 
-    with open(REPO / "mkdocs.yml", "rb") as f:
+    with (REPO / "mkdocs.yml").open("rb") as f:
         plugins = yaml_load(f).get("plugins", [])
     if isinstance(plugins, dict):
         plugins = [{name: options} for name, options in plugins.items()]

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from cortex.timing import Harness
 from cortex.runner.run import check_metrics
+from cortex.timing import Harness
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT = "fp_formats"  # the spec, entry and module fixtures (conftest) load it
@@ -90,7 +90,7 @@ def test_exact_strings(rows):
 
 
 @pytest.mark.parametrize(
-    "name, np_type", [("float16", np.float16), ("float32", np.float32), ("float64", np.float64)]
+    ("name", "np_type"), [("float16", np.float16), ("float32", np.float32), ("float64", np.float64)]
 )
 def test_agrees_with_numpy(rows, name, np_type):
     fi, row = np.finfo(np_type), rows[name]
@@ -102,7 +102,7 @@ def test_agrees_with_numpy(rows, name, np_type):
     assert row["exponent_bits"] == fi.nexp and row["mantissa_bits"] == fi.nmant
 
 
-@pytest.mark.parametrize("name, code", [("float16", "e"), ("float32", "f"), ("float64", "d")])
+@pytest.mark.parametrize(("name", "code"), [("float16", "e"), ("float32", "f"), ("float64", "d")])
 def test_special_patterns_agree_with_struct(rows, name, code):
     def hex_of(x: float) -> str:
         return "0x" + struct.pack(">" + code, x).hex().upper()

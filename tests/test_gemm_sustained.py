@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cortex.timing import Harness
 from cortex.experiments.inputs import code_files
 from cortex.runner.run import check_metrics
+from cortex.timing import Harness
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT = "gemm_sustained"  # the spec, entry and module fixtures (conftest) load it

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from cortex.timing import Harness
 from cortex.runner.run import check_metrics
+from cortex.timing import Harness
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENT = "gemm_throughput"  # the spec, entry and module fixtures (conftest) load it

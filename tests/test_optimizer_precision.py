@@ -10,8 +10,8 @@ from fractions import Fraction
 import pytest
 import torch
 
-from cortex.timing import Harness
 from cortex.runner.run import check_metrics
+from cortex.timing import Harness
 
 EXPERIMENT = "optimizer_precision"  # the spec, entry and module fixtures (conftest) load it
 SCHEMES = ["float32", "bfloat16", "master_fp32", "stochastic", "kahan"]
@@ -60,7 +60,7 @@ def test_kahan_tracks_float32_far_more_closely_than_plain_bfloat16(ci_results):
         assert plain > 0.5, (lr, plain)  # plain bfloat16 misses most of the float32 trajectory
 
 
-@pytest.mark.parametrize("scheme, low, high", [("bfloat16", 0.99, 1.0), ("master_fp32", 0.0, 0.0),
+@pytest.mark.parametrize(("scheme", "low", "high"), [("bfloat16", 0.99, 1.0), ("master_fp32", 0.0, 0.0),
                                                ("float32", 0.0, 0.0)])  # fmt: skip
 def test_tiny_learning_rate_is_swallowed_by_bfloat16_only(entry, scheme, low, high):
     metrics = entry({"scheme": scheme, "lr": 1e-6, "steps": 50}, Harness("cpu"))

@@ -9,8 +9,9 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-import cortex
 from conftest import REPO
+
+import cortex
 
 PACKAGE = REPO / "site_plugins" / "cortex"
 ADAPTERS = ("mkdocs", "cli")  # folders of the package that may import the frameworks
@@ -28,7 +29,7 @@ def test_public_api_is_pinned():
 
 def test_importing_the_package_loads_no_framework():
     code = "import sys, cortex, cortex.runner.run; print(sorted(m for m in sys.modules if m.split('.')[0] in %r))"
-    out = subprocess.run([sys.executable, "-c", code % (FRAMEWORKS + ("pybtex", "markdown"),)],
+    out = subprocess.run([sys.executable, "-c", code % ((*FRAMEWORKS, "pybtex", "markdown"),)],
                          capture_output=True, text=True, check=True).stdout  # fmt: skip
     assert out.strip() == "[]"
 

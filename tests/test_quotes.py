@@ -9,8 +9,8 @@ import pytest
 from results_site_support import populated_site, results_of, to_html
 
 from cortex.diagnostics import Level
-from cortex.experiments.store import ResultSet
 from cortex.experiments.quotes import render_quotes
+from cortex.experiments.store import ResultSet
 
 PAGE = "notes/gemm.md"
 LABEL = "/kb/content/notes/gemm.md"

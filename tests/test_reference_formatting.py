@@ -157,13 +157,13 @@ def test_every_entry_reads_as_pybtex_writes_it(sources, source, style):
     direct_types = _formatted_directly(bibliography, style)
     assert sum(direct_types.values()) == len(bibliography)  # every entry here is well-formed
     if source == "edge cases":
-        assert COMMON_TYPES <= set(direct_types)
+        assert set(direct_types) >= COMMON_TYPES
 
 
 @pytest.mark.parametrize("style", BIB_STYLES)
 def test_random_entries_read_as_pybtex_writes_them(sources, style):
     direct_types = _formatted_directly(sources["random"], style)
-    assert COMMON_TYPES <= set(direct_types)
+    assert set(direct_types) >= COMMON_TYPES
     assert 0.2 * len(sources["random"]) < sum(direct_types.values()) < len(sources["random"])  # both paths taken
 
 

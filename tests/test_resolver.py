@@ -79,7 +79,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("raw, source, status, path, anchor", CASES, ids=[c[0] + " from " + c[1] for c in CASES])
+@pytest.mark.parametrize(("raw", "source", "status", "path", "anchor"), CASES, ids=[c[0] + " from " + c[1] for c in CASES])
 def test_resolve(vault, raw, source, status, path, anchor):
     r = resolve(vault, raw, source)
     assert r.status is status, r.message
@@ -94,7 +94,7 @@ def test_ambiguity_names_the_other_candidates(vault):
 
 
 @pytest.mark.parametrize(
-    "raw, target, fragments, display, embed",
+    ("raw", "target", "fragments", "display", "embed"),
     [
         ("[[Note]]", "Note", (), None, False),
         ("[[Note|Shown]]", "Note", (), "Shown", False),

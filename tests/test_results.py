@@ -11,10 +11,10 @@ import pytest
 
 from cortex.diagnostics import Diagnostic
 from cortex.experiments.declaration import load_experiment, load_experiments
-from cortex.experiments.store import ResultSet, atomic_write_json, history, load_record, save_run
 from cortex.experiments.inputs import code_files, input_hash
 from cortex.experiments.plan import plan_runs, sync_hash_file
 from cortex.experiments.staleness import staleness
+from cortex.experiments.store import ResultSet, atomic_write_json, history, load_record, save_run
 
 FIXTURE = Path(__file__).parent / "fixtures" / "experiments"
 
@@ -147,7 +147,7 @@ def test_save_run_keeps_history_and_only_a_good_run_becomes_the_result(repo: Pat
 def test_atomic_write_keeps_the_old_file_when_serialising_fails(tmp_path: Path):
     target = tmp_path / "r.json"
     atomic_write_json(target, {"a": 1})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not JSON compliant"):
         atomic_write_json(target, {"a": float("nan")})
     assert json.loads(target.read_text()) == {"a": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]

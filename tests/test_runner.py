@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -207,7 +206,7 @@ def test_invalid_declaration_and_render_only(repo: Path):
     assert run(repo, "experiments/alpha.md").returncode == 0
     figure = repo / "results" / "alpha" / "figures" / "squares.json"
     md.write_text(text.replace("title: Squares}", "title: Squared}"))
-    os.remove(figure)
+    figure.unlink()
     assert run(repo, "experiments/alpha.md", "--render-only").returncode == 0
     assert plotly.io.from_json(figure.read_text()).layout.title.text == "Squared"
     assert len(runs(repo, "alpha")) == 1  # rendering ran nothing

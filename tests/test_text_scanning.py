@@ -14,8 +14,8 @@ import re
 import pytest
 from markupsafe import escape
 
-from cortex.text import markdown as markdown_text
 from cortex.notes import vault as notes
+from cortex.text import markdown as markdown_text
 
 ATOMS = ["[[", "]]", "[", "]", "!", "![[", "|", "\\|", "#", "^", "a", "B", "7", "_", "-", "/", " ", "\t", "\n",
          "`", "```", "~~~", "<!--", "-->", "%%", "é", "<", ">", "&", "'", '"', "*", "$", "{", "}", "(", ")",

@@ -8,21 +8,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cortex.notes.backlinks import Backlink, backlinks, notes_by_tag
 from cortex.citations.bibliography import Bibliography, load_bibliography
-from cortex.experiments.board import BOARD_PATH, research_board
-from cortex.notes.checks import check_vault
 from cortex.citations.index import CitationIndex
+from cortex.citations.references import CitationStyle
 from cortex.citations.syntax import find_citations
 from cortex.curriculum.model import Curriculum, load_curriculum
 from cortex.curriculum.pages import curriculum_pages, topic_uses
 from cortex.diagnostics import Code, Diagnostic, diagnostic
-from cortex.experiments.pages import experiment_page_path, experiment_pages
+from cortex.experiments.board import BOARD_PATH, research_board
 from cortex.experiments.declaration import ExperimentSpec, load_experiments
-from cortex.notes.vault import Note, Slugify, Vault, load_vault
-from cortex.experiments.store import ResultSet
+from cortex.experiments.pages import experiment_page_path, experiment_pages
 from cortex.experiments.quotes import body_line_offset, render_quotes
-from cortex.citations.references import CitationStyle
+from cortex.experiments.store import ResultSet
+from cortex.notes.backlinks import Backlink, backlinks, notes_by_tag
+from cortex.notes.checks import check_vault
+from cortex.notes.vault import Note, Slugify, Vault, load_vault
 
 CURRICULUM_FILE = "curriculum/pillars.yaml"
 # where generated section pages sit in the navigation (a note says so with an `order:` property)

@@ -97,5 +97,5 @@ def new_experiment(repo_root: Path, exp_id: str, title: str | None = None) -> li
 
 def _write_new(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "x", encoding="utf-8") as f:  # "x": fails rather than overwrite
+    with path.open("x", encoding="utf-8") as f:  # "x": fails rather than overwrite
         f.write(text)

@@ -27,8 +27,7 @@ _PREFIX = re.compile(r"^arxiv:\s*", re.I)
 _URL = re.compile(r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(.+?)(?:\.pdf)?/?(?:[?#].*)?$", re.I)
 _VERSION = re.compile(r"v\d+$")
 _ID_IN_TEXT = re.compile(r"arxiv(?:\.org/(?:abs|pdf)/|[:.]\s*)([a-z\-]+(?:\.[a-z]{2})?/\d{7}|\d{4}\.\d{4,5})", re.I)
-_STOP_WORDS = frozenset("a an the on of in for to and with towards toward via from is are at by do does how what "
-                        "when why we".split())
+_STOP_WORDS = frozenset(["a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "towards", "toward", "via", "from", "is", "are", "at", "by", "do", "does", "how", "what", "when", "why", "we"])
 
 
 class ArxivImportError(Exception):
@@ -146,7 +145,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.replace(tmp, path)
+        Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -160,7 +159,7 @@ def import_arxiv(ids: list[str], bib_path: Path, api_url: str | None = None, *,
     bibliography, _ = load_bibliography(bib_path.parent)  # every .bib next to it counts
     existing = existing_arxiv_ids(bibliography.values())
     report = ImportReport()
-    todo = []
+    todo: list[str] = []
     for arxiv_id in wanted:
         if base_id(arxiv_id) in existing:
             key, where = existing[base_id(arxiv_id)]

@@ -14,10 +14,10 @@ import os
 import pickle
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 from pybtex import textutils
 from pybtex.bibtex.utils import split_name_list
@@ -82,20 +82,21 @@ class Bibliography(Mapping[str, Reference]):
     def __len__(self) -> int:
         return len(self._by_key)
 
-    def values(self):  # type: ignore[override]
+    def values(self) -> ValuesView[Reference]:
         return self._by_key.values()
 
 
 class FormatCache:
     """Formatted HTML and label data by (entry digest, what), kept on disk and in memory."""
 
-    _memory: dict[str, dict[tuple[str, str], object]] = {}
+    _memory: ClassVar[dict[str, dict[tuple[str, str], object]]] = {}
 
     def __init__(self, cache_dir: Path | None) -> None:
         self.path = cache_dir / "formatted.pickle" if cache_dir else None
         memory_key = str(self.path)
         if memory_key not in self._memory:
-            self._memory[memory_key] = _read_pickle(self.path) or {}
+            found = _read_pickle(self.path)
+            self._memory[memory_key] = found if isinstance(found, dict) else {}
         self.data = self._memory[memory_key]
         self.dirty = False
 
@@ -133,7 +134,7 @@ def _write_pickle(path: Path, payload: object) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
     with os.fdopen(fd, "wb") as f:
         pickle.dump((CACHE_VERSION, payload), f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    Path(tmp).replace(path)
 
 
 def decode_bib(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
@@ -224,7 +225,7 @@ def _macro_state(macros: CaseInsensitiveDict) -> str:
 class _ParseCache:
     """Parsed files by (content hash, macros in scope), on disk and in this process."""
 
-    _memory: dict[str, ParsedFile] = {}
+    _memory: ClassVar[dict[str, ParsedFile]] = {}
 
     def __init__(self, cache_dir: Path | None) -> None:
         self.dir = cache_dir / "parsed" if cache_dir else None

@@ -16,10 +16,10 @@ from functools import lru_cache
 from markupsafe import Markup, escape
 
 from cortex.citations.bibliography import Bibliography
+from cortex.citations.references import CitationStyle, ReferenceFormatter, formatter_for
 from cortex.citations.syntax import Citation, find_citations
 from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.text.front_matter import split_front_matter
-from cortex.citations.references import CitationStyle, ReferenceFormatter, formatter_for
 
 Link = Callable[[str, str], str]
 @lru_cache(maxsize=65536)

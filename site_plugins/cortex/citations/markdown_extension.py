@@ -32,7 +32,9 @@ class _CitationProcessor(InlineProcessor):
         self.render = render
         self.bare = bare
 
-    def handleMatch(self, m: re.Match[str], data: str) -> tuple[str | etree.Element | None, int | None, int | None]:
+    def handleMatch(  # type: ignore[override]  # InlineProcessor's signature; the stubs give Pattern's
+        self, m: re.Match[str], data: str
+    ) -> tuple[str | etree.Element | None, int | None, int | None]:
         items = [bare_citation(m)] if self.bare else parse_group(m.group(1))
         html = self.render(items) if items else None
         if html is None:

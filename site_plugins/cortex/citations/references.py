@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import cast
 
 from markupsafe import Markup, escape
 from pybtex.database import Entry, Person
@@ -23,8 +24,8 @@ from pybtex.richtext import Text
 
 from cortex.citations import unsrt_html
 from cortex.citations.bibliography import Bibliography, Reference
-from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.citations.latex import HTML_BACKEND, Tokens, latex_to_html, latex_to_text, protect_markup
+from cortex.diagnostics import Code, Diagnostic, diagnostic
 
 BIB_STYLES = ("plain", "unsrt", "alpha")
 CITATION_STYLES = ("numeric", "author-year")
@@ -141,7 +142,7 @@ class ReferenceFormatter:
         if cached is None:
             cached = self._format(ref)
             self.bibliography.cache.put(ref.digest, self._what, cached)
-        body, problem = cached  # type: ignore[misc]
+        body, problem = cast(tuple[str, str | None], cached)
         if problem and key.lower() not in self._reported:
             self._reported.add(key.lower())
             self.problems.append(diagnostic(Code.REFERENCE_FORMAT, ref.path, ref.line, 1, problem))
@@ -197,7 +198,8 @@ class ReferenceFormatter:
             year = _year_text(ref.fields.get("year", "")) or "n.d."
             cached = (short_authors(ref), year, self.sorting.sorting_key(entry), alpha)
             self.bibliography.cache.put(ref.digest, "meta", cached)
-        return ReferenceMeta(*cached)
+        authors, year, sorting_key, alpha = cast(tuple[str, str, tuple, str], cached)
+        return ReferenceMeta(authors, year, sorting_key, alpha)
 
     def sort(self, keys: Iterable[str]) -> list[str]:
         """``keys`` in the style's order: as given for unsrt, by author, year and title otherwise."""

@@ -83,7 +83,7 @@ def latex_segments(value: str) -> tuple[Segment, ...]:
     that pybtex renders, and like pybtex, empty runs are dropped and neighbours merged."""
     if _DECODED.search(value):
         try:
-            value = codecs.decode(value, "ulatex")
+            value = codecs.decode(value, "ulatex")  # type: ignore[call-overload]  # latexcodec decodes text
         except ValueError as exc:  # a stray backslash at the end: pybtex fails on it too
             raise Unsupported(str(exc)) from exc
     segments: list[Segment] = []

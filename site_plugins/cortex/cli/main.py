@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from cortex.cli.citations import cite, papers
 from cortex import scaffold
+from cortex.cli.citations import cite, papers
 from cortex.model import find_project_root, load
 
 
@@ -94,9 +94,10 @@ def content_folder(path: Path | None) -> tuple[Path, Path]:
         if (path / "mkdocs.yml").is_file():
             return path / docs_dir_of(path / "mkdocs.yml"), path
         return path, root
-    root = find_project_root(Path.cwd())
-    if root is None:
+    found = find_project_root(Path.cwd())
+    if found is None:
         raise click.UsageError("no mkdocs.yml here or above; name the content folder to check")
+    root = found
     return root / docs_dir_of(root / "mkdocs.yml"), root
 
 

@@ -266,7 +266,7 @@ def load_curriculum(path: Path) -> tuple[Curriculum, list[Diagnostic]]:
     data = loaded.data
     if data is None:
         return Curriculum(), [diagnostic(Code.EMPTY_CURRICULUM, path, 1, 1, "the curriculum file is empty")]
-    curriculum = reader.curriculum(data, Mark(str(path), 0, 0, 0, None, None))
+    curriculum = reader.curriculum(data, Mark(str(path), 0, 0, 0, None, None))  # type: ignore[arg-type]  # PyYAML allows no buffer
     return curriculum, sorted(reader.diagnostics, key=lambda d: (d.line, d.col))
 
 
@@ -285,7 +285,7 @@ def _closest(name: str, candidates: Iterable[str], cutoff: float = 0.7) -> str |
     return best
 
 
-def check_topics(declared: Iterable[tuple[str, str, int]], curriculum: Curriculum) -> list[Diagnostic]:
+def check_topics(declared: Iterable[tuple[object, str, int]], curriculum: Curriculum) -> list[Diagnostic]:
     """An error for each declared (topic name, file, line) that names no topic of the curriculum.
     It suggests the topic with that exact subtopic, else the topic whose id or title is closest, else
     the topic with the closest subtopic."""

@@ -12,16 +12,15 @@ from pathlib import Path
 import yaml
 
 from cortex.curriculum.model import Curriculum, Topic, check_topics
-
 from cortex.curriculum.progress import PillarProgress, TopicProgress, progress
 from cortex.diagnostics import Diagnostic, line_col
-from cortex.experiments.pages import state_badge
 from cortex.experiments.declaration import ExperimentSpec
-from cortex.text.markdown import md_text
-from cortex.text.front_matter import split_front_matter
-from cortex.notes.vault import Note
-from cortex.experiments.store import ResultSet
 from cortex.experiments.display import experiment_page_path, link_from
+from cortex.experiments.pages import state_badge
+from cortex.experiments.store import ResultSet
+from cortex.notes.vault import Note
+from cortex.text.front_matter import split_front_matter
+from cortex.text.markdown import md_text
 
 OVERVIEW_PATH = "curriculum/index.md"
 

@@ -3,11 +3,11 @@ method it has reached (idea → planned → running → analysed → reported), 
 
 from __future__ import annotations
 
-from cortex.experiments.pages import state_badge
 from cortex.experiments.declaration import STATUSES
-from cortex.text.markdown import md_text
-from cortex.experiments.store import ResultSet
 from cortex.experiments.display import experiment_page_path, link_from
+from cortex.experiments.pages import state_badge
+from cortex.experiments.store import ResultSet
+from cortex.text.markdown import md_text
 
 BOARD_PATH = "method/board.md"
 

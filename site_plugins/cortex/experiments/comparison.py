@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from cortex.experiments.declaration import ExperimentSpec
 from cortex.experiments.display import device_of, is_number, ok_points, spread
-from cortex.experiments.record import metric_value
+from cortex.experiments.record import ResultRecord, metric_value
 
 VERDICTS = ("regression", "improvement", "changed", "noise", "unchanged")
 
@@ -50,7 +50,7 @@ def classify(before: object, after: object, better: str | None, allowed: float |
     return "changed"
 
 
-def compare_runs(spec: ExperimentSpec, previous: dict, current: dict) -> list[Change]:
+def compare_runs(spec: ExperimentSpec, previous: ResultRecord, current: ResultRecord) -> list[Change]:
     """Every metric at every point that succeeded in both runs."""
     before = {_key(p["params"]): p for p in ok_points(previous)}
     changes = []
@@ -76,7 +76,7 @@ def compare_runs(spec: ExperimentSpec, previous: dict, current: dict) -> list[Ch
     return changes
 
 
-def previous_comparable(runs: Sequence[dict], index: int) -> dict | None:
+def previous_comparable(runs: Sequence[ResultRecord], index: int) -> ResultRecord | None:
     """The last successful run before ``runs[index]`` of the same size on the same device."""
     current = runs[index]
     for run in reversed(runs[:index]):
@@ -102,5 +102,5 @@ def summary(changes: Sequence[Change]) -> str:
     return ", ".join(parts) if parts else "no change"
 
 
-def _key(params: dict) -> str:
+def _key(params: dict[str, object]) -> str:
     return repr(sorted(params.items(), key=lambda kv: kv[0]))

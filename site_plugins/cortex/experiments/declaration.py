@@ -197,8 +197,8 @@ def load_experiment(path: Path, repo_root: Path) -> tuple[ExperimentSpec | None,
     fields["params"] = params if params is not None else {}
     fields["sizes"] = _check_sizes(check, raw, params)
     fields["baselines"] = _check_baselines(check, raw, metrics)
-    declared_params = (
-        raw.get("params") if params is None and isinstance(raw.get("params"), dict) else fields["params"]
+    declared_params: dict | list = (
+        raw["params"] if params is None and isinstance(raw.get("params"), dict) else fields["params"]
     )
     names = set(metrics) | _param_names(declared_params)
     fields["figures"] = _check_figures(check, raw, names)
@@ -392,7 +392,7 @@ def _check_figures(check: SchemaChecker, raw: dict, names: set[str]) -> list[Fig
             continue
         ok = all(
             check.typed(item, k, str, "text")
-            for k in ("id", "x", "y") + tuple(k for k in ("color", "facet", "title") if k in item)
+            for k in ("id", "x", "y", *tuple(k for k in ("color", "facet", "title") if k in item))
         )
         ok = all(
             [ok] + [check.typed(item, k, bool, "true or false") for k in ("log_x", "log_y") if k in item]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
+from pathlib import Path
 
 DEVICES = ("cpu", "cuda", "any")  # what a declaration may ask for
 RUN_DEVICES = ("cpu", "cuda")  # what a run happens on
@@ -12,7 +12,7 @@ RUN_DEVICES = ("cpu", "cuda")  # what a run happens on
 def cuda_available() -> bool:
     """Whether this machine can run CUDA: an NVIDIA driver, confirmed by torch. Without a
     driver, torch is not imported, so the common CPU case stays fast."""
-    if not (os.path.exists("/proc/driver/nvidia/version") or shutil.which("nvidia-smi")):
+    if not (Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi")):
         return False
     import torch
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 import math
 import posixpath
 from collections.abc import Iterable, Sequence
+from typing import TypeGuard
 
 from markupsafe import escape
 
 from cortex.experiments.declaration import ExperimentSpec
+from cortex.experiments.record import GitState, PointRecord, ResultRecord, metric_value
 from cortex.experiments.staleness import Staleness
-from cortex.experiments.record import metric_value
 
 _SECOND_SCALES = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
 # Characters Markdown would read as syntax, written as entities so that text shows as written.
@@ -28,7 +29,7 @@ def attr(value: object) -> str:
     )
 
 
-def is_number(value: object) -> bool:
+def is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -53,7 +54,7 @@ def format_number(value: object) -> str:
     return f"{value:.4g}"
 
 
-def unit_scale(unit: str, values: Iterable[float]) -> tuple[float, str]:
+def unit_scale(unit: str, values: Iterable[object]) -> tuple[float, str]:
     """(factor, unit) so that times in seconds read in s, ms, µs or ns; other units stay."""
     if unit != "s":
         return 1.0, unit
@@ -102,22 +103,19 @@ def _scaled_unit(unit: str, factor: float) -> str:
     return next((u for f, u in _SECOND_SCALES if f == factor), unit) if unit == "s" else unit
 
 
-def format_point(params: dict) -> str:
+def format_point(params: dict[str, object]) -> str:
     """``dtype=bf16, n=8192``; a point with no parameters is ``the only point``."""
     return ", ".join(f"{k}={v}" for k, v in params.items()) or "the only point"
 
 
-def metric_units(spec: ExperimentSpec, record: dict | None) -> dict[str, str]:
-    units = {
-        name: (m.get("unit") or "")
-        for name, m in (record or {}).get("metrics", {}).items()
-        if isinstance(m, dict)
-    }
+def metric_units(spec: ExperimentSpec, record: ResultRecord | None) -> dict[str, str]:
+    declared = record.get("metrics", {}) if record else {}
+    units = {name: (m.get("unit") or "") for name, m in declared.items() if isinstance(m, dict)}
     units.update({name: m.unit for name, m in spec.metrics.items()})
     return units
 
 
-def metric_names(spec: ExperimentSpec, record: dict) -> list[str]:
+def metric_names(spec: ExperimentSpec, record: ResultRecord) -> list[str]:
     """Declared metrics in order, then any others the record holds."""
     names = list(spec.metrics)
     for point in record.get("points", []):
@@ -129,7 +127,7 @@ def short_hash(sha: object) -> str:
     return str(sha)[:12] if sha else "unknown"
 
 
-def run_date(record: dict) -> str:
+def run_date(record: ResultRecord) -> str:
     """``2026-11-22 17:49 UTC`` from the record's start time."""
     started = str(record.get("provenance", {}).get("started_at") or "")
     if not started:
@@ -139,20 +137,20 @@ def run_date(record: dict) -> str:
     return f"{day} {clock} UTC" if clock and rest[8:] in ("+00:00", "Z", "") else f"{day} {rest}".strip()
 
 
-def device_of(record: dict) -> str:
+def device_of(record: ResultRecord) -> str:
     prov = record.get("provenance", {})
     return str(prov.get("device_name") or record.get("device") or "an unknown device")
 
 
-def commit_text(record: dict) -> str:
-    git = record.get("provenance", {}).get("git") or {}
+def commit_text(record: ResultRecord) -> str:
+    git: GitState | dict[str, object] = record["provenance"].get("git") or {}
     commit = git.get("commit")
     if not commit:
         return "no git commit"
     return f"commit {str(commit)[:12]}" + (" (uncommitted changes)" if git.get("dirty") else "")
 
 
-def provenance_line(record: dict, state: Staleness | None) -> str:
+def provenance_line(record: ResultRecord, state: Staleness | None) -> str:
     """One line per fact, for a tooltip: device, date, commit, input hash, freshness."""
     prov = record.get("provenance", {})
     lines = [
@@ -195,18 +193,18 @@ def markdown_table(
     return "\n".join(lines)
 
 
-def point_value(point: dict, metric: str) -> object:
+def point_value(point: PointRecord, metric: str) -> object:
     return metric_value(point.get("metrics", {}).get(metric))
 
 
-def ok_points(record: dict) -> list[dict]:
+def ok_points(record: ResultRecord) -> list[PointRecord]:
     return [p for p in record.get("points", []) if p.get("status") == "ok"]
 
 
-def best_point(points: Sequence[dict], metric: str, better: str | None) -> tuple[dict, float] | None:
+def best_point(points: Sequence[PointRecord], metric: str, better: str | None) -> tuple[PointRecord, float] | None:
     """The point with the best numeric value of ``metric`` (highest or lowest)."""
-    numeric = [(p, point_value(p, metric)) for p in points]
-    numeric = [(p, float(v)) for p, v in numeric if is_number(v) and math.isfinite(v)]
+    values = [(p, point_value(p, metric)) for p in points]
+    numeric = [(p, float(v)) for p, v in values if is_number(v) and math.isfinite(v)]
     if not numeric or better not in ("higher", "lower"):
         return None
     pick = max if better == "higher" else min
@@ -223,7 +221,7 @@ def link_from(page_path: str, target: str) -> str:
     return posixpath.relpath(target, posixpath.dirname(page_path) or ".")
 
 
-def not_run_reason(spec: ExperimentSpec, runs: Sequence[dict]) -> str:
+def not_run_reason(spec: ExperimentSpec, runs: Sequence[ResultRecord]) -> str:
     """Why an experiment has no result: "needs CUDA", its last failed run, or no entry point."""
     if not spec.runnable:
         return "it declares no entry point (`script`) yet"

@@ -110,7 +110,7 @@ def _module_paths(parts: list[str], roots: tuple[Path, ...], only_module: bool =
 
 def _sha_file(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()

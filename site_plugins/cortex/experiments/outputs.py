@@ -45,7 +45,7 @@ def build_figure(figure: Figure, record: ResultRecord, units: dict[str, str]):
 
     table = pd.DataFrame([row for row in table_rows(record) if row["status"] == "ok"])
     plot = {"line": px.line, "bar": px.bar, "scatter": px.scatter}[figure.kind]
-    extra = {"markers": True} if figure.kind == "line" else {}
+    extra: dict[str, object] = {"markers": True} if figure.kind == "line" else {}
     if f"{figure.y}_iqr" in table:
         extra["error_y"] = table[f"{figure.y}_iqr"] / 2
     labels = {k: f"{k} ({u})" for k, u in units.items() if u}

@@ -15,15 +15,35 @@ from pathlib import Path
 from markupsafe import escape
 
 from cortex.diagnostics import Code, Diagnostic, diagnostic
-from cortex.experiments.declaration import ExperimentSpec
-from cortex.experiments.figures import figure_div_id, figure_html, figure_placeholder
-from cortex.text.markdown import md_text
-from cortex.experiments.store import FIGURES_DIR, ResultSet, read_figure
-from cortex.experiments.quotes import render_quotes
-from cortex.experiments.display import attr, badge, best_point, commit_text, device_of, experiment_page_path, format_number, format_point, format_quantity, is_number, markdown_table, metric_units, not_run_reason, ok_points, point_value, run_date, short_hash, status_badge
-from cortex.experiments.tables import results_tables
-from cortex.experiments.staleness import Staleness
 from cortex.experiments.comparison import Change, compare_runs, previous_comparable, summary
+from cortex.experiments.declaration import ExperimentSpec
+from cortex.experiments.display import (
+    attr,
+    badge,
+    best_point,
+    commit_text,
+    device_of,
+    experiment_page_path,
+    format_number,
+    format_point,
+    format_quantity,
+    is_number,
+    markdown_table,
+    metric_units,
+    not_run_reason,
+    ok_points,
+    point_value,
+    run_date,
+    short_hash,
+    status_badge,
+)
+from cortex.experiments.figures import figure_div_id, figure_html, figure_placeholder
+from cortex.experiments.quotes import render_quotes
+from cortex.experiments.record import GitState, ResultRecord
+from cortex.experiments.staleness import Staleness
+from cortex.experiments.store import FIGURES_DIR, ResultSet, read_figure
+from cortex.experiments.tables import results_tables
+from cortex.text.markdown import md_text
 
 Cite = Callable[[str], str]
 INDEX_PATH = "experiments/index.md"
@@ -59,8 +79,8 @@ def experiment_pages(
 
 def experiment_page(
     spec: ExperimentSpec,
-    record_or_diag: dict | Diagnostic | None,
-    history: Sequence[dict],
+    record_or_diag: ResultRecord | Diagnostic | None,
+    history: Sequence[ResultRecord],
     staleness: Staleness,
     bibliography_keys: Collection[str] | None,
     cite: Cite = pandoc_cite,
@@ -129,7 +149,7 @@ def _prose_line_offset(spec: ExperimentSpec) -> int:
 # -- the head of the page ------------------------------------------------------------------------
 
 
-def state_badge(record_or_diag: dict | Diagnostic | None, staleness: Staleness) -> str:
+def state_badge(record_or_diag: ResultRecord | Diagnostic | None, staleness: Staleness) -> str:
     if isinstance(record_or_diag, Diagnostic):
         return badge("unreadable", "unreadable", "the result file cannot be read")
     if staleness.state == "fresh":
@@ -143,7 +163,10 @@ def _badges(spec: ExperimentSpec, record_or_diag, staleness: Staleness) -> str:
     return f"{status_badge(spec)} {state_badge(record_or_diag, staleness)}\n{{: .cortex-badges }}"
 
 
-def _state_line(spec: ExperimentSpec, record_or_diag, history: Sequence[dict], staleness: Staleness) -> str:
+def _state_line(
+    spec: ExperimentSpec, record_or_diag: ResultRecord | Diagnostic | None, history: Sequence[ResultRecord],
+    staleness: Staleness,
+) -> str:
     if isinstance(record_or_diag, Diagnostic):
         text, kind = "unreadable: the result file cannot be read.", "unreadable"
     elif isinstance(record_or_diag, dict) and staleness.state == "stale":
@@ -158,7 +181,7 @@ def _state_line(spec: ExperimentSpec, record_or_diag, history: Sequence[dict], s
     return f"{text}\n{{: .cortex-state .cortex-state--{kind} }}"
 
 
-def _run_words(record: dict) -> str:
+def _run_words(record: ResultRecord) -> str:
     return f"the run of {run_date(record)} on {device_of(record)} (size {record.get('size', '?')})"
 
 
@@ -200,7 +223,7 @@ def _parameters(spec: ExperimentSpec) -> str:
 
 
 def _figures(
-    spec: ExperimentSpec, record: dict, results_dir: Path | None, shown_in: str = ""
+    spec: ExperimentSpec, record: ResultRecord, results_dir: Path | None, shown_in: str = ""
 ) -> tuple[list[str], list[Diagnostic]]:
     """The declared figures, less those the page's prose (``shown_in``, rendered) already quotes:
     a figure appears once on a page, next to the text that discusses it."""
@@ -223,7 +246,8 @@ def _figures(
         try:
             parts.append(figure_html(found, div_id))
         except ValueError as exc:
-            diagnostics.append(diagnostic(Code.UNREADABLE_FIGURE, path, 1, 1, f"figure `{figure.id}` cannot be drawn: {exc}"))
+            where = path or spec.path
+            diagnostics.append(diagnostic(Code.UNREADABLE_FIGURE, where, 1, 1, f"figure `{figure.id}` cannot be drawn: {exc}"))
             parts.append(figure_placeholder(div_id, str(exc)))
     if parts:
         parts.insert(0, "### Figures")
@@ -231,7 +255,7 @@ def _figures(
 
 
 def _baselines(
-    spec: ExperimentSpec, record: dict, bibliography_keys: Collection[str] | None, cite: Cite
+    spec: ExperimentSpec, record: ResultRecord, bibliography_keys: Collection[str] | None, cite: Cite
 ) -> tuple[list[str], list[Diagnostic]]:
     if not spec.baselines:
         return [], []
@@ -253,8 +277,9 @@ def _baselines(
         matching = [p for p in points if all(p["params"].get(k) == v for k, v in base.point.items())]
         declared = spec.metrics.get(base.metric)
         best = best_point(matching, base.metric, declared.better if declared else None)
-        if best is None and len(matching) == 1 and is_number(point_value(matching[0], base.metric)):
-            best = (matching[0], float(point_value(matching[0], base.metric)))
+        only = point_value(matching[0], base.metric) if len(matching) == 1 else None
+        if best is None and is_number(only):
+            best = (matching[0], float(only))
         if best is None:
             measured, ratio = "–", "–"
         else:
@@ -286,7 +311,7 @@ def _baselines(
 # -- provenance and history ----------------------------------------------------------------------
 
 
-def _provenance(record: dict) -> str:
+def _provenance(record: ResultRecord) -> str:
     prov = record.get("provenance", {})
     env = [
         f"{name} {prov.get(key) or '–'}"
@@ -299,7 +324,7 @@ def _provenance(record: dict) -> str:
             ("Triton", "triton"),
         )
     ]
-    git = prov.get("git") or {}
+    git: GitState | dict[str, object] = prov.get("git") or {}
     input_hash = prov.get("input_hash", {})
     duration = prov.get("duration_s")
     items = [
@@ -345,7 +370,7 @@ def _scheduler(job: object) -> list[tuple[str, str]]:
     return [("Batch job", text + (f" ({where})" if where else ""))]
 
 
-def _title(rest: list[str]) -> str:
+def _title(rest: list[object]) -> str:
     return f' title="{attr(rest[0])}"' if rest and rest[0] else ""
 
 
@@ -361,7 +386,7 @@ def _ceilings(ceilings: object) -> str:
     return "; ".join(parts)
 
 
-def _history(spec: ExperimentSpec, runs: Sequence[dict]) -> list[str]:
+def _history(spec: ExperimentSpec, runs: Sequence[ResultRecord]) -> list[str]:
     if not runs:
         return []
     rows, latest_changes, latest_previous = [], None, None
@@ -393,12 +418,12 @@ def _history(spec: ExperimentSpec, runs: Sequence[dict]) -> list[str]:
             list(reversed(rows)),
         ),
     ]
-    if latest_changes is not None:
+    if latest_changes is not None and latest_previous is not None:
         parts.append(_change_details(spec, latest_changes, latest_previous))
     return parts
 
 
-def _change_details(spec: ExperimentSpec, changes: list[Change], previous: dict) -> str:
+def _change_details(spec: ExperimentSpec, changes: list[Change], previous: ResultRecord) -> str:
     shown = [c for c in changes if c.verdict not in ("noise", "unchanged")]
     noise = sum(c.verdict == "noise" for c in changes)
     text = f"Against the run of {run_date(previous)}: "
@@ -432,7 +457,7 @@ def _change_details(spec: ExperimentSpec, changes: list[Change], previous: dict)
 # -- the index -----------------------------------------------------------------------------------
 
 
-def headline(spec: ExperimentSpec, record: dict) -> str:
+def headline(spec: ExperimentSpec, record: ResultRecord) -> str:
     """The experiment's headline: the metric its declaration names as `headline`, else its first
     metric with a direction; a directed metric at its best point (highest or lowest), with the
     unit and the parameters that vary: ``tflops 691.2 TFLOP/s (dtype=bf16, n=8192)``. Otherwise

@@ -34,12 +34,25 @@ from markupsafe import escape
 
 from cortex.diagnostics import Code, Diagnostic, diagnostic, line_col
 from cortex.experiments.declaration import ExperimentSpec
+from cortex.experiments.display import (
+    attr,
+    device_of,
+    experiment_page_path,
+    format_point,
+    format_quantity,
+    link_from,
+    metric_units,
+    not_run_reason,
+    provenance_line,
+    run_date,
+    spread,
+    spread_text,
+)
 from cortex.experiments.figures import figure_div_id, figure_html
-from cortex.text.markdown import md_text, protected_regions
-from cortex.experiments.display import attr, device_of, experiment_page_path, format_point, format_quantity, link_from, metric_units, not_run_reason, provenance_line, run_date, spread, spread_text
-from cortex.experiments.tables import results_tables
-from cortex.experiments.record import metric_value
+from cortex.experiments.record import PointRecord, ResultRecord, metric_value
 from cortex.experiments.store import ResultSet
+from cortex.experiments.tables import results_tables
+from cortex.text.markdown import md_text, protected_regions
 
 SHORTCODE = re.compile(r"(\{?)\{\{<[ \t]*([A-Za-z][\w-]*)([^\n]*?)[ \t]*>\}\}(\}?)")
 KINDS = ("result", "table", "figure")
@@ -197,7 +210,7 @@ class _Quoter:
 
     # -- lookups -------------------------------------------------------------------------------
 
-    def _experiment(self, exp_id: str) -> tuple[ExperimentSpec, dict]:
+    def _experiment(self, exp_id: str) -> tuple[ExperimentSpec, ResultRecord]:
         spec = self.lookup.specs.get(exp_id)
         if spec is None:
             known = ", ".join(sorted(self.lookup.specs)) or "none"
@@ -211,14 +224,14 @@ class _Quoter:
             )
         return spec, found
 
-    def _known_metric(self, spec: ExperimentSpec, record: dict, metric: str) -> None:
+    def _known_metric(self, spec: ExperimentSpec, record: ResultRecord, metric: str) -> None:
         known = list(spec.metrics) or list(record.get("metrics", {}))
         if metric not in known:
             raise _Problem(
                 f"experiment `{spec.id}` has no metric `{metric}` (its metrics: {', '.join(known) or 'none'})"
             )
 
-    def _point(self, spec: ExperimentSpec, record: dict, pairs: list[str]) -> dict:
+    def _point(self, spec: ExperimentSpec, record: ResultRecord, pairs: list[str]) -> PointRecord:
         wanted: dict[str, str] = {}
         for pair in pairs:
             name, sep, value = pair.partition("=")
@@ -237,7 +250,7 @@ class _Quoter:
         if len(matching) == 1:
             return matching[0]
         if not matching:
-            chosen = format_point(wanted) if wanted else "the point"
+            chosen = format_point(dict(wanted)) if wanted else "the point"
             raise _Problem(
                 f"the result of `{spec.id}` has no point {chosen} (its points: "
                 f"{_points_summary(points)}; the run of {run_date(record)} used size "
@@ -252,7 +265,7 @@ class _Quoter:
     def _link(self, spec: ExperimentSpec) -> str:
         return link_from(self.page_path, experiment_page_path(spec.id))
 
-    def _source(self, spec: ExperimentSpec, record: dict) -> str:
+    def _source(self, spec: ExperimentSpec, record: ResultRecord) -> str:
         state = self.lookup.state(spec.id)
         stale = state.state == "stale"
         classes = "cortex-quote cortex-quote--stale" if stale else "cortex-quote"
@@ -273,7 +286,7 @@ def _same(recorded: object, written: str) -> bool:
         return False
 
 
-def _points_summary(points: list[dict]) -> str:
+def _points_summary(points: list[PointRecord]) -> str:
     values: dict[str, list[str]] = {}
     for p in points:
         for k, v in p.get("params", {}).items():

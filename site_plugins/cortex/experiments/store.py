@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.experiments.declaration import ExperimentSpec
@@ -35,7 +36,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -81,7 +82,7 @@ def read_record(path: Path) -> ResultRecord | Diagnostic | None:
     problem = schema_problem(data)
     if problem:
         return diagnostic(Code.UNREADABLE_RESULT, path, 1, 1, f"result record does not match schema {SCHEMA_VERSION}: {problem}")
-    return data
+    return cast(ResultRecord, data)
 
 
 def history(results_dir: Path, exp_id: str) -> list[ResultRecord]:

@@ -14,14 +14,25 @@ from collections.abc import Sequence
 from markupsafe import escape
 
 from cortex.experiments.declaration import ExperimentSpec
+from cortex.experiments.display import (
+    attr,
+    format_number,
+    format_point,
+    is_number,
+    markdown_table,
+    metric_names,
+    metric_units,
+    ok_points,
+    spread_text,
+    unit_scale,
+)
+from cortex.experiments.record import PointRecord, ResultRecord, metric_value
 from cortex.text.markdown import md_text
-from cortex.experiments.display import attr, format_number, format_point, is_number, markdown_table, metric_names, metric_units, ok_points, spread_text, unit_scale
-from cortex.experiments.record import metric_value
 
 WIDE = 8  # columns beyond which a table of few points is turned on its side
 
 
-def results_tables(spec: ExperimentSpec, record: dict, metrics: Sequence[str] | None = None) -> str:
+def results_tables(spec: ExperimentSpec, record: ResultRecord, metrics: Sequence[str] | None = None) -> str:
     """Markdown for the record's points: the tables, the metrics with no value, the failures."""
     names = list(metrics) if metrics is not None else metric_names(spec, record)
     units = metric_units(spec, record)
@@ -52,24 +63,24 @@ def results_tables(spec: ExperimentSpec, record: dict, metrics: Sequence[str] | 
     return "\n\n".join(parts)
 
 
-def _has_value(point: dict, metric: str) -> bool:
+def _has_value(point: PointRecord, metric: str) -> bool:
     value = metric_value(point.get("metrics", {}).get(metric))
     return value is not None and value != ""
 
 
-def _skip_reason(points: list[dict]) -> str:
+def _skip_reason(points: list[PointRecord]) -> str:
     reasons = sorted({str(p["metrics"]["skipped"]) for p in points if p.get("metrics", {}).get("skipped")})
     return f" (skipped: {md_text('; '.join(reasons))})" if reasons else ""
 
 
-def _param_names(record: dict) -> list[str]:
+def _param_names(record: ResultRecord) -> list[str]:
     names: list[str] = []
     for point in record.get("points", []):
         names += [n for n in point.get("params", {}) if n not in names]
     return names
 
 
-def _is_grid(points: list[dict], params: list[str]) -> bool:
+def _is_grid(points: list[PointRecord], params: list[str]) -> bool:
     keys = [tuple(_key(p["params"].get(n)) for n in params) for p in points]
     return len(set(keys)) == len(keys)
 
@@ -78,7 +89,7 @@ def _key(value: object) -> str:
     return repr(value)
 
 
-def _column(points: list[dict], metric: str, unit: str) -> tuple[float, str]:
+def _column(points: list[PointRecord], metric: str, unit: str) -> tuple[float, str]:
     return unit_scale(unit, [metric_value(p.get("metrics", {}).get(metric)) for p in points])
 
 
@@ -98,7 +109,7 @@ def _header(metric: str, unit: str) -> str:
     return f"{md_text(metric)} ({md_text(unit)})" if unit else md_text(metric)
 
 
-def _long(points: list[dict], params: list[str], metrics: list[str], units: dict[str, str]) -> str:
+def _long(points: list[PointRecord], params: list[str], metrics: list[str], units: dict[str, str]) -> str:
     scales = {m: _column(points, m, units.get(m, "")) for m in metrics}
     headers = [md_text(p) for p in params] + [_header(m, scales[m][1]) for m in metrics]
     rows = [
@@ -110,7 +121,7 @@ def _long(points: list[dict], params: list[str], metrics: list[str], units: dict
     return markdown_table(headers, rows, numeric)
 
 
-def _sideways(points: list[dict], params: list[str], metrics: list[str], units: dict[str, str]) -> str:
+def _sideways(points: list[PointRecord], params: list[str], metrics: list[str], units: dict[str, str]) -> str:
     labels = [
         md_text(p["params"][params[0]] if len(params) == 1 else format_point(p["params"])) for p in points
     ]
@@ -121,10 +132,10 @@ def _sideways(points: list[dict], params: list[str], metrics: list[str], units: 
             [_header(m, shown)]
             + [cell(p.get("metrics", {}).get(m), units.get(m, ""), factor) for p in points]
         )
-    return markdown_table(["metric" if len(params) != 1 else md_text(params[0])] + labels, rows)
+    return markdown_table(["metric" if len(params) != 1 else md_text(params[0]), *labels], rows)
 
 
-def _pivot(spec: ExperimentSpec, points: list[dict], params: list[str], metric: str, unit: str) -> str:
+def _pivot(spec: ExperimentSpec, points: list[PointRecord], params: list[str], metric: str, unit: str) -> str:
     across, down = params
     columns = _distinct(p["params"].get(across) for p in points)
     rows_keys = _distinct(p["params"].get(down) for p in points)
@@ -161,10 +172,10 @@ def _distinct(values) -> list:
     return out
 
 
-def _numeric_param(points: list[dict], name: str) -> bool:
+def _numeric_param(points: list[PointRecord], name: str) -> bool:
     return all(is_number(p["params"].get(name)) for p in points)
 
 
-def _numeric_metric(points: list[dict], metric: str) -> bool:
+def _numeric_metric(points: list[PointRecord], metric: str) -> bool:
     values = [metric_value(p.get("metrics", {}).get(metric)) for p in points]
     return all(is_number(v) or v is None for v in values)

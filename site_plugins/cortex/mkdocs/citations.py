@@ -13,11 +13,17 @@ from collections.abc import Callable, Mapping, Sequence
 from mkdocs.utils import get_relative_url
 
 from cortex.citations.bibliography import Bibliography
-from cortex.citations.index import CitationIndex, render_citation, render_global_bibliography, render_page_bibliography, render_reading_note_reference
+from cortex.citations.index import (
+    CitationIndex,
+    render_citation,
+    render_global_bibliography,
+    render_page_bibliography,
+    render_reading_note_reference,
+)
 from cortex.citations.markdown_extension import CitationExtension
+from cortex.citations.references import CitationStyle
 from cortex.citations.syntax import Citation
 from cortex.diagnostics import Diagnostic
-from cortex.citations.references import CitationStyle
 
 STYLE_NAMES = {"numeric": "numeric", "author-year": "author-year", "author_year": "author-year"}
 

@@ -10,8 +10,8 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from cortex.model import KnowledgeBase
-from cortex.notes.vault import Note
 from cortex.notes.rendering import relative_path, tag_page
+from cortex.notes.vault import Note
 
 
 def site_urls(files: Files) -> dict[str, str]:

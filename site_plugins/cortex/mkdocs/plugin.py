@@ -11,21 +11,22 @@ from markdown import Markdown
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from cortex.citations.markdown_extension import CitationExtension, RenderCitation
-from cortex.diagnostics import Diagnostic
-from cortex.notes.tag_pages import tag_pages
-from cortex.model import KnowledgeBase, load, mkdocs_body
-from cortex.notes.vault import root_guard
 from cortex.citations.references import CitationStyle
-from cortex.notes.rendering import RenderOptions, render_note
+from cortex.diagnostics import Diagnostic
 from cortex.mkdocs import pages
 from cortex.mkdocs.citations import CitationsAdapter
 from cortex.mkdocs.figures import FiguresAdapter
 from cortex.mkdocs.navigation import tidy_navigation
+from cortex.model import KnowledgeBase, load, mkdocs_body
+from cortex.notes.rendering import RenderOptions, render_note
+from cortex.notes.tag_pages import tag_pages
+from cortex.notes.vault import Note, root_guard
 
 log = get_plugin_logger("cortex")
 ASSETS = Path(__file__).parent / "assets"
@@ -69,8 +70,8 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                 config.markdown_extensions.append(name)
         self.slugify = config.mdx_configs.get("toc", {}).get("slugify")
         # the extension is needed before the references are loaded: it calls through
-        config.markdown_extensions.append(
-            CitationsIfCited(lambda items: self.citations.render(items), lambda: self.rendering))
+        citations = CitationsIfCited(lambda items: self.cited.render(items), lambda: self.rendering)
+        config.markdown_extensions.append(citations)  # type: ignore[arg-type]  # MkDocs takes Extension objects too
         for name in STYLES:
             if f"assets/cortex/{name}" not in config.extra_css:
                 config.extra_css.append(f"assets/cortex/{name}")
@@ -88,17 +89,19 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             files.remove(f)  # a link out of the content folder is neither read nor published (load says so)
         style = CitationStyle(self.config.citation_style, self.config.bibliography_style)
         with collector_paused():
-            self.kb = load(docs_dir, root=Path(config.config_file_path or docs_dir).parent, paths=paths,
-                           slugify=self.slugify, citation_style=style,
-                           list_all_references=self.config.bibliography_all)
+            kb = self.kb = load(docs_dir, root=Path(config.config_file_path or docs_dir).parent, paths=paths,
+                                slugify=self.slugify, citation_style=style,
+                                list_all_references=self.config.bibliography_all)
             self._freeze_model()
-        report(self.kb.diagnostics, self.config.strict_warnings)
+        report(kb.diagnostics, self.config.strict_warnings)
+        if kb.citations is None:
+            raise PluginError("cortex: the knowledge base was loaded without its citation index")
         self.citations = CitationsAdapter.from_index(
-            self.kb.citations, url_for=lambda src_uri: File(src_uri, None, "", config.use_directory_urls).url,
+            kb.citations, url_for=lambda src_uri: File(src_uri, None, "", config.use_directory_urls).url,
             path_for=lambda src_uri: str(docs_dir / src_uri))
         taken = {f.src_uri for f in files}
-        generated = [*tag_pages(self.kb, self.config.tags_dir), *self.kb.pages.items()]
-        if self.kb.bibliography:
+        generated = [*tag_pages(kb, self.config.tags_dir), *kb.pages.items()]
+        if kb.bibliography:
             generated.append(self.citations.bibliography_page())
         for src_uri, content in generated:
             if src_uri in taken:
@@ -122,23 +125,24 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         return note.body if note.front_matter_broken else note.source
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-        self.citations.start_page(page.file.src_uri, page.url)
+        self.cited.start_page(page.file.src_uri, page.url)
         self.rendering = page
         note = self._note(page)
         if note is None:
             return markdown
         pages.drop_foreign_meta(page, config)
-        if note.path in self.kb.quoted and markdown == mkdocs_body(note):
-            markdown = self.kb.quoted[note.path]
+        kb = self.model
+        if note.path in kb.quoted and markdown == mkdocs_body(note):
+            markdown = kb.quoted[note.path]
         options = RenderOptions(tags_dir=self.config.tags_dir, max_embed_depth=self.config.max_embed_depth)
-        rendered = render_note(self.kb.vault, note, markdown, options)
+        rendered = render_note(kb.vault, note, markdown, options)
         if note.front_matter_broken:
             rendered = pages.broken_front_matter_notice(note) + rendered
         return rendered
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         self.rendering = None
-        return self.citations.finish_page(html)
+        return self.cited.finish_page(html)
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """Tags and backlinks go in after the search index has read the page: other notes'
@@ -146,11 +150,25 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         note = self._note(page)
         if note is None:
             return output
-        footer = pages.note_footer(self.kb, note, page, self.urls, self.config.tags_dir, self.config.backlinks)
+        footer = pages.note_footer(self.model, note, page, self.urls, self.config.tags_dir, self.config.backlinks)
         end = output.rfind("</article>")
         return output if not footer or end < 0 else output[:end] + footer + output[end:]
 
-    def _note(self, page: Page):
+    @property
+    def model(self) -> KnowledgeBase:
+        """The knowledge base, read in ``on_files``."""
+        if self.kb is None:
+            raise PluginError("cortex: an event came before on_files, where the knowledge base is read")
+        return self.kb
+
+    @property
+    def cited(self) -> CitationsAdapter:
+        """The citations of this build, indexed in ``on_files``."""
+        if self.citations is None:
+            raise PluginError("cortex: an event came before on_files, where citations are indexed")
+        return self.citations
+
+    def _note(self, page: Page) -> Note | None:
         """The note behind a page: a content file, or the declaration of a generated experiment page."""
         if self.kb is None:
             return None

@@ -38,7 +38,7 @@ def embed_loops(vault: Vault, embeds: dict[str, list[tuple[str, WikiLink]]]) -> 
         stack.append(path)
         for target, link in embeds.get(path, []):
             if state.get(target) == 1:
-                cycle = stack[stack.index(target):] + [target]
+                cycle = [*stack[stack.index(target):], target]
                 found.append(diagnostic(Code.EMBED_LOOP, vault.notes[path].file, link.line, link.col,
                                    "embed loop: " + " → ".join(cycle) + "; the embed is cut there"))
             elif target not in state:

@@ -62,6 +62,8 @@ def _resolve(vault: Vault, link: WikiLink, source: Note) -> Resolution:
         found = resolve_path(vault, link.target, source.folder)
         if found.status is not Status.OK and found.status is not Status.AMBIGUOUS:
             return found
+        if found.path is None:
+            return found
         target, candidates = found.path, found.candidates
     status = Status.AMBIGUOUS if candidates else Status.OK
     message = _ambiguity(link.target, target, candidates) if candidates else ""

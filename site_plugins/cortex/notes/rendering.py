@@ -16,8 +16,8 @@ from urllib.parse import quote
 from markupsafe import escape
 
 from cortex.notes.links import Resolution, Status, resolve_wikilink
-from cortex.text.markdown import md_text, protected_regions
-from cortex.notes.vault import BLOCK_ID, Note, Vault, find_wikilinks, inline_tags, parse_wikilink
+from cortex.notes.vault import BLOCK_ID, Note, Vault, WikiLink, find_wikilinks, inline_tags, parse_wikilink
+from cortex.text.markdown import Regions, md_text, protected_regions
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".avif"}
 MAX_EMBED_DEPTH = 4
@@ -110,20 +110,20 @@ class _Renderer:
             edits.append((m.start(), m.end(), anchor))
         return _apply(text, edits)
 
-    def _link(self, link, resolution: Resolution) -> str:
+    def _link(self, link: WikiLink, resolution: Resolution) -> str:
         label = link.display or _default_label(link)
-        if not resolution.found:
+        if resolution.path is None:
             return _unresolved(label, resolution.message)
         if resolution.status in (Status.MISSING_HEADING, Status.MISSING_BLOCK):
             return _unresolved(label, resolution.message)
         url = relative_link(self.host, resolution.path, resolution.anchor)
         return f"[{md_text(label)}]({url})"
 
-    def _embed(self, text: str, offset: int, link, resolution: Resolution, chain: tuple[str, ...]) -> str:
+    def _embed(self, text: str, offset: int, link: WikiLink, resolution: Resolution, chain: tuple[str, ...]) -> str:
         label = link.display or _default_label(link)
-        if not resolution.found or resolution.status in (Status.MISSING_HEADING, Status.MISSING_BLOCK):
-            return _unresolved(label, resolution.message or f"cannot embed '{link.target}'")
         path = resolution.path
+        if path is None or resolution.status in (Status.MISSING_HEADING, Status.MISSING_BLOCK):
+            return _unresolved(label, resolution.message or f"cannot embed '{link.target}'")
         suffix = posixpath.splitext(path)[1].lower()
         url = relative_link(self.host, path)
         if suffix in IMAGE_SUFFIXES:
@@ -137,7 +137,7 @@ class _Renderer:
         if len(chain) > self.options.max_embed_depth:
             return _unresolved(label, f"embeds nested deeper than {self.options.max_embed_depth}")
         target = self.vault.notes[path]
-        inner = self.render(target, embedded_text(target, resolution, link), chain + (path,))
+        inner = self.render(target, embedded_text(target, resolution, link), (*chain, path))
         indent = _line_indent(text, offset)
         title_url = relative_link(self.host, path, resolution.anchor)
         block = (
@@ -158,7 +158,7 @@ def _body_offset(note: Note, text: str) -> int | None:
     return note.body_start + shift if text == body[shift:] else None
 
 
-def _links_in(note: Note, text: str, regions) -> list[tuple[int, int, object]]:
+def _links_in(note: Note, text: str, regions: Regions) -> list[tuple[int, int, WikiLink]]:
     """(start, end, link) of each wikilink in ``text``."""
     offset = _body_offset(note, text)
     if offset is not None:

@@ -16,8 +16,8 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from cortex.diagnostics import Code, Diagnostic, diagnostic, line_col
-from cortex.text.markdown import Regions, protected_regions
 from cortex.text.front_matter import split_front_matter
+from cortex.text.markdown import Regions, protected_regions
 
 Slugify = Callable[[str, str], str]
 
@@ -174,7 +174,7 @@ def plain_text(markdown: str) -> str:
 
 def _replace_wikilinks(text: str, replace: Callable[[re.Match], str]) -> str:
     """``WIKILINK.sub(replace, text)``, with the links found by ``find_wikilinks``."""
-    out = []
+    out: list[str] = []
     pos = 0
     for m in find_wikilinks(text):
         out += (text[pos : m.start()], replace(m))
@@ -285,7 +285,7 @@ def _unique(anchor: str, used: set[str]) -> str:
 
 
 def parse_blocks(text: str, body_start: int, regions: Regions) -> dict[str, Block]:
-    blocks = {}
+    blocks: dict[str, Block] = {}
     for m in BLOCK_ID.finditer(text, body_start):
         if regions.covers(m.start()):
             continue
@@ -458,7 +458,7 @@ def root_guard(root: Path) -> Callable[[str], bool]:
     inside = real_root.rstrip(os.sep) + os.sep
 
     def leaves(path: str) -> bool:
-        real = os.path.realpath(os.path.join(root, path))
+        real = os.path.realpath(Path(root) / path)
         return real != real_root and not real.startswith(inside)
 
     return leaves

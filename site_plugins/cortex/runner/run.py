@@ -20,18 +20,30 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
-from cortex.timing.measurement import Measurement
 from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.experiments.declaration import ExperimentSpec, load_experiment
 from cortex.experiments.devices import cuda_available, run_device
 from cortex.experiments.inputs import input_hash
 from cortex.experiments.outputs import write_outputs
-from cortex.experiments.record import SCHEMA_VERSION
+from cortex.experiments.record import (
+    SCHEMA_VERSION,
+    MeasurementRecord,
+    MetricValue,
+    PointRecord,
+    ResultRecord,
+    RunStatus,
+)
 from cortex.experiments.store import read_record, save_run
 from cortex.runner.provenance import environment
+from cortex.timing.measurement import Measurement
+
+if TYPE_CHECKING:
+    from cortex.timing.harness import Harness
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # frames in here are the runner's, not the experiment's
 EXIT_FAILED = 1
@@ -98,7 +110,9 @@ def choose_device(spec: ExperimentSpec, requested: str | None) -> tuple[str, Dia
     return device, None
 
 
-def load_entry_point(spec: ExperimentSpec, repo_root: Path):
+def load_entry_point(spec: ExperimentSpec, repo_root: Path) -> Callable[..., object]:
+    if spec.script_path is None or spec.entry_function is None:
+        raise EntryPointError("the declaration has no `script`")
     script = (repo_root / spec.script_path).resolve()
     for folder in (str(script.parent), str(repo_root)):
         if folder not in sys.path:
@@ -127,12 +141,13 @@ class Run:
         self.repo_root = repo_root
         self.device = device
         self.size = size
-        self.points = [{"params": p, "status": "not-run", "error": None, "seconds": 0.0, "metrics": {}}
-                       for p in spec.points(size)]  # fmt: skip
+        self.points: list[PointRecord] = [
+            {"params": p, "status": "not-run", "error": None, "seconds": 0.0, "metrics": {}} for p in spec.points(size)
+        ]
         self.started = datetime.now(UTC)
         self.hash = input_hash(spec, repo_root)
         self.argv = argv
-        self.harness = None
+        self.harness: Harness | None = None
         self.lock = threading.Lock()
         self.finished = False
 
@@ -140,7 +155,7 @@ class Run:
     def run_name(self) -> str:
         return self.started.strftime("%Y%m%dT%H%M%S%fZ") + f"-{os.getpid()}"
 
-    def record(self, status: str, message: str | None) -> dict:
+    def record(self, status: RunStatus, message: str | None) -> ResultRecord:
         finished = datetime.now(UTC)
         ceilings = self.harness.measured_ceilings if self.harness is not None else None
         return {
@@ -195,7 +210,7 @@ def run_experiment(spec: ExperimentSpec, repo_root: Path, device: str, size: str
     return EXIT_FAILED
 
 
-def _write_outputs(spec: ExperimentSpec, record: dict, results_dir: Path) -> bool:
+def _write_outputs(spec: ExperimentSpec, record: ResultRecord, results_dir: Path) -> bool:
     """Table and figures; False (with a note) when the figures need plotly and it is missing."""
     written = write_outputs(spec, record, results_dir / spec.id)
     if len(written) < 1 + len(spec.figures):
@@ -206,7 +221,7 @@ def _write_outputs(spec: ExperimentSpec, record: dict, results_dir: Path) -> boo
     return True
 
 
-def _run_points(run: Run) -> tuple[str, str | None, Diagnostic | None]:
+def _run_points(run: Run) -> tuple[RunStatus, str | None, Diagnostic | None]:
     spec = run.spec
     try:
         fn = load_entry_point(spec, run.repo_root)
@@ -223,7 +238,7 @@ def _run_points(run: Run) -> tuple[str, str | None, Diagnostic | None]:
         try:
             returned = fn(dict(point["params"]), run.harness)
         except Exception as exc:
-            point.update(status="failed", error=_one_line(exc), seconds=round(time.perf_counter() - t0, 6))
+            point.update({"status": "failed", "error": _one_line(exc), "seconds": round(time.perf_counter() - t0, 6)})
             _progress(i, total, point["params"], "raised " + _one_line(exc))
             return (
                 "failed",
@@ -231,14 +246,14 @@ def _run_points(run: Run) -> tuple[str, str | None, Diagnostic | None]:
                 _exception_diagnostic(spec, run.repo_root, exc, point["params"]),
             )
         metrics, problems = check_metrics(spec, returned)
-        point.update(metrics=metrics, seconds=round(time.perf_counter() - t0, 6))
+        point.update({"metrics": metrics, "seconds": round(time.perf_counter() - t0, 6)})
         if problems:
-            point.update(status="failed", error="; ".join(msg for _, msg in problems))
+            point.update({"status": "failed", "error": "; ".join(msg for _, msg in problems)})
             failures += [diagnostic(Code.RUN_FAILED, spec.path, spec.line_of("metrics", name) if name else spec.line_of("script"), 1,
                                f"point {_fmt(point['params'])}: {msg}") for name, msg in problems]  # fmt: skip
         else:
             point["status"] = "ok"
-        state = f"ok ({point['seconds']:.2f} s)" if not problems else "failed: " + point["error"]
+        state = f"ok ({point['seconds']:.2f} s)" if not problems else f"failed: {point['error']}"
         _progress(i, total, point["params"], state)
     if failures:
         for d in failures[1:]:
@@ -248,11 +263,14 @@ def _run_points(run: Run) -> tuple[str, str | None, Diagnostic | None]:
     return "ok", None, None
 
 
-def check_metrics(spec: ExperimentSpec, returned) -> tuple[dict, list[tuple[str | None, str]]]:
+def check_metrics(
+    spec: ExperimentSpec, returned: object
+) -> tuple[dict[str, MetricValue], list[tuple[str | None, str]]]:
     """JSON-ready metrics and the problems found: (metric name or None, reason)."""
     if not isinstance(returned, dict):
         return {}, [(None, f"the entry point returned {type(returned).__name__}, not a dict of metrics")]
-    metrics, problems = {}, []
+    metrics: dict[str, MetricValue] = {}
+    problems: list[tuple[str | None, str]] = []
     for name, value in returned.items():
         if name not in spec.metrics:
             problems.append((None, f"metric `{name}` is not declared under `metrics:`"))
@@ -261,7 +279,8 @@ def check_metrics(spec: ExperimentSpec, returned) -> tuple[dict, list[tuple[str 
             metrics[name] = value.to_json()
             if not value.is_finite():
                 problems.append((name, f"metric `{name}` is not finite ({value.value})"))
-                metrics[name] = {k: _json_number(v) for k, v in metrics[name].items()}
+                # a failed point's record keeps the non-finite numbers as text (JSON has no NaN)
+                metrics[name] = cast(MeasurementRecord, {k: _json_number(v) for k, v in value.to_json().items()})
         elif isinstance(value, bool) or value is None or isinstance(value, str):
             metrics[name] = value
         elif isinstance(value, int | float) or _is_number_like(value):
@@ -283,7 +302,7 @@ def _is_number_like(value) -> bool:
     return hasattr(value, "item") and getattr(value, "ndim", getattr(value, "dim", lambda: 1)()) == 0
 
 
-def _json_number(value):
+def _json_number(value: object) -> object:
     return value if not isinstance(value, float) or math.isfinite(value) else str(value)
 
 
@@ -296,7 +315,7 @@ def _on_timeout(run: Run, results_dir: Path) -> None:
             message = f"timed out after {run.spec.timeout:g} s (the declared `timeout`)"
             current = next((p for p in run.points if p["status"] == "not-run"), None)
             if current is not None:
-                current.update(status="failed", error=f"timed out after {run.spec.timeout:g} s")
+                current.update({"status": "failed", "error": f"timed out after {run.spec.timeout:g} s"})
             print(diagnostic(Code.RUN_FAILED, run.spec.path, run.spec.line_of("timeout"), 1, message), file=sys.stderr)
             save_run(
                 results_dir, json.loads(json.dumps(run.record("failed", message), default=str)), run.run_name
@@ -330,7 +349,7 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def _fmt(params: dict | None) -> str:
+def _fmt(params: dict[str, object] | None) -> str:
     return "{" + ", ".join(f"{k}={v}" for k, v in (params or {}).items()) + "}"
 
 

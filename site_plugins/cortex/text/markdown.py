@@ -48,8 +48,8 @@ def protected_regions(text: str) -> Regions:
             fence = token.strip()
             closer = _fence_closer(fence[0], len(fence))
             line_end = text.find("\n", m.end())
-            c = closer.search(text, line_end) if line_end != -1 else None
-            end = c.end() if c else n
+            fence_end = closer.search(text, line_end) if line_end != -1 else None
+            end = fence_end.end() if fence_end else n
         elif token == "<!--":
             close = text.find("-->", m.end())
             end = n if close == -1 else close + 3
@@ -58,12 +58,12 @@ def protected_regions(text: str) -> Regions:
             end = n if close == -1 else close + 2
         else:
             ticks = token.strip()
-            close = _span_closer(len(ticks)).search(text, m.end())
-            if not close:
+            span_end = _span_closer(len(ticks)).search(text, m.end())
+            if not span_end:
                 pos = m.end()
                 continue
             start = m.end() - len(ticks)
-            end = close.end()
+            end = span_end.end()
         spans.append((start, end))
         pos = max(end, m.end())
     return Regions(tuple(spans), tuple(s for s, _ in spans))

@@ -9,6 +9,8 @@ import math
 import statistics
 from dataclasses import dataclass
 
+from cortex.experiments.record import MeasurementRecord
+
 
 @dataclass(frozen=True)
 class Measurement:
@@ -24,11 +26,11 @@ class Measurement:
     def iqr(self) -> float:
         return self.high - self.low
 
-    def to_json(self) -> dict:
+    def to_json(self) -> MeasurementRecord:
         return {"value": self.value, "low": self.low, "high": self.high, "iqr": self.iqr, "reps": self.reps}
 
     @classmethod
-    def from_json(cls, data: dict) -> Measurement:
+    def from_json(cls, data: MeasurementRecord) -> Measurement:
         return cls(float(data["value"]), float(data["low"]), float(data["high"]), int(data["reps"]))
 
     def is_finite(self) -> bool:
@@ -75,5 +77,5 @@ def summarize(samples_s: list[float], method: str) -> Timing:
     xs = sorted(samples_s)
     if len(xs) == 1:
         return Timing(xs[0], xs[0], xs[0], 1, method)
-    q1, q2, q3 = statistics.quantiles(xs, n=4, method="inclusive")
+    q1, _q2, q3 = statistics.quantiles(xs, n=4, method="inclusive")
     return Timing(statistics.median(xs), q1, q3, len(xs), method)
