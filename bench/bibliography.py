@@ -37,12 +37,53 @@ from cortex.citations import bibliography as bibliography_module
 from cortex.citations.bibliography import load_bibliography
 from cortex.mkdocs.citations import CitationsAdapter
 
-SURNAMES = ["Smith", "M{\\\"u}ller", "Garc{\\'\\i}a", "Nguyen", "O'Brien", "Zhang", "Kowalski", "Dubois",
-            "van der Berg", "Rossi", "Tanaka", "Ivanov", "Sch{\\\"o}n", "Andersson", "Silva", "Kim"]
+SURNAMES = [
+    "Smith",
+    'M{\\"u}ller',
+    "Garc{\\'\\i}a",
+    "Nguyen",
+    "O'Brien",
+    "Zhang",
+    "Kowalski",
+    "Dubois",
+    "van der Berg",
+    "Rossi",
+    "Tanaka",
+    "Ivanov",
+    'Sch{\\"o}n',
+    "Andersson",
+    "Silva",
+    "Kim",
+]
 GIVEN = ["Ann", "Bo", "Chen", "Daria", "Emil", "Fatima", "Goran", "Hiro", "Ines", "Jan", "Kofi", "Lea"]
-WORDS = ["attention", "scaling", "training", "models", "learning", "deep", "sparse", "efficient", "robust", "neural", "optimization", "precision", "gradient", "language", "vision", "memory", "retrieval", "bounds", "analysis", "stochastic"]
-VENUES = {"neurips": "Advances in Neural Information Processing Systems", "icml": "International Conference on "
-          "Machine Learning", "jmlr": "Journal of Machine Learning Research", "cacm": "Communications of the ACM"}
+WORDS = [
+    "attention",
+    "scaling",
+    "training",
+    "models",
+    "learning",
+    "deep",
+    "sparse",
+    "efficient",
+    "robust",
+    "neural",
+    "optimization",
+    "precision",
+    "gradient",
+    "language",
+    "vision",
+    "memory",
+    "retrieval",
+    "bounds",
+    "analysis",
+    "stochastic",
+]
+VENUES = {
+    "neurips": "Advances in Neural Information Processing Systems",
+    "icml": "International Conference on Machine Learning",
+    "jmlr": "Journal of Machine Learning Research",
+    "cacm": "Communications of the ACM",
+}
 MARKDOWN_EXTENSIONS = ["toc", "tables", "fenced_code"]
 
 
@@ -51,23 +92,30 @@ def synthetic_entry(rng: random.Random, n: int) -> str:
     title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 10))).capitalize()
     year = rng.randint(1960, 2025)
     if n % 3 == 0:
-        return (f"@article{{key{n},\n  author = {{{authors}}},\n  title = {{{{{title}}} with $O(n^2)$ cost}},\n"
-                f"  journal = {rng.choice(['jmlr', 'cacm'])},\n  volume = {rng.randint(1, 60)},\n"
-                f"  pages = {{{n % 900}--{n % 900 + 12}}},\n  year = {year},\n  doi = {{10.1000/test.{n}}},\n}}\n")
+        return (
+            f"@article{{key{n},\n  author = {{{authors}}},\n  title = {{{{{title}}} with $O(n^2)$ cost}},\n"
+            f"  journal = {rng.choice(['jmlr', 'cacm'])},\n  volume = {rng.randint(1, 60)},\n"
+            f"  pages = {{{n % 900}--{n % 900 + 12}}},\n  year = {year},\n  doi = {{10.1000/test.{n}}},\n}}\n"
+        )
     if n % 3 == 1:
-        return (f"@inproceedings{{key{n},\n  author = {{{authors}}},\n  title = {{{title}}},\n"
-                f"  booktitle = {rng.choice(['neurips', 'icml'])},\n  year = {year},\n"
-                f"  eprint = {{{2000 + n % 400}.{n:05d}}},\n  archivePrefix = {{arXiv}},\n}}\n")
-    return (f"@book{{key{n},\n  author = {{{authors}}},\n  title = {{{title}}},\n  publisher = {{Press \\& Sons}},"
-            f"\n  address = \"City \" # \"Name\",\n  year = {year},\n  url = {{https://example.org/{n}}},\n}}\n")
+        return (
+            f"@inproceedings{{key{n},\n  author = {{{authors}}},\n  title = {{{title}}},\n"
+            f"  booktitle = {rng.choice(['neurips', 'icml'])},\n  year = {year},\n"
+            f"  eprint = {{{2000 + n % 400}.{n:05d}}},\n  archivePrefix = {{arXiv}},\n}}\n"
+        )
+    return (
+        f"@book{{key{n},\n  author = {{{authors}}},\n  title = {{{title}}},\n  publisher = {{Press \\& Sons}},"
+        f'\n  address = "City " # "Name",\n  year = {year},\n  url = {{https://example.org/{n}}},\n}}\n'
+    )
 
 
 def write_corpus(root: Path, entries: int, files: int, pages: int, seed: int = 7) -> tuple[Path, dict]:
     rng = random.Random(seed)
     refs = root / "refs"
     refs.mkdir(parents=True)
-    (refs / "venues.bib").write_text("".join(f'@string{{{k} = "{v}"}}\n' for k, v in VENUES.items()),
-                                     encoding="utf-8")
+    (refs / "venues.bib").write_text(
+        "".join(f'@string{{{k} = "{v}"}}\n' for k, v in VENUES.items()), encoding="utf-8"
+    )
     per_file = entries // files
     for f in range(files):
         chunk = "\n".join(synthetic_entry(rng, n) for n in range(f * per_file, (f + 1) * per_file))
@@ -80,7 +128,8 @@ def write_corpus(root: Path, entries: int, files: int, pages: int, seed: int = 7
             paragraphs.append(
                 f"Some prose about {rng.choice(WORDS)} [@key{k[0]}, p. {k[0] % 50}] and more "
                 f"[see @key{k[1]}; -@key{k[2]}]. As @key{k[0]} notes, write to someone@example.org.\n\n"
-                f"`@key{k[1]}` stays code, and so does this:\n\n```python\n@decorator\ndef f(): ...\n```\n")
+                f"`@key{k[1]}` stays code, and so does this:\n\n```python\n@decorator\ndef f(): ...\n```\n"
+            )
         site_pages[f"notes/page{p:04d}.md"] = (f"# Page {p}\n\n" + "\n".join(paragraphs), f"Page {p}")
     return refs, site_pages
 
@@ -132,10 +181,16 @@ def citation_build(refs: Path, cache: Path, site_pages: dict, repeats: int) -> d
     saved = time.process_time()
     assert not diagnostics and not unknown, (diagnostics[:3], unknown[:3])
     cited = len(adapter.index.cited_keys())
-    return {"load_s": loaded - start, "index_format_and_global_page_s": indexed - loaded,
-            "render_added_s": render, "save_cache_s": saved - saving, "markdown_baseline_s": baseline,
-            "added_s": (indexed - start) + render + (saved - saving),
-            "entries": len(bibliography), "cited_entries": cited}
+    return {
+        "load_s": loaded - start,
+        "index_format_and_global_page_s": indexed - loaded,
+        "render_added_s": render,
+        "save_cache_s": saved - saving,
+        "markdown_baseline_s": baseline,
+        "added_s": (indexed - start) + render + (saved - saving),
+        "entries": len(bibliography),
+        "cited_entries": cited,
+    }
 
 
 def forget_memory() -> None:
@@ -148,7 +203,9 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=15_000)
     parser.add_argument("--pages", type=int, default=1_000)
     parser.add_argument("--files", type=int, default=15)
-    parser.add_argument("--repeats", type=int, default=3, help="interleaved Markdown runs; the best one counts")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="interleaved Markdown runs; the best one counts"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -160,16 +217,25 @@ def main() -> None:
         warm = citation_build(refs, root / "cache", site_pages, args.repeats)
         serve = citation_build(refs, root / "cache", site_pages, args.repeats)
     results = {
-        "entries": cold["entries"], "pages": args.pages, "pybtex_parse_s": anchor,
-        "cold": cold, "warm": warm, "serve_rebuild": serve,
+        "entries": cold["entries"],
+        "pages": args.pages,
+        "pybtex_parse_s": anchor,
+        "cold": cold,
+        "warm": warm,
+        "serve_rebuild": serve,
         "cold_ratio_to_pybtex_parse": cold["added_s"] / anchor,
-        "python": platform.python_version(), "machine": platform.machine(),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
     }
     print(f"pybtex parse of {cold['entries']} entries: {anchor:.2f} s (anchor)")
-    print(f"cold build, added time / pybtex parse: {results['cold_ratio_to_pybtex_parse']:.2f} (target <= 1.2)")
-    print(f"  cold: loading refs/ / pybtex parse: {cold['load_s'] / anchor:.2f}; indexing {args.pages} pages and "
-          f"formatting {cold['cited_entries']} cited entries with pybtex's plain style: "
-          f"{cold['index_format_and_global_page_s']:.2f} s; rendering: {cold['render_added_s']:.2f} s")
+    print(
+        f"cold build, added time / pybtex parse: {results['cold_ratio_to_pybtex_parse']:.2f} (target <= 1.2)"
+    )
+    print(
+        f"  cold: loading refs/ / pybtex parse: {cold['load_s'] / anchor:.2f}; indexing {args.pages} pages and "
+        f"formatting {cold['cited_entries']} cited entries with pybtex's plain style: "
+        f"{cold['index_format_and_global_page_s']:.2f} s; rendering: {cold['render_added_s']:.2f} s"
+    )
     print(f"warm build, added time: {warm['added_s']:.2f} s (target <= 1 s)")
     print(f"serve rebuild, added time: {serve['added_s']:.2f} s")
     out = Path(__file__).resolve().parent / "out"

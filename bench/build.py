@@ -33,7 +33,26 @@ from cortex.model import load  # noqa: E402
 from cortex.notes.rendering import RenderOptions, render_note  # noqa: E402
 from cortex.notes.tag_pages import tag_pages  # noqa: E402
 
-WORDS = ["gradient", "tensor", "kernel", "precision", "attention", "optimiser", "throughput", "latency", "memory", "bandwidth", "softmax", "residual", "layer", "norm", "batch", "sample", "token", "embedding"]
+WORDS = [
+    "gradient",
+    "tensor",
+    "kernel",
+    "precision",
+    "attention",
+    "optimiser",
+    "throughput",
+    "latency",
+    "memory",
+    "bandwidth",
+    "softmax",
+    "residual",
+    "layer",
+    "norm",
+    "batch",
+    "sample",
+    "token",
+    "embedding",
+]
 
 
 def generate(root: Path, n: int, seed: int = 0) -> None:
@@ -67,8 +86,10 @@ def plain_copy(src: Path, dst: Path) -> None:
     plain Markdown: what the plugin produces, less the backlinks."""
     kb = load(src)
     options = RenderOptions(tags_dir="tags")
-    pages = [(path, note.source[: note.body_start] + render_note(kb.vault, note, None, options))
-             for path, note in kb.vault.notes.items()]
+    pages = [
+        (path, note.source[: note.body_start] + render_note(kb.vault, note, None, options))
+        for path, note in kb.vault.notes.items()
+    ]
     for path, text in pages + tag_pages(kb, "tags"):
         out = dst / path
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -88,8 +109,11 @@ def config(work: Path, docs: Path, plugin: bool) -> Path:
 def timed_build(cfg: Path, site: Path) -> tuple[float, int]:
     """Wall seconds and peak RSS (bytes) of one `mkdocs build` in its own process."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(cfg), "-d", str(site)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(cfg), "-d", str(site)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     err = proc.stderr.read().decode(errors="replace")
@@ -110,14 +134,22 @@ def measure(n: int, work: Path, reps: int) -> dict:
             shutil.rmtree(site)
     t_plugin, rss_plugin = min(runs[True])
     t_plain, rss_plain = min(runs[False])
-    return {"n": n, "plugin_s": t_plugin, "plain_s": t_plain, "ratio": t_plugin / t_plain,
-            "plugin_peak_rss_mb": rss_plugin / 2**20, "plain_peak_rss_mb": rss_plain / 2**20}
+    return {
+        "n": n,
+        "plugin_s": t_plugin,
+        "plain_s": t_plain,
+        "ratio": t_plugin / t_plain,
+        "plugin_peak_rss_mb": rss_plugin / 2**20,
+        "plain_peak_rss_mb": rss_plain / 2**20,
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, action="append", help="notes to generate (repeatable)")
-    ap.add_argument("--reps", type=int, default=0, help="builds of each kind (default 3 below 2k notes, else 1)")
+    ap.add_argument(
+        "--reps", type=int, default=0, help="builds of each kind (default 3 below 2k notes, else 1)"
+    )
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "build.json")
     args = ap.parse_args()
     sizes = args.n or [1000, 10000]
@@ -126,16 +158,21 @@ def main() -> None:
         for n in sizes:
             r = measure(n, Path(tmp), args.reps if args.reps else (3 if n <= 2000 else 1))
             results.append(r)
-            print(f"N={n}: plugin/plain = {r['ratio']:.3f} (target <= 1.15); plugin {r['plugin_s']:.1f} s, "
-                  f"plain {r['plain_s']:.1f} s; peak RSS plugin {r['plugin_peak_rss_mb']:.0f} MB, "
-                  f"plain {r['plain_peak_rss_mb']:.0f} MB", flush=True)
+            print(
+                f"N={n}: plugin/plain = {r['ratio']:.3f} (target <= 1.15); plugin {r['plugin_s']:.1f} s, "
+                f"plain {r['plain_s']:.1f} s; peak RSS plugin {r['plugin_peak_rss_mb']:.0f} MB, "
+                f"plain {r['plain_peak_rss_mb']:.0f} MB",
+                flush=True,
+            )
     by_n = {r["n"]: r for r in results}
     summary = {"results": results}
     if 1000 in by_n and 10000 in by_n:
         scale = by_n[10000]["plugin_s"] / by_n[1000]["plugin_s"]
         summary["build_10k_over_1k"] = scale
-        print(f"build(10k)/build(1k) = {scale:.2f} (target <= 11); "
-              f"peak RSS at 10k = {by_n[10000]['plugin_peak_rss_mb']:.0f} MB (target <= 1024)")
+        print(
+            f"build(10k)/build(1k) = {scale:.2f} (target <= 11); "
+            f"peak RSS at 10k = {by_n[10000]['plugin_peak_rss_mb']:.0f} MB (target <= 1024)"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary, indent=2), "utf-8")
 

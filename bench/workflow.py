@@ -97,12 +97,26 @@ def synthetic(dest: Path, count: int) -> Path:
     specs, diagnostics = load_experiments(dest)
     assert not diagnostics and len(specs) == count, diagnostics
     for spec in specs:  # what a finished run leaves, without running 100 interpreters
-        points = [{"params": p, "status": "ok", "error": None, "seconds": 0.0, "metrics": {"y": 2 * p["n"]}}
-                  for p in spec.points()]  # fmt: skip
-        record = {"schema": SCHEMA_VERSION, "id": spec.id, "title": spec.title, "status": "ok", "error": None,
-                  "device": "cpu", "size": "full", "metrics": {"y": {"unit": "", "better": "higher"}},
-                  "points": points, "provenance": {"input_hash": input_hash(spec, dest).to_json(),
-                                                   "started_at": "synthetic", "device_name": "synthetic"}}  # fmt: skip
+        points = [
+            {"params": p, "status": "ok", "error": None, "seconds": 0.0, "metrics": {"y": 2 * p["n"]}}
+            for p in spec.points()
+        ]
+        record = {
+            "schema": SCHEMA_VERSION,
+            "id": spec.id,
+            "title": spec.title,
+            "status": "ok",
+            "error": None,
+            "device": "cpu",
+            "size": "full",
+            "metrics": {"y": {"unit": "", "better": "higher"}},
+            "points": points,
+            "provenance": {
+                "input_hash": input_hash(spec, dest).to_json(),
+                "started_at": "synthetic",
+                "device_name": "synthetic",
+            },
+        }
         save_run(dest / "results", record, "synthetic")
     return dest
 
@@ -120,8 +134,11 @@ def main() -> int:
         (empty / "Snakefile").write_text('rule done:\n    output: "done.txt"\n    shell: "touch {output}"\n')
         shutil.copytree(REPO / "profiles", empty / "profiles")
         shipped, what = shipped_copy(tmp / "shipped")
-        projects = {"empty_workflow": empty, "shipped": shipped,
-                    "synthetic": synthetic(tmp / "synthetic", args.experiments)}  # fmt: skip
+        projects = {
+            "empty_workflow": empty,
+            "shipped": shipped,
+            "synthetic": synthetic(tmp / "synthetic", args.experiments),
+        }
         for project in projects.values():
             settle(project)
         out.update(time_noops(projects, args.repeat))
@@ -131,8 +148,10 @@ def main() -> int:
     print(f"empty workflow (anchor): {anchor:.2f} s")
     for key, label in (("shipped", "shipped knowledge base"), ("synthetic", "synthetic knowledge base")):
         row = out[key]
-        print(f"{label} ({row['experiments']} experiments): {row['median_s']:.2f} s no-op, "
-              f"{row['median_s'] / anchor:.2f}x the anchor")  # fmt: skip
+        print(
+            f"{label} ({row['experiments']} experiments): {row['median_s']:.2f} s no-op, "
+            f"{row['median_s'] / anchor:.2f}x the anchor"
+        )
     verdict = "meets" if out["shipped"]["median_s"] <= 3.0 else "misses"
     print(f"target <= 3 s on the shipped knowledge base: {verdict} it ({out['shipped']['median_s']:.2f} s)")
     dest = REPO / "bench" / "out" / "workflow.json"

@@ -98,16 +98,19 @@ def entries(bib: Path) -> dict:
     return {key: bibliography[key] for key in bibliography}
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("arXiv:1706.03762", "1706.03762"),
-    ("ARXIV: 1706.03762v5", "1706.03762v5"),
-    ("1706.03762", "1706.03762"),
-    ("https://arxiv.org/abs/1706.03762v7", "1706.03762v7"),
-    ("https://arxiv.org/pdf/1706.03762.pdf", "1706.03762"),
-    ("http://export.arxiv.org/abs/astro-ph/0601001", "astro-ph/0601001"),
-    ("arxiv.org/pdf/quant-ph/0201082v1", "quant-ph/0201082v1"),
-    ("hep-th/9901001", "hep-th/9901001"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("arXiv:1706.03762", "1706.03762"),
+        ("ARXIV: 1706.03762v5", "1706.03762v5"),
+        ("1706.03762", "1706.03762"),
+        ("https://arxiv.org/abs/1706.03762v7", "1706.03762v7"),
+        ("https://arxiv.org/pdf/1706.03762.pdf", "1706.03762"),
+        ("http://export.arxiv.org/abs/astro-ph/0601001", "astro-ph/0601001"),
+        ("arxiv.org/pdf/quant-ph/0201082v1", "quant-ph/0201082v1"),
+        ("hep-th/9901001", "hep-th/9901001"),
+    ],
+)
 def test_normalize_id_accepts_every_usual_form(given, expected):
     assert normalize_id(given) == expected
 
@@ -181,13 +184,17 @@ def test_ids_already_present_under_any_key_are_skipped_without_a_request(arxiv_s
     (refs / "papers.bib").write_text(
         "@misc{heatbath, title = {Heat-bath}, eprint = {1605.08386}, archivePrefix = {arXiv}, year = 2016}\n"
         "@article{hotjupiters, title = {Hot}, url = {https://arxiv.org/abs/astro-ph/0601001v1}, year = 2006}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     bib = refs / "arxiv.bib"
-    report = import_arxiv(["arXiv:1605.08386v1", "https://arxiv.org/abs/astro-ph/0601001"], bib,
-                          api_url=arxiv_server.url)
+    report = import_arxiv(
+        ["arXiv:1605.08386v1", "https://arxiv.org/abs/astro-ph/0601001"], bib, api_url=arxiv_server.url
+    )
     assert report.added == []
-    assert [(i, k) for i, k, _ in report.skipped] == [("1605.08386v1", "heatbath"),
-                                                      ("astro-ph/0601001", "hotjupiters")]
+    assert [(i, k) for i, k, _ in report.skipped] == [
+        ("1605.08386v1", "heatbath"),
+        ("astro-ph/0601001", "hotjupiters"),
+    ]
     assert arxiv_server.requests == []
     assert not bib.exists()
 
@@ -244,10 +251,18 @@ def test_unreachable_api_is_a_clear_error(tmp_path):
 @REQUIRES_FIXTURES
 def test_fields_from_arxiv_are_escaped_when_rendered(arxiv_server, tmp_path):
     record = json.loads((FIXTURES / "id_1605.08386_s0_m100_199195aa31ad.json").read_text(encoding="utf-8"))
-    body = record["body"].replace("Heat-bath random walks with Markov bases",
-                                  "&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(2)&gt;")
-    query = {"search_query": "", "id_list": "9999.99999", "sortBy": "relevance", "sortOrder": "descending",
-             "start": "0", "max_results": "100"}
+    body = record["body"].replace(
+        "Heat-bath random walks with Markov bases",
+        "&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(2)&gt;",
+    )
+    query = {
+        "search_query": "",
+        "id_list": "9999.99999",
+        "sortBy": "relevance",
+        "sortOrder": "descending",
+        "start": "0",
+        "max_results": "100",
+    }
     arxiv_server.add("/api/query?" + urlencode(query), 200, body.replace("1605.08386", "9999.99999"))
     bib = tmp_path / "arxiv.bib"
     (key,) = cite_arxiv(["9999.99999"], bib, api_url=arxiv_server.url)
@@ -266,7 +281,9 @@ def test_reading_list_note(arxiv_server, tmp_path):
     meta = yaml.safe_load(text.split("---")[1])
     assert meta["title"] == "Reading list: testing" and meta["query"] == "testing"
     assert text.count("\n## ") == 20
-    assert "## 1. Testing Deep Learning Models: A First Comparative Study of Multiple Testing Techniques" in text
+    assert (
+        "## 1. Testing Deep Learning Models: A First Comparative Study of Multiple Testing Techniques" in text
+    )
     assert "cortex cite arXiv:2202.12139\n" in text
     assert re.search(r"\*\*Published:\*\* 2022-02-24", text)
     assert text.count("cortex cite arXiv:") == 20
@@ -276,10 +293,19 @@ def test_reading_list_note(arxiv_server, tmp_path):
 @REQUIRES_FIXTURES
 def test_reading_list_escapes_html_from_arxiv(arxiv_server, tmp_path):
     record = json.loads((FIXTURES / "q_testing_s0_m100_cfe7536492ca.json").read_text(encoding="utf-8"))
-    body = record["body"].replace("<title>Testing Deep Learning Models:",
-                                  "<title>&lt;script&gt;alert(1)&lt;/script&gt; Deep Learning Models:", 1)
-    query = {"search_query": "hostile", "id_list": "", "sortBy": "relevance", "sortOrder": "descending",
-             "start": "0", "max_results": "100"}
+    body = record["body"].replace(
+        "<title>Testing Deep Learning Models:",
+        "<title>&lt;script&gt;alert(1)&lt;/script&gt; Deep Learning Models:",
+        1,
+    )
+    query = {
+        "search_query": "hostile",
+        "id_list": "",
+        "sortBy": "relevance",
+        "sortOrder": "descending",
+        "start": "0",
+        "max_results": "100",
+    }
     arxiv_server.add("/api/query?" + urlencode(query), 200, body)
     out = tmp_path / "list.md"
     reading_list("hostile", 3, out, api_url=arxiv_server.url)
@@ -295,7 +321,9 @@ def test_reading_list_follows_pages(arxiv_server, tmp_path):
     assert len(ids) == 25
     starts = [dict(parse_qsl(urlsplit(r).query))["start"] for r in arxiv_server.requests]
     assert starts == ["0", "10", "20"]
-    first_page = json.loads((FIXTURES / "q_testing_s10_m10_34e56e15aaac.json").read_text(encoding="utf-8"))["body"]
+    first_page = json.loads((FIXTURES / "q_testing_s10_m10_34e56e15aaac.json").read_text(encoding="utf-8"))[
+        "body"
+    ]
     assert ids[10] == re.findall(r"<id>http://arxiv.org/abs/(.*?)v\d+</id>", first_page)[0]
     assert len(set(ids)) == 25
 
@@ -314,20 +342,25 @@ def test_reading_list_never_overwrites(arxiv_server, tmp_path):
 def test_cli_cite_and_papers(arxiv_server, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
-    result = runner.invoke(cite, ["arXiv:1605.08386", "--refs", "refs/arxiv.bib"],
-                           env={"CORTEX_ARXIV_API": arxiv_server.url})
+    result = runner.invoke(
+        cite, ["arXiv:1605.08386", "--refs", "refs/arxiv.bib"], env={"CORTEX_ARXIV_API": arxiv_server.url}
+    )
     assert result.exit_code == 0, result.output
     assert "added 1605.08386 as stanley2016heat to refs/arxiv.bib" in result.output
     result = runner.invoke(cite, ["https://arxiv.org/abs/1605.08386", "--api-url", arxiv_server.url])
     assert result.exit_code == 0 and "skipped 1605.08386: already in" in result.output
     result = runner.invoke(papers, ["testing", "--max", "3", "--api-url", arxiv_server.url])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "content" / "reading" / "testing.md").read_text(encoding="utf-8").count("cortex cite") == 3
+    assert (tmp_path / "content" / "reading" / "testing.md").read_text(encoding="utf-8").count(
+        "cortex cite"
+    ) == 3
 
 
 @REQUIRES_FIXTURES
 def test_cli_reports_errors_without_a_traceback(arxiv_server, tmp_path):
-    result = CliRunner().invoke(cite, ["0000.0000", "--refs", str(tmp_path / "a.bib"), "--api-url", arxiv_server.url])
+    result = CliRunner().invoke(
+        cite, ["0000.0000", "--refs", str(tmp_path / "a.bib"), "--api-url", arxiv_server.url]
+    )
     assert result.exit_code == 1
     assert "Error: no arXiv paper has the id 0000.0000" in result.output
     assert not (tmp_path / "a.bib").exists()

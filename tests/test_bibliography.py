@@ -43,8 +43,13 @@ def test_parse_error_skips_only_that_entry(messy):
     bib, diagnostics = messy
     assert "broken2021" not in bib
     assert {"after2022", "evil2023", "twice2019"} <= set(bib)
-    assert ("a_entries.bib", 23, 3, "error",
-            "BibTeX syntax error: '}' expected in entry 'broken2021'; this entry is skipped") in messages(diagnostics)
+    assert (
+        "a_entries.bib",
+        23,
+        3,
+        "error",
+        "BibTeX syntax error: '}' expected in entry 'broken2021'; this entry is skipped",
+    ) in messages(diagnostics)
 
 
 def test_duplicate_key_names_both_places(messy):
@@ -58,8 +63,13 @@ def test_duplicate_key_names_both_places(messy):
 def test_undefined_macro_duplicate_field_and_dangling_crossref_are_warnings(messy):
     _, diagnostics = messy
     found = messages(diagnostics)
-    assert ("a_entries.bib", 30, 26, "warning",
-            "undefined @string macro 'undefinedmacro' in entry 'after2022'; it is read as empty text") in found
+    assert (
+        "a_entries.bib",
+        30,
+        26,
+        "warning",
+        "undefined @string macro 'undefinedmacro' in entry 'after2022'; it is read as empty text",
+    ) in found
     assert any(name == "a_entries.bib" and "second 'title'" in msg for name, _, _, _, msg in found)
     assert any(name == "m_duplicates.bib" and "crossref 'nowhere'" in msg for name, _, _, _, msg in found)
 
@@ -82,17 +92,20 @@ def test_crossref_fills_missing_fields(messy):
     assert "<em>Proceedings of the Conference on Tests</em>" in html
 
 
-@pytest.mark.parametrize(("latex", "html"), [
-    (r"M{\"u}ller", "Müller"),
-    (r"Garc{\'\i}a and \'Eric", "García and Éric"),
-    (r"The {BERT} model", "The BERT model"),
-    (r"Cost is $O(n^2)$", r'Cost is <span class="arithmatex">\(O(n^2)\)</span>'),
-    (r"An \emph{important} \textbf{bold} word", "An <em>important</em> <strong>bold</strong> word"),
-    (r"1--10 and A \& B", "1–10 and A &amp; B"),
-    ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
-    (r"$<b>$", r'<span class="arithmatex">\(&lt;b&gt;\)</span>'),
-    ("unbalanced {brace", "unbalanced {brace"),
-])
+@pytest.mark.parametrize(
+    ("latex", "html"),
+    [
+        (r"M{\"u}ller", "Müller"),
+        (r"Garc{\'\i}a and \'Eric", "García and Éric"),
+        (r"The {BERT} model", "The BERT model"),
+        (r"Cost is $O(n^2)$", r'Cost is <span class="arithmatex">\(O(n^2)\)</span>'),
+        (r"An \emph{important} \textbf{bold} word", "An <em>important</em> <strong>bold</strong> word"),
+        (r"1--10 and A \& B", "1–10 and A &amp; B"),
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        (r"$<b>$", r'<span class="arithmatex">\(&lt;b&gt;\)</span>'),
+        ("unbalanced {brace", "unbalanced {brace"),
+    ],
+)
 def test_latex_to_html(latex, html):
     assert latex_to_html(latex) == html
 
@@ -131,8 +144,11 @@ def test_render_bibliography_in_each_pybtex_style(messy, style):
 
 
 def test_unknown_entry_type_falls_back_to_misc(tmp_path):
-    (tmp_path / "a.bib").write_text("@online{site, author = {Org, The}, title = {A Site}, url = {https://x.org},"
-                                    " year = 2024}\n@software{tool, title = {Tool}, year = 2023}\n", encoding="utf-8")
+    (tmp_path / "a.bib").write_text(
+        "@online{site, author = {Org, The}, title = {A Site}, url = {https://x.org},"
+        " year = 2024}\n@software{tool, title = {Tool}, year = 2023}\n",
+        encoding="utf-8",
+    )
     bib, diagnostics = load_bibliography(tmp_path)
     formatter = formatter_for(bib, "plain")
     assert "A site" in formatter.html("site") and "Tool" in formatter.html("tool")
@@ -151,7 +167,9 @@ def test_cache_reuses_parsed_files_and_sees_changes(tmp_path, monkeypatch):
     monkeypatch.setattr(bibliography_module.FormatCache, "_memory", {})
     calls = []
     original = bibliography_module._FileParser.parse
-    monkeypatch.setattr(bibliography_module._FileParser, "parse", lambda self: calls.append(self.path) or original(self))
+    monkeypatch.setattr(
+        bibliography_module._FileParser, "parse", lambda self: calls.append(self.path) or original(self)
+    )
     warm, warm_diags = load_bibliography(refs, cache)
     assert calls == [] and warm_diags == cold_diags
     assert {k: warm[k] for k in warm} == {k: cold[k] for k in cold}
@@ -178,20 +196,60 @@ def test_corrupt_cache_is_ignored(tmp_path, monkeypatch):
 def test_project_refs_load_cleanly_with_the_keys_the_notes_cite():
     bib, diagnostics = load_bibliography(REFS)
     assert diagnostics == []
-    wanted = ["vaswani2017attention", "brown2020language", "hu2021lora", "dao2022flashattention", "dao2023flashattention2", "shah2024flashattention3", "ouyang2022training", "bai2022constitutional", "lewis2020retrieval", "mikolov2013efficient", "wang2018glue", "lin2022truthfulqa", "kahan1965pracniques", "higham2002accuracy", "micikevicius2018mixed", "micikevicius2022fp8", "kalamkar2019bfloat16", "ieee2019floating", "goodfellow2016deep", "sutton2018reinforcement", "zhang2023dive", "jurafsky2024speech", "touvron2023llama", "jiang2023mistral", "devlin2019bert", "kaplan2020scaling", "hoffmann2022training", "kingma2015adam", "loshchilov2019decoupled", "bender2021dangers", "buolamwini2018gender", "cover2006elements", "nvidia2022h100", "gupta2015deep", "zamirai2020revisiting"]
+    wanted = [
+        "vaswani2017attention",
+        "brown2020language",
+        "hu2021lora",
+        "dao2022flashattention",
+        "dao2023flashattention2",
+        "shah2024flashattention3",
+        "ouyang2022training",
+        "bai2022constitutional",
+        "lewis2020retrieval",
+        "mikolov2013efficient",
+        "wang2018glue",
+        "lin2022truthfulqa",
+        "kahan1965pracniques",
+        "higham2002accuracy",
+        "micikevicius2018mixed",
+        "micikevicius2022fp8",
+        "kalamkar2019bfloat16",
+        "ieee2019floating",
+        "goodfellow2016deep",
+        "sutton2018reinforcement",
+        "zhang2023dive",
+        "jurafsky2024speech",
+        "touvron2023llama",
+        "jiang2023mistral",
+        "devlin2019bert",
+        "kaplan2020scaling",
+        "hoffmann2022training",
+        "kingma2015adam",
+        "loshchilov2019decoupled",
+        "bender2021dangers",
+        "buolamwini2018gender",
+        "cover2006elements",
+        "nvidia2022h100",
+        "gupta2015deep",
+        "zamirai2020revisiting",
+    ]
     assert sorted(bib) == sorted(wanted)
     formatter = formatter_for(bib, "plain")
     for key in wanted:
         formatter.html(key)
     assert formatter.problems == []
-    assert bib["vaswani2017attention"].fields["booktitle"] == "Advances in Neural Information Processing Systems"
+    assert (
+        bib["vaswani2017attention"].fields["booktitle"] == "Advances in Neural Information Processing Systems"
+    )
 
 
 def test_entry_pybtex_cannot_format_is_shown_simply_and_reported_every_build(tmp_path, monkeypatch):
     refs, cache = tmp_path / "refs", tmp_path / "cache"
     refs.mkdir()
-    (refs / "a.bib").write_text("@article{nojournal,\n  author = {Doe, Jane},\n  title = {No Journal},\n"
-                                "  year = 2020,\n}\n", encoding="utf-8")
+    (refs / "a.bib").write_text(
+        "@article{nojournal,\n  author = {Doe, Jane},\n  title = {No Journal},\n  year = 2020,\n}\n",
+        encoding="utf-8",
+    )
     for _ in range(2):  # the second load reads the formatted entry back from the cache
         bib, _ = load_bibliography(refs, cache)
         formatter = formatter_for(bib, "plain")

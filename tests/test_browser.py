@@ -153,9 +153,14 @@ def shipped(tmp_path_factory):
     root = tmp_path_factory.mktemp("shipped-browser")
     (root / "site").mkdir()
     with serve_directory(root / "site") as base_url:
-        proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-d", str(root / "site")], cwd=REPO,
-                              env={**os.environ, "CORTEX_SITE_URL": base_url},
-                              capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "-d", str(root / "site")],
+            cwd=REPO,
+            env={**os.environ, "CORTEX_SITE_URL": base_url},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert proc.returncode == 0, proc.stderr[-4000:]
         yield base_url
 

@@ -20,39 +20,45 @@ def keys_of(text, known=None):
     return [(c.key, c.prefix, c.locator, c.suppress_author, c.in_text) for c in find_citations(text, known)]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("[@doe99]", [("doe99", "", "", False, False)]),
-    ("[@doe99, p. 3]", [("doe99", "", "p. 3", False, False)]),
-    ("[@doe99 p. 3]", [("doe99", "", "p. 3", False, False)]),
-    ("[see @doe99, pp. 33--35]", [("doe99", "see", "pp. 33--35", False, False)]),
-    ("[@a; @b]", [("a", "", "", False, False), ("b", "", "", False, False)]),
-    ("[see @a, ch. 1; also @b]", [("a", "see", "ch. 1", False, False), ("b", "also", "", False, False)]),
-    ("[-@doe99]", [("doe99", "", "", True, False)]),
-    ("Smith says [-@smith04, p. 2].", [("smith04", "", "p. 2", True, False)]),
-    ("As @doe99 shows.", [("doe99", "", "", False, True)]),
-    ("As @doe99 [p. 33] shows.", [("doe99", "", "p. 33", False, True)]),
-    ("End of sentence @doe99.", [("doe99", "", "", False, True)]),
-    ("Keys with punctuation [@Doe:2020.x-y_z]", [("Doe:2020.x-y_z", "", "", False, False)]),
-    ("(@doe99)", [("doe99", "", "", False, True)]),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[@doe99]", [("doe99", "", "", False, False)]),
+        ("[@doe99, p. 3]", [("doe99", "", "p. 3", False, False)]),
+        ("[@doe99 p. 3]", [("doe99", "", "p. 3", False, False)]),
+        ("[see @doe99, pp. 33--35]", [("doe99", "see", "pp. 33--35", False, False)]),
+        ("[@a; @b]", [("a", "", "", False, False), ("b", "", "", False, False)]),
+        ("[see @a, ch. 1; also @b]", [("a", "see", "ch. 1", False, False), ("b", "also", "", False, False)]),
+        ("[-@doe99]", [("doe99", "", "", True, False)]),
+        ("Smith says [-@smith04, p. 2].", [("smith04", "", "p. 2", True, False)]),
+        ("As @doe99 shows.", [("doe99", "", "", False, True)]),
+        ("As @doe99 [p. 33] shows.", [("doe99", "", "p. 33", False, True)]),
+        ("End of sentence @doe99.", [("doe99", "", "", False, True)]),
+        ("Keys with punctuation [@Doe:2020.x-y_z]", [("Doe:2020.x-y_z", "", "", False, False)]),
+        ("(@doe99)", [("doe99", "", "", False, True)]),
+    ],
+)
 def test_citation_forms(text, expected):
     assert keys_of(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "write to me@example.com",
-    "`[@incode]` and `@doe99`",
-    "``a `[@nested]` span``",
-    "```python\n@doe99\n[@doe99]\n```",
-    "~~~\n[@doe99]\n~~~",
-    "<!-- [@doe99] in a comment -->",
-    "---\ntitle: '[@doe99]'\n---\ntext",
-    "https://mastodon.social/@doe99 is a URL",
-    "[text](https://example.org/@doe99)",
-    "\\@doe99 escaped",
-    "[no key here]",
-    "[email me@example.com]",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "write to me@example.com",
+        "`[@incode]` and `@doe99`",
+        "``a `[@nested]` span``",
+        "```python\n@doe99\n[@doe99]\n```",
+        "~~~\n[@doe99]\n~~~",
+        "<!-- [@doe99] in a comment -->",
+        "---\ntitle: '[@doe99]'\n---\ntext",
+        "https://mastodon.social/@doe99 is a URL",
+        "[text](https://example.org/@doe99)",
+        "\\@doe99 escaped",
+        "[no key here]",
+        "[email me@example.com]",
+    ],
+)
 def test_things_that_are_not_citations(text):
     assert find_citations(text, known={"doe99"}) == []
 
@@ -83,22 +89,28 @@ def render(text, bibliography, style=None):
 
 
 def test_markdown_extension_renders_citations_and_leaves_code(bibliography):
-    html = render("Text [@kahan1965, p. 40] and @after2022.\n\n`[@kahan1965]` @decorator me@x.org\n\n"
-                  "```\n@kahan1965\n```\n", bibliography)
+    html = render(
+        "Text [@kahan1965, p. 40] and @after2022.\n\n`[@kahan1965]` @decorator me@x.org\n\n"
+        "```\n@kahan1965\n```\n",
+        bibliography,
+    )
     assert html.count('class="citation-link"') == 2
     assert '<a class="citation-link" href="#ref-kahan1965">2</a>' in html
-    assert "Doe and Roe [<span class=\"citation\">" in html
+    assert 'Doe and Roe [<span class="citation">' in html
     assert "<code>[@kahan1965]</code>" in html
     assert "@decorator me@x.org" in html
     assert "<code>@kahan1965\n</code>" in html
 
 
 def test_author_year_style(bibliography):
-    html = render("[see @kahan1965, p. 40; -@after2022] and @child2020", bibliography,
-                  CitationStyle("author-year", "plain"))
+    html = render(
+        "[see @kahan1965, p. 40; -@after2022] and @child2020",
+        bibliography,
+        CitationStyle("author-year", "plain"),
+    )
     assert ">Kahan, 1965</a>" in html
     assert ">2022</a>" in html and ", p. 40" in html and "(see " in html
-    assert "Müller et al. (<span class=\"citation\">" in html
+    assert 'Müller et al. (<span class="citation">' in html
 
 
 def test_unknown_bracketed_key_is_marked(bibliography):

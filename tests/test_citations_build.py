@@ -44,9 +44,17 @@ def make_site(root: Path, **extra) -> Path:
     (root / "docs" / "notes" / "deep").mkdir(parents=True)
     shutil.copytree(FIXTURES / "messy", root / "refs")
     shutil.copy(FIXTURES / "site" / "hooks.py", root / "hooks.py")
-    (root / "mkdocs.yml").write_text(yaml.safe_dump({
-        "site_name": "Citations test", "theme": "mkdocs", "hooks": ["hooks.py"], "extra": extra,
-    }), encoding="utf-8")
+    (root / "mkdocs.yml").write_text(
+        yaml.safe_dump(
+            {
+                "site_name": "Citations test",
+                "theme": "mkdocs",
+                "hooks": ["hooks.py"],
+                "extra": extra,
+            }
+        ),
+        encoding="utf-8",
+    )
     (root / "docs" / "index.md").write_text(HOME, encoding="utf-8")
     (root / "docs" / "notes" / "evil.md").write_text(EVIL, encoding="utf-8")
     (root / "docs" / "notes" / "deep" / "page.md").write_text(DEEP, encoding="utf-8")
@@ -81,14 +89,21 @@ def numeric(tmp_path_factory):
 def test_citations_link_to_page_entries_with_hover_cards(numeric):
     home = numeric["home"]
     # plain style sorts the page's references: Doe and Roe, Kahan, Müller.
-    assert re.search(r'\[<span class="citation"><a class="citation-link" href="#ref-kahan1965">2</a>'
-                     r'<span class="citation-card" role="tooltip">W.&nbsp;Kahan\.\s*Pracniques: further remarks on '
-                     r'reducing truncation errors\.\s*<em>Communications of the ACM</em>, 8\(1\):40, 1965\.\s*'
-                     r'<a href="https://doi.org/10.1145/363707.363723" rel="noopener">doi:10.1145/363707.363723</a>'
-                     r'\.</span></span>, p\. 40\]', home)
-    assert re.search(r'\[see <span class="citation"><a class="citation-link" href="#ref-after2022">1</a>', home)
+    assert re.search(
+        r'\[<span class="citation"><a class="citation-link" href="#ref-kahan1965">2</a>'
+        r'<span class="citation-card" role="tooltip">W.&nbsp;Kahan\.\s*Pracniques: further remarks on '
+        r"reducing truncation errors\.\s*<em>Communications of the ACM</em>, 8\(1\):40, 1965\.\s*"
+        r'<a href="https://doi.org/10.1145/363707.363723" rel="noopener">doi:10.1145/363707.363723</a>'
+        r"\.</span></span>, p\. 40\]",
+        home,
+    )
+    assert re.search(
+        r'\[see <span class="citation"><a class="citation-link" href="#ref-after2022">1</a>', home
+    )
     assert 'href="https://arxiv.org/abs/2201.00001" rel="noopener">arXiv:2201.00001</a>' in home
-    assert re.search(r'As Kahan \[<span class="citation"><a class="citation-link" href="#ref-kahan1965">2</a>', home)
+    assert re.search(
+        r'As Kahan \[<span class="citation"><a class="citation-link" href="#ref-kahan1965">2</a>', home
+    )
 
 
 def test_code_emails_and_comments_are_untouched(numeric):
@@ -100,7 +115,7 @@ def test_code_emails_and_comments_are_untouched(numeric):
 
 def test_each_citing_page_ends_with_its_bibliography(numeric):
     home = numeric["home"]
-    section = home[home.index('<section class="references">'):]
+    section = home[home.index('<section class="references">') :]
     assert entry_ids(section) == ["ref-after2022", "ref-kahan1965", "ref-child2020"]
     assert '<span class="reference-label">[3]</span>' in section
     assert 'href="bibliography/#ref-kahan1965"' in section
@@ -117,9 +132,14 @@ def test_unknown_key_is_a_diagnostic_with_file_and_line(numeric):
 
 def test_global_bibliography_lists_cited_entries_with_cited_by(numeric):
     bib = numeric["bib"]
-    assert sorted(entry_ids(bib)) == ["ref-after2022", "ref-child2020", "ref-evil2023", "ref-kahan1965",
-                                      "ref-twice2019"]
-    after = bib[bib.index('id="ref-after2022"'):].split("</li>")[0]
+    assert sorted(entry_ids(bib)) == [
+        "ref-after2022",
+        "ref-child2020",
+        "ref-evil2023",
+        "ref-kahan1965",
+        "ref-twice2019",
+    ]
+    after = bib[bib.index('id="ref-after2022"') :].split("</li>")[0]
     assert 'Cited by: <a href="../">Home</a>, <a href="../notes/deep/page/">Deep page</a>' in after
 
 
@@ -128,7 +148,7 @@ def test_reading_note_shows_reference_and_is_linked_from_entries(numeric):
     assert '<div class="reading-note-reference" id="reading-note-evil2023">' in evil
     assert evil.index("</h1>") < evil.index("reading-note-reference") < evil.index("This is the reading note")
     bib = numeric["bib"]
-    entry = bib[bib.index('id="ref-evil2023"'):].split("</li>")[0]
+    entry = bib[bib.index('id="ref-evil2023"') :].split("</li>")[0]
     assert '<a class="reading-note-link" href="../notes/evil/">Reading note</a>' in entry
 
 
@@ -143,11 +163,18 @@ def test_hostile_title_renders_as_text(numeric):
 def test_author_year_and_list_all(tmp_path):
     out = build_site(make_site(tmp_path, cite_style="author-year", list_all=True))
     home = out["home"]
-    assert re.search(r'\(<span class="citation"><a class="citation-link" href="#ref-kahan1965">Kahan, 1965</a>', home)
-    assert re.search(r'\(see <span class="citation"><a [^>]*>Doe and Roe, 2022</a>.*?; <span class="citation">'
-                     r'<a class="citation-link" href="#ref-child2020">2020</a>', home, re.S)
-    assert re.search(r'As Kahan \(<span class="citation"><a class="citation-link" href="#ref-kahan1965">1965</a>',
-                     home)
+    assert re.search(
+        r'\(<span class="citation"><a class="citation-link" href="#ref-kahan1965">Kahan, 1965</a>', home
+    )
+    assert re.search(
+        r'\(see <span class="citation"><a [^>]*>Doe and Roe, 2022</a>.*?; <span class="citation">'
+        r'<a class="citation-link" href="#ref-child2020">2020</a>',
+        home,
+        re.S,
+    )
+    assert re.search(
+        r'As Kahan \(<span class="citation"><a class="citation-link" href="#ref-kahan1965">1965</a>', home
+    )
     assert '<ul class="bibliography bibliography-author-year">' in home
     assert {"ref-latin1book", "ref-conf2020", "ref-dangling2024"} <= set(entry_ids(out["bib"]))
 

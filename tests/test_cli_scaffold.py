@@ -10,8 +10,14 @@ from conftest import REPO
 
 
 def cortex(*args: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cortex.cli", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=300, env={"PYTHONPATH": str(REPO / "site_plugins"), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [sys.executable, "-m", "cortex.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(REPO / "site_plugins"), "PATH": "/usr/bin:/bin"},
+    )
 
 
 def test_new_experiment_runs_and_new_note_checks_clean(tmp_path):
@@ -21,7 +27,9 @@ def test_new_experiment_runs_and_new_note_checks_clean(tmp_path):
 
     made = cortex("new", "experiment", "demo_sum", cwd=tmp_path)
     assert made.returncode == 0, made.stderr
-    assert (tmp_path / "experiments" / "demo_sum.md").is_file() and (tmp_path / "experiments" / "demo_sum.py").is_file()
+    assert (tmp_path / "experiments" / "demo_sum.md").is_file() and (
+        tmp_path / "experiments" / "demo_sum.py"
+    ).is_file()
     ran = cortex("run", "demo_sum", "--size", "ci", cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
     record = json.loads((tmp_path / "results" / "demo_sum" / "result.json").read_text("utf-8"))

@@ -18,20 +18,30 @@ def test_level_comes_from_the_code():
 
 
 def test_check_prints_json_with_codes(write_vault, tmp_path):
-    vault = write_vault({
-        "a.md": "# A\n\nSee [[Nowhere]] and [@nokey2020], then [[b]].\n",
-        "x/b.md": "# B\n",
-        "y/b.md": "# B again\n",
-    })  # fmt: skip
-    done = subprocess.run([sys.executable, "-m", "cortex.cli", "check", "--format", "json", str(vault)],
-                          capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+    vault = write_vault(
+        {
+            "a.md": "# A\n\nSee [[Nowhere]] and [@nokey2020], then [[b]].\n",
+            "x/b.md": "# B\n",
+            "y/b.md": "# B again\n",
+        }
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "cortex.cli", "check", "--format", "json", str(vault)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert done.returncode == 1, done.stderr
     found = json.loads(done.stdout)
     by_code = {d["code"]: d for d in found}
     assert by_code["unresolved-link"] | {"path": ""} == {
-        "path": "", "line": 3, "col": 5, "level": "error", "code": "unresolved-link",
+        "path": "",
+        "line": 3,
+        "col": 5,
+        "level": "error",
+        "code": "unresolved-link",
         "message": "unresolved [[Nowhere]]: no note or file 'Nowhere'",
-    }  # fmt: skip
+    }
     assert by_code["unknown-citation"]["level"] == "error" and by_code["unknown-citation"]["line"] == 3
     assert by_code["ambiguous-link"]["level"] == "warning"
     assert by_code["unresolved-link"]["path"].endswith("a.md")

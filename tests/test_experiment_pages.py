@@ -311,6 +311,11 @@ def test_the_provenance_panel_names_the_batch_job_a_run_was_part_of(root: Path):
     rs = results_of(root)
     record = rs.record("squares")
     assert "Batch job" not in _provenance(record)
-    record["provenance"]["scheduler"] = {"name": "slurm", "job_id": "4211", "node": "node7", "partition": "gpu",
-                                         "cluster": None}  # fmt: skip
+    record["provenance"]["scheduler"] = {
+        "name": "slurm",
+        "job_id": "4211",
+        "node": "node7",
+        "partition": "gpu",
+        "cluster": None,
+    }
     assert "<dt>Batch job</dt><dd>SLURM job 4211 on node7 (partition gpu)</dd>" in _provenance(record)

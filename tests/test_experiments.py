@@ -56,8 +56,11 @@ def test_grid_list_and_sizes_expand_to_points(repo: Path):
     assert alpha.points("ci") == [{"n": 1}, {"n": 2}]
     assert alpha.points("full") == alpha.points()
     assert expand_params({"a": [1, 2], "b": ["x", "y"]}) == [
-        {"a": 1, "b": "x"}, {"a": 1, "b": "y"}, {"a": 2, "b": "x"}, {"a": 2, "b": "y"},
-    ]  # fmt: skip
+        {"a": 1, "b": "x"},
+        {"a": 1, "b": "y"},
+        {"a": 2, "b": "x"},
+        {"a": 2, "b": "y"},
+    ]
     assert expand_params([{"a": 1}, {"a": 5, "b": 2}]) == [{"a": 1}, {"a": 5, "b": 2}]
     assert expand_params({}) == [{}]
 

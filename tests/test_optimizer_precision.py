@@ -20,8 +20,22 @@ ALL_LOW_BITS = torch.arange(1 << 16, dtype=torch.int32)
 
 # float32 values that probe the rounding: ordinary values of both signs, bfloat16 values
 # themselves, the top of a binade (where rounding up changes the exponent) and subnormals
-PROBES = [1.0, -1.0, 1.1, -1.1, 0.3, -2.7182817, 1.9999999, -1.9999999, 3.0e-3, 1e-40, -1e-40,
-          123456.79, 2.0 ** 20 + 2.0 ** 12, 1.0 + 2.0 ** -8]  # fmt: skip
+PROBES = [
+    1.0,
+    -1.0,
+    1.1,
+    -1.1,
+    0.3,
+    -2.7182817,
+    1.9999999,
+    -1.9999999,
+    3.0e-3,
+    1e-40,
+    -1e-40,
+    123456.79,
+    2.0**20 + 2.0**12,
+    1.0 + 2.0**-8,
+]
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +74,9 @@ def test_kahan_tracks_float32_far_more_closely_than_plain_bfloat16(ci_results):
         assert plain > 0.5, (lr, plain)  # plain bfloat16 misses most of the float32 trajectory
 
 
-@pytest.mark.parametrize(("scheme", "low", "high"), [("bfloat16", 0.99, 1.0), ("master_fp32", 0.0, 0.0),
-                                               ("float32", 0.0, 0.0)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("scheme", "low", "high"), [("bfloat16", 0.99, 1.0), ("master_fp32", 0.0, 0.0), ("float32", 0.0, 0.0)]
+)
 def test_tiny_learning_rate_is_swallowed_by_bfloat16_only(entry, scheme, low, high):
     metrics = entry({"scheme": scheme, "lr": 1e-6, "steps": 50}, Harness("cpu"))
     assert low <= metrics["lost_updates"] <= high, metrics
@@ -146,8 +161,13 @@ def test_handwritten_adamw_matches_torch(module):
     ours = module.Float32Weights(problem.w0, seed=0)
     optimiser = module.AdamW(problem.w0.shape, config)
     theirs = problem.w0.float().clone().requires_grad_(True)
-    reference = torch.optim.AdamW([theirs], lr=config.lr, betas=(config.beta1, config.beta2),
-                                  eps=config.eps, weight_decay=config.weight_decay)  # fmt: skip
+    reference = torch.optim.AdamW(
+        [theirs],
+        lr=config.lr,
+        betas=(config.beta1, config.beta2),
+        eps=config.eps,
+        weight_decay=config.weight_decay,
+    )
     for _ in range(100):
         w = ours.model_weights()
         ours.apply(optimiser.update(problem.gradient(w), w))

@@ -29,8 +29,12 @@ def test_public_api_is_pinned():
 
 def test_importing_the_package_loads_no_framework():
     code = "import sys, cortex, cortex.runner.run; print(sorted(m for m in sys.modules if m.split('.')[0] in %r))"
-    out = subprocess.run([sys.executable, "-c", code % ((*FRAMEWORKS, "pybtex", "markdown"),)],
-                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", code % ((*FRAMEWORKS, "pybtex", "markdown"),)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -50,6 +54,8 @@ def test_only_the_adapters_import_the_frameworks():
         folder = path.relative_to(PACKAGE).parts[0]
         if folder in ADAPTERS:
             continue
-        offenders += [f"{path.relative_to(REPO)} imports {m}" for m in imported_modules(path) & set(FRAMEWORKS)]
+        offenders += [
+            f"{path.relative_to(REPO)} imports {m}" for m in imported_modules(path) & set(FRAMEWORKS)
+        ]
     assert offenders == []
     assert {"mkdocs"} <= imported_modules(PACKAGE / "mkdocs" / "plugin.py")  # the scan sees imports at all

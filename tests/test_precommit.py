@@ -22,8 +22,11 @@ def test_hook_rejects_a_broken_link_and_passes_when_fixed(tmp_path):
     (project / "mkdocs.yml").write_text("site_name: t\ndocs_dir: content\n", "utf-8")
     note = project / "content" / "index.md"
     note.write_text("# Home\n\nSee [[Nowhere]].\n", "utf-8")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
     run(["git", "init", "-q"], project, env)
     run(["git", "add", "-A"], project, env)
     pre_commit = [sys.executable, "-m", "pre_commit", "run", "cortex-check", "--all-files"]

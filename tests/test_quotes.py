@@ -55,7 +55,9 @@ def test_the_spread_of_a_measured_metric_quotes_as_metric_iqr(rs: ResultSet):
     out, diags = quote("{{< result squares time:iqr n=3 >}} {{< result single answer:iqr >}}", rs)
     assert ">400 ns</span>" in out
     assert 'title="squares: time interquartile range at n=3&#10;' in out
-    assert [d.message for d in diags] == ["`single` recorded `answer` at the only point without a spread to quote"]
+    assert [d.message for d in diags] == [
+        "`single` recorded `answer` at the only point without a spread to quote"
+    ]
     _, diags = quote("{{< result squares time:low n=3 >}}", rs)
     assert "the only part of a metric a quote can name is `time:iqr`" in diags[0].message
 

@@ -23,8 +23,21 @@ from cortex.citations.latex import HTML_BACKEND
 from cortex.citations.references import BIB_STYLES, ReferenceFormatter
 
 REPO = Path(__file__).resolve().parents[1]
-COMMON_TYPES = {"article", "inproceedings", "book", "incollection", "inbook", "misc", "techreport", "phdthesis",
-                "mastersthesis", "manual", "proceedings", "booklet", "unpublished"}
+COMMON_TYPES = {
+    "article",
+    "inproceedings",
+    "book",
+    "incollection",
+    "inbook",
+    "misc",
+    "techreport",
+    "phdthesis",
+    "mastersthesis",
+    "manual",
+    "proceedings",
+    "booklet",
+    "unpublished",
+}
 
 EDGE_CASES = r"""
 @string{pub = "Edge \& Sons"}
@@ -82,19 +95,82 @@ EDGE_CASES = r"""
 """
 
 RANDOM_VALUES = [
-    "Plain words", "{Protected} start", "lower start", "ends with a period.", "Why?", "Wow!", "{\\'E}cole",
-    'M{\\"u}ller \\& Sons', "$O(n^2)$ math", "\\emph{Font} command", "\\textbf{bold} and \\url{x}", "a--b",
-    "a-b-c", "3", "12", "{}", "x~y", "``quoted''", "ΑΣ{}Β", "ß{ß}", "<b>&</b>", "-", "5--", "{{nested} braces}",
-    "{A}{B}c", "1--5", "ii", "https://example.org/?a=1&b=2", "javascript:alert(1)", "10.1000/x.", "2001.00001",
+    "Plain words",
+    "{Protected} start",
+    "lower start",
+    "ends with a period.",
+    "Why?",
+    "Wow!",
+    "{\\'E}cole",
+    'M{\\"u}ller \\& Sons',
+    "$O(n^2)$ math",
+    "\\emph{Font} command",
+    "\\textbf{bold} and \\url{x}",
+    "a--b",
+    "a-b-c",
+    "3",
+    "12",
+    "{}",
+    "x~y",
+    "``quoted''",
+    "ΑΣ{}Β",
+    "ß{ß}",
+    "<b>&</b>",
+    "-",
+    "5--",
+    "{{nested} braces}",
+    "{A}{B}c",
+    "1--5",
+    "ii",
+    "https://example.org/?a=1&b=2",
+    "javascript:alert(1)",
+    "10.1000/x.",
+    "2001.00001",
 ]
 RANDOM_NAMES = [
-    "Smith, Ann", "Ann Smith", "van der Berg, Jan", "van Beethoven, Jr., Ludwig", "{Barack Obama}", "others",
-    "A. B. C. Doe", "Jean-Paul Sartre", "de la Vall{\\'e}e Poussin, Charles Louis Xavier Joseph", "Ng, Al",
-    "Li, X", "{\\relax Ch}ristopher Lee", 'M{\\"u}ller, J{\\"o}rg', "O'Brien, Pat", "jean de la fontaine",
+    "Smith, Ann",
+    "Ann Smith",
+    "van der Berg, Jan",
+    "van Beethoven, Jr., Ludwig",
+    "{Barack Obama}",
+    "others",
+    "A. B. C. Doe",
+    "Jean-Paul Sartre",
+    "de la Vall{\\'e}e Poussin, Charles Louis Xavier Joseph",
+    "Ng, Al",
+    "Li, X",
+    "{\\relax Ch}ristopher Lee",
+    'M{\\"u}ller, J{\\"o}rg',
+    "O'Brien, Pat",
+    "jean de la fontaine",
 ]
-RANDOM_FIELDS = ["title", "journal", "booktitle", "volume", "number", "pages", "series", "chapter", "edition",
-                 "publisher", "address", "organization", "institution", "school", "type", "month", "year",
-                 "note", "howpublished", "isbn", "url", "urldate", "doi", "eprint", "pubmed"]
+RANDOM_FIELDS = [
+    "title",
+    "journal",
+    "booktitle",
+    "volume",
+    "number",
+    "pages",
+    "series",
+    "chapter",
+    "edition",
+    "publisher",
+    "address",
+    "organization",
+    "institution",
+    "school",
+    "type",
+    "month",
+    "year",
+    "note",
+    "howpublished",
+    "isbn",
+    "url",
+    "urldate",
+    "doi",
+    "eprint",
+    "pubmed",
+]
 
 
 def _bench():
@@ -116,10 +192,18 @@ def _random_entries(count: int, seed: int = 11) -> Bibliography:
     kinds = [*sorted(unsrt_html.TEMPLATES), "weirdtype", "thesis", "conference"]
     references = {}
     for n in range(count):
-        fields = {name: rng.choice(RANDOM_VALUES) for name in rng.sample(RANDOM_FIELDS, rng.randint(6, len(RANDOM_FIELDS)))}
-        persons = {role: tuple(rng.sample(RANDOM_NAMES, rng.randint(1, 5)))
-                   for role in ("author", "editor") if rng.random() < 0.6}
-        references[f"r{n}"] = Reference(f"r{n}", rng.choice(kinds), fields, persons, "random.bib", n + 1).with_digest()
+        fields = {
+            name: rng.choice(RANDOM_VALUES)
+            for name in rng.sample(RANDOM_FIELDS, rng.randint(6, len(RANDOM_FIELDS)))
+        }
+        persons = {
+            role: tuple(rng.sample(RANDOM_NAMES, rng.randint(1, 5)))
+            for role in ("author", "editor")
+            if rng.random() < 0.6
+        }
+        references[f"r{n}"] = Reference(
+            f"r{n}", rng.choice(kinds), fields, persons, "random.bib", n + 1
+        ).with_digest()
     return Bibliography(references)
 
 
@@ -132,8 +216,13 @@ def sources(tmp_path_factory) -> dict[str, Bibliography]:
     fixtures = {}
     for folder in sorted({path.parent for path in (REPO / "tests" / "fixtures" / "bib").rglob("*.bib")}):
         fixtures.update({ref.key: ref for ref in _load(folder).values()})
-    return {"refs": _load(REPO / "refs"), "fixtures": Bibliography(fixtures), "synthetic": _load(synthetic),
-            "edge cases": _load(tmp / "edge"), "random": _random_entries(600)}
+    return {
+        "refs": _load(REPO / "refs"),
+        "fixtures": Bibliography(fixtures),
+        "synthetic": _load(synthetic),
+        "edge cases": _load(tmp / "edge"),
+        "random": _random_entries(600),
+    }
 
 
 def _formatted_directly(bibliography: Bibliography, style: str) -> Counter:
@@ -144,7 +233,9 @@ def _formatted_directly(bibliography: Bibliography, style: str) -> Counter:
         direct, expected = formatter.format_directly(ref), formatter.format_with_pybtex(ref)
         if direct is not None:
             direct_types[ref.type] += 1
-            assert direct == expected, f"'{ref.key}' ({style}) differs:\ndirect: {direct[0]!r}\npybtex: {expected[0]!r}"
+            assert direct == expected, (
+                f"'{ref.key}' ({style}) differs:\ndirect: {direct[0]!r}\npybtex: {expected[0]!r}"
+            )
         # Only what pybtex has a problem with (a missing field, a bad name) is left to it.
         assert (direct is None) == (expected[1] is not None), (ref.key, style, expected[1])
     return direct_types
@@ -164,23 +255,36 @@ def test_every_entry_reads_as_pybtex_writes_it(sources, source, style):
 def test_random_entries_read_as_pybtex_writes_them(sources, style):
     direct_types = _formatted_directly(sources["random"], style)
     assert set(direct_types) >= COMMON_TYPES
-    assert 0.2 * len(sources["random"]) < sum(direct_types.values()) < len(sources["random"])  # both paths taken
+    assert (
+        0.2 * len(sources["random"]) < sum(direct_types.values()) < len(sources["random"])
+    )  # both paths taken
 
 
 def test_edge_cases_read_as_bibtex_styles_write_them(sources):
-    html = {key: ReferenceFormatter(sources["edge cases"], "plain").html(key) for key in sources["edge cases"]}
+    html = {
+        key: ReferenceFormatter(sources["edge cases"], "plain").html(key) for key in sources["edge cases"]
+    }
     assert html["minimal"] == "Han Solo.\nJust a journal.\n<em>J</em>, 2001."
     # Names shorter than three letters are tied; a title ending in . or ? gets no second period.
-    assert html["singlepage"] == "Al&nbsp;One and Bo&nbsp;Two.\nPages without a volume.\n<em>J</em>, pages 42, 2002."
-    assert html["volumenumber"].startswith("B&nbsp;Aa, D&nbsp;Cc, and F&nbsp;Ee.\nWhy?\n<em>J</em>, "
-                                           "3(4):7&ndash;9, January 2003.\nA note.")
-    assert html["others"].startswith('Ann Smith and others.\nBERT and <span class="arithmatex">\\(x^2\\)</span> '
-                                     "in <em>practice</em>.")
+    assert (
+        html["singlepage"]
+        == "Al&nbsp;One and Bo&nbsp;Two.\nPages without a volume.\n<em>J</em>, pages 42, 2002."
+    )
+    assert html["volumenumber"].startswith(
+        "B&nbsp;Aa, D&nbsp;Cc, and F&nbsp;Ee.\nWhy?\n<em>J</em>, 3(4):7&ndash;9, January 2003.\nA note."
+    )
+    assert html["others"].startswith(
+        'Ann Smith and others.\nBERT and <span class="arithmatex">\\(x^2\\)</span> in <em>practice</em>.'
+    )
     assert html["manyauthors"].split("\n")[1] == "Ασβ and ö and École."
-    assert ("Ludwig van Beethoven, Jr., Charles Louis Xavier&nbsp;Joseph de&nbsp;la Vallée&nbsp;Poussin, "
-            "and Jean de&nbsp;La&nbsp;Fontaine.") in html["vonjr"]
+    assert (
+        "Ludwig van Beethoven, Jr., Charles Louis Xavier&nbsp;Joseph de&nbsp;la Vallée&nbsp;Poussin, "
+        "and Jean de&nbsp;La&nbsp;Fontaine."
+    ) in html["vonjr"]
     assert "chapter&nbsp;12, pages&nbsp;9.\nP, A, first edition" in html["collection"]
-    assert html["editedbook"].startswith("Ed&nbsp;Editor, editor.\n<em>Edited Book</em>.\nVolume&nbsp;5 of Series.")
+    assert html["editedbook"].startswith(
+        "Ed&nbsp;Editor, editor.\n<em>Edited Book</em>.\nVolume&nbsp;5 of Series."
+    )
     assert html["twoeditors"].startswith("Ed&nbsp;Editor and Ann Other, editors.")
     assert "\nLower-case series.\n" in html["seriesonly"]
     assert "In One Ed and Two Ed, editors, <em>The Proceedings</em>, 3. Rome, 2009. Pub." in html["crossed"]
@@ -201,13 +305,18 @@ def test_what_it_cannot_be_sure_of_is_left_to_pybtex():
         "backslash": ({**article, "title": "ends with \\"}, "Doe, J"),
         "commas": (article, "Doe, J., Jr., X"),
     }
-    bibliography = Bibliography({key: Reference(key, "article", fields, {"author": (name,)}, "a.bib", 1).with_digest()
-                                 for key, (fields, name) in cases.items()})
+    bibliography = Bibliography(
+        {
+            key: Reference(key, "article", fields, {"author": (name,)}, "a.bib", 1).with_digest()
+            for key, (fields, name) in cases.items()
+        }
+    )
     formatter = ReferenceFormatter(bibliography, "plain")
     assert all(formatter.format_directly(ref) is None for ref in bibliography.values())
     shown = ["nojournal", "unbalanced", "backslash", "commas"]
-    assert [str(formatter.html(key)) for key in shown] == [formatter.format_with_pybtex(bibliography[key])[0]
-                                                           for key in shown]
+    assert [str(formatter.html(key)) for key in shown] == [
+        formatter.format_with_pybtex(bibliography[key])[0] for key in shown
+    ]
     assert [problem.message.split("'")[1] for problem in formatter.problems] == shown
     assert "missing journal" in formatter.problems[0].message
     assert "Too many commas" in formatter.problems[-1].message
@@ -224,7 +333,9 @@ def test_only_pybtex_own_styles_are_reproduced():
 
 
 def test_every_unsrt_template_is_reproduced():
-    templates = {name[4:-9] for name in dir(unsrt.Style) if name.startswith("get_") and name.endswith("_template")}
+    templates = {
+        name[4:-9] for name in dir(unsrt.Style) if name.startswith("get_") and name.endswith("_template")
+    }
     assert set(unsrt_html.TEMPLATES) == templates
 
 
@@ -234,11 +345,49 @@ def _pybtex_piece(text: Text) -> unsrt_html.Piece:
 
 def test_latex_text_reads_as_pybtex_reads_it():
     """Random LaTeX through each conversion the templates apply, against pybtex's rich text."""
-    atoms = ["a", "B", "z", " ", "  ", "-", "--", "---", "{", "}", "{}", "\\'e", '{\\"u}', "\\&", "~", ",", ",,",
-             "``", "''", "?", ".", "!", "!`", "$", "%", "\t", "#", "ß", "Σ", "ǆ", "\\emph", "x\\ y", "<", "&"]
-    conversions = [(unsrt_html.as_piece, lambda t: t), (unsrt_html.capitalized, Text.capitalize),
-                   (unsrt_html.capfirst, Text.capfirst), (unsrt_html.lowered, Text.lower),
-                   (unsrt_html.dashed, unsrt.dashify)]
+    atoms = [
+        "a",
+        "B",
+        "z",
+        " ",
+        "  ",
+        "-",
+        "--",
+        "---",
+        "{",
+        "}",
+        "{}",
+        "\\'e",
+        '{\\"u}',
+        "\\&",
+        "~",
+        ",",
+        ",,",
+        "``",
+        "''",
+        "?",
+        ".",
+        "!",
+        "!`",
+        "$",
+        "%",
+        "\t",
+        "#",
+        "ß",
+        "Σ",
+        "ǆ",
+        "\\emph",
+        "x\\ y",
+        "<",
+        "&",
+    ]
+    conversions = [
+        (unsrt_html.as_piece, lambda t: t),
+        (unsrt_html.capitalized, Text.capitalize),
+        (unsrt_html.capfirst, Text.capfirst),
+        (unsrt_html.lowered, Text.lower),
+        (unsrt_html.dashed, unsrt.dashify),
+    ]
     rng = random.Random(5)
     read = 0
     for _ in range(3000):

@@ -79,7 +79,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("raw", "source", "status", "path", "anchor"), CASES, ids=[c[0] + " from " + c[1] for c in CASES])
+@pytest.mark.parametrize(
+    ("raw", "source", "status", "path", "anchor"), CASES, ids=[c[0] + " from " + c[1] for c in CASES]
+)
 def test_resolve(vault, raw, source, status, path, anchor):
     r = resolve(vault, raw, source)
     assert r.status is status, r.message
@@ -123,20 +125,30 @@ def test_links_in_code_and_comments_are_not_links(tmp_path: Path):
 
 
 def test_front_matter_properties_hold_links(tmp_path: Path):
-    (tmp_path / "Book.md").write_text('---\ncategories:\n  - "[[Books]]"\nauthor: "[[Nobody]]"\n---\nbody\n', "utf-8")
+    (tmp_path / "Book.md").write_text(
+        '---\ncategories:\n  - "[[Books]]"\nauthor: "[[Nobody]]"\n---\nbody\n', "utf-8"
+    )
     (tmp_path / "Books.md").write_text("# Books\n", "utf-8")
     vault = load_vault(tmp_path)
     links = vault.notes["Book.md"].links
-    assert [(link.target, link.prop, link.line) for link in links] == [("Books", "categories", 3), ("Nobody", "author", 4)]
+    assert [(link.target, link.prop, link.line) for link in links] == [
+        ("Books", "categories", 3),
+        ("Nobody", "author", 4),
+    ]
     [d] = check_vault(vault)  # a property naming a note not yet written is a warning
     assert (d.line, d.col, str(d.level)) == (4, 10, "warning")
 
 
 def test_headings_get_the_anchors_toc_gives(tmp_path: Path):
     (tmp_path / "H.md").write_text(
-        "# Title\n\n## Same\n\n## Same\n\n## With `code` and **bold** [[Link|text]]\n\nSetext\n------\n", "utf-8"
+        "# Title\n\n## Same\n\n## Same\n\n## With `code` and **bold** [[Link|text]]\n\nSetext\n------\n",
+        "utf-8",
     )
     note = load_vault(tmp_path).notes["H.md"]
     assert [(h.level, h.anchor) for h in note.headings] == [
-        (1, "title"), (2, "same"), (2, "same_1"), (2, "with-code-and-bold-text"), (2, "setext"),
+        (1, "title"),
+        (2, "same"),
+        (2, "same_1"),
+        (2, "with-code-and-bold-text"),
+        (2, "setext"),
     ]

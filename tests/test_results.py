@@ -39,21 +39,36 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def record_for(spec, repo: Path, status: str = "ok", started: str = "2026-11-22T10:00:00+00:00") -> dict:
     return {
-        "schema": 1, "id": spec.id, "title": spec.title, "status": status, "error": None,
-        "device": "cuda", "size": "full", "metrics": {},
-        "points": [{"params": p, "status": "ok", "error": None, "seconds": 0.0, "metrics": {}} for p in spec.points()],
-        "provenance": {"input_hash": input_hash(spec, repo).to_json(), "started_at": started,
-                       "device_name": "NVIDIA H100 80GB HBM3"},
-    }  # fmt: skip
+        "schema": 1,
+        "id": spec.id,
+        "title": spec.title,
+        "status": status,
+        "error": None,
+        "device": "cuda",
+        "size": "full",
+        "metrics": {},
+        "points": [
+            {"params": p, "status": "ok", "error": None, "seconds": 0.0, "metrics": {}} for p in spec.points()
+        ],
+        "provenance": {
+            "input_hash": input_hash(spec, repo).to_json(),
+            "started_at": started,
+            "device_name": "NVIDIA H100 80GB HBM3",
+        },
+    }
 
 
 def test_hash_covers_declaration_code_and_imported_helpers(repo: Path):
     alpha = input_hash(spec_of(repo, "alpha"), repo)
     assert set(alpha.components) == {
-        "experiments/alpha.md#params", "experiments/alpha.md#script", "experiments/alpha.md#metrics",
-        "experiments/alpha.md#sizes", "experiments/alpha.md#baselines", "experiments/alpha.py",
+        "experiments/alpha.md#params",
+        "experiments/alpha.md#script",
+        "experiments/alpha.md#metrics",
+        "experiments/alpha.md#sizes",
+        "experiments/alpha.md#baselines",
+        "experiments/alpha.py",
         "experiments/helpers.py",
-    }  # fmt: skip
+    }
     assert "experiments/helpers.py" not in input_hash(spec_of(repo, "beta"), repo).components
     assert input_hash(spec_of(repo, "alpha"), repo) == alpha  # deterministic
 
@@ -92,8 +107,13 @@ def test_imports_are_followed_through_packages_and_relative_imports(tmp_path: Pa
     )
     names = {p.relative_to(tmp_path).as_posix() for p in code_files(script, tmp_path)}
     assert names == {
-        "exp/main.py", "exp/local.py", "lib/__init__.py", "lib/sub/__init__.py", "lib/sub/deep.py", "lib/tools.py",
-    }  # fmt: skip
+        "exp/main.py",
+        "exp/local.py",
+        "lib/__init__.py",
+        "lib/sub/__init__.py",
+        "lib/sub/deep.py",
+        "lib/tools.py",
+    }
 
 
 def test_data_files_are_hashed(repo: Path):
@@ -237,8 +257,9 @@ def test_a_faceted_figure_has_one_panel_per_value():
 
     points = [
         {"params": {"n": n, "causal": causal}, "status": "ok", "metrics": {"t": n * (1 + causal)}}
-        for n in (1, 2) for causal in (False, True)
-    ]  # fmt: skip
+        for n in (1, 2)
+        for causal in (False, True)
+    ]
     fig = build_figure(Figure("f", "line", "n", "t", facet="causal"), {"points": points}, {"t": "s"})
     panels = {trace.xaxis: list(trace.y) for trace in fig.data}
     assert panels == {"x": [1, 2], "x2": [2, 4]}

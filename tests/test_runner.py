@@ -30,8 +30,13 @@ def repo(tmp_path: Path) -> Path:
 
 
 def run(repo: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cortex.runner", *args], cwd=repo,
-                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "cortex.runner", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def result(repo: Path, exp_id: str) -> dict:
@@ -167,8 +172,12 @@ def test_sigkill_leaves_no_partial_result(repo: Path):
     good = (repo / "results" / "alpha" / "result.json").read_bytes()
     set_script(repo, "alpha", slow)
     for _ in range(2):  # killed mid-run, with and without a previous result
-        proc = subprocess.Popen([sys.executable, "-m", "cortex.runner", "experiments/alpha.md"],
-                                cwd=repo, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cortex.runner", "experiments/alpha.md"],
+            cwd=repo,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for line in proc.stderr:
             if line.startswith("[2/12]"):
                 break
@@ -248,5 +257,10 @@ def test_earlier_results_do_not_make_the_checkout_dirty_but_code_does(repo: Path
 def test_a_run_inside_a_slurm_job_records_the_job():
     assert scheduler_job({}) is None
     env = {"SLURM_JOB_ID": "4211", "SLURMD_NODENAME": "node7", "SLURM_JOB_PARTITION": "gpu"}
-    assert scheduler_job(env) == {"name": "slurm", "job_id": "4211", "cluster": None, "partition": "gpu",
-                                  "node": "node7"}  # fmt: skip
+    assert scheduler_job(env) == {
+        "name": "slurm",
+        "job_id": "4211",
+        "cluster": None,
+        "partition": "gpu",
+        "node": "node7",
+    }

@@ -40,8 +40,12 @@ def test_serve_rebuilds_links_and_backlinks_on_save(write_vault, tmp_path):
     config = tmp_path / "mkdocs.yml"
     config.write_text(f"INHERIT: {REPO / 'mkdocs.yml'}\ndocs_dir: {vault}\n", "utf-8")
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", f"127.0.0.1:{port}"],
-                              cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", f"127.0.0.1:{port}"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         base = f"http://127.0.0.1:{port}/"
         other = wait_for(base + "Other/", "First version.")

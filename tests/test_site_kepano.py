@@ -49,8 +49,9 @@ def test_the_eleven_links_to_missing_notes(kepano):
 
 
 def test_cortex_check_agrees(kepano):
-    check = subprocess.run([sys.executable, "-m", "cortex.cli", "check", str(KEPANO)],
-                           capture_output=True, text=True, cwd=REPO)
+    check = subprocess.run(
+        [sys.executable, "-m", "cortex.cli", "check", str(KEPANO)], capture_output=True, text=True, cwd=REPO
+    )
     assert check.returncode == 1
     errors = [line for line in check.stdout.splitlines() if ": error: " in line]
     assert len(errors) == 28 + 11
@@ -58,7 +59,7 @@ def test_cortex_check_agrees(kepano):
 
 def test_property_links_make_backlinks(kepano):
     html = kepano.page("Categories/Books/")
-    section = html[html.index('class="cortex-backlinks"'):]
+    section = html[html.index('class="cortex-backlinks"') :]
     assert "Out of Control" in section
     assert "categories: Books" in section
 

@@ -106,7 +106,7 @@ def parse(html: str) -> _Collect:
 
 
 def article(html: str) -> str:
-    return html[html.index("<article"): html.index("</article>")]
+    return html[html.index("<article") : html.index("</article>")]
 
 
 def lands(build: Build, page_url: str, href: str) -> bool:
@@ -170,12 +170,14 @@ def test_every_wikilink_lands(built):
     for href in wanted:
         assert href in hrefs, (href, hrefs)
         assert lands(built, "", href), href
-    assert 'alias in table' in html and "shown text" in html
+    assert "alias in table" in html and "shown text" in html
 
 
 def test_unresolved_link_is_visible_not_a_404(built):
     html = article(built.page(""))
-    assert re.search(r'<span class="cortex-unresolved" title="[^"]*Missing note[^"]*">Missing note</span>', html)
+    assert re.search(
+        r'<span class="cortex-unresolved" title="[^"]*Missing note[^"]*">Missing note</span>', html
+    )
 
 
 def test_code_and_comments_untouched(built):
@@ -207,8 +209,10 @@ def test_embed_loop_is_cut(built):
 
 def test_backlinks_with_context(built):
     html = built.page("Target/")
-    section = html[html.index('class="cortex-backlinks"'):]
-    names = re.findall(r'<li><a href="([^"]+)">([^<]+)</a><span class="cortex-context">([^<]*)</span>', section)
+    section = html[html.index('class="cortex-backlinks"') :]
+    names = re.findall(
+        r'<li><a href="([^"]+)">([^<]+)</a><span class="cortex-context">([^<]*)</span>', section
+    )
     titles = {title for _, title, _ in names}
     assert {"Home page", "日本語", "Broken", "Latin-1"} <= titles, names
     context = {title: ctx for _, title, ctx in names}
@@ -240,15 +244,19 @@ def test_diagnostics_name_file_and_line(built):
     assert re.search(r"Latin1\.md:3:4: error: file is not valid UTF-8", out)
     assert re.search(r"index\.md:9:3: error: unresolved \[\[Missing note\]\]", out)
     assert re.search(r"Loop (A|B)\.md:3:1: error: embed loop", out)
-    assert re.search(r"Escape\.md:3:1: error: unresolved \[\[\.\./\.\./etc/passwd\]\]: link .* outside the content folder", out)
+    assert re.search(
+        r"Escape\.md:3:1: error: unresolved \[\[\.\./\.\./etc/passwd\]\]: link .* outside the content folder",
+        out,
+    )
 
 
 def test_strict_build_fails_on_the_errors_cortex_check_reports(built, tmp_path):
     vault = Path(built.site).parent.parent / "vault"
     strict = build_site(vault, tmp_path / "strict", strict=True)
     assert strict.returncode != 0
-    check = subprocess.run([sys.executable, "-m", "cortex.cli", "check", str(vault)],
-                           capture_output=True, text=True, cwd=REPO)
+    check = subprocess.run(
+        [sys.executable, "-m", "cortex.cli", "check", str(vault)], capture_output=True, text=True, cwd=REPO
+    )
     assert check.returncode == 1
     errors = [line for line in check.stdout.splitlines() if ": error: " in line]
     assert len(errors) == 5  # front matter, encoding, missing note, escape, embed loop
@@ -258,10 +266,13 @@ def test_strict_build_fails_on_the_errors_cortex_check_reports(built, tmp_path):
 
 
 def test_clean_vault_builds_strict_and_checks_clean(write_vault, tmp_path):
-    vault = write_vault({"index.md": "# Home\n\nSee [[Other#Part]].\n", "Other.md": "# Other\n\n## Part\n\ntext\n"})
+    vault = write_vault(
+        {"index.md": "# Home\n\nSee [[Other#Part]].\n", "Other.md": "# Other\n\n## Part\n\ntext\n"}
+    )
     assert build_site(vault, tmp_path / "w", strict=True).returncode == 0
-    check = subprocess.run([sys.executable, "-m", "cortex.cli", "check", str(vault)],
-                           capture_output=True, text=True, cwd=REPO)
+    check = subprocess.run(
+        [sys.executable, "-m", "cortex.cli", "check", str(vault)], capture_output=True, text=True, cwd=REPO
+    )
     assert check.returncode == 0, check.stdout
     assert check.stdout == ""
 
@@ -278,8 +289,9 @@ def test_a_symlink_out_of_the_content_folder_is_never_read(write_vault, tmp_path
     secret.write_text("# Secret\n\nTOP-SECRET-TEXT\n", "utf-8")
     vault = write_vault({"index.md": "# Home\n\n![[Leak]]\n"})
     (vault / "Leak.md").symlink_to(secret)
-    check = subprocess.run([sys.executable, "-m", "cortex.cli", "check", str(vault)],
-                           capture_output=True, text=True, cwd=REPO)
+    check = subprocess.run(
+        [sys.executable, "-m", "cortex.cli", "check", str(vault)], capture_output=True, text=True, cwd=REPO
+    )
     assert check.returncode == 1
     assert "Leak.md:1:1: error: a link to a file outside the content folder" in check.stdout
     assert "index.md:3:1: error: unresolved ![[Leak]]" in check.stdout
@@ -295,5 +307,7 @@ def test_backlinks_stay_out_of_the_search_index(built):
 
     index = json.loads((built.site / "search" / "search_index.json").read_text("utf-8"))
     target = [doc for doc in index["docs"] if doc["location"].startswith("Target/")]
-    assert target and not any("Linked from" in doc["text"] or "Links to Target" in doc["text"] for doc in target)
+    assert target and not any(
+        "Linked from" in doc["text"] or "Links to Target" in doc["text"] for doc in target
+    )
     assert any("Section body text." in doc["text"] for doc in target)  # the page's own text is indexed

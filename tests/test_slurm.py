@@ -172,24 +172,41 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
         (root / "gres.conf").write_text("Name=gpu File=/dev/null\n")  # a GPU to SLURM, no CUDA behind it
         env = {**os.environ, "SLURM_CONF": str(conf)}
         env["PATH"] = f"{srun_shim(root, conf)}{os.pathsep}{env['PATH']}"
-        munged = ["munged", "-F", f"--socket={socket_path}", f"--key-file={key}", f"--pid-file={munge}/munged.pid",
-                  f"--seed-file={root}/munged.seed", f"--log-file={logs}/munged.log"]  # fmt: skip
+        munged = [
+            "munged",
+            "-F",
+            f"--socket={socket_path}",
+            f"--key-file={key}",
+            f"--pid-file={munge}/munged.pid",
+            f"--seed-file={root}/munged.seed",
+            f"--log-file={logs}/munged.log",
+        ]
         daemons = [start(munged, env, logs / "munged.out")]
         try:
             wait_for(socket_path.exists, "munged did not open its socket", daemons, logs)
             daemons.append(start(["slurmctld", "-D", "-f", str(conf)], env, logs / "slurmctld.out"))
             daemons.append(start(["slurmd", "-D", "-f", str(conf)], env, logs / "slurmd.out"))
             cluster = Cluster(env)
-            wait_for(lambda: cluster.run("sinfo", "--noheader", "--format=%T").strip() == "idle",
-                     "the node did not come up idle", daemons, logs)  # fmt: skip
+            wait_for(
+                lambda: cluster.run("sinfo", "--noheader", "--format=%T").strip() == "idle",
+                "the node did not come up idle",
+                daemons,
+                logs,
+            )
             yield cluster
         finally:
             stop(daemons)
 
 
 def snakemake(project: Path, cluster: Cluster, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(SNAKEMAKE), "--profile", "profiles/slurm", *args], cwd=project, text=True,
-                          capture_output=True, timeout=240, env={**cluster.env, "PYTHONDONTWRITEBYTECODE": "1"})  # fmt: skip
+    return subprocess.run(
+        [str(SNAKEMAKE), "--profile", "profiles/slurm", *args],
+        cwd=project,
+        text=True,
+        capture_output=True,
+        timeout=240,
+        env={**cluster.env, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
 
 
 def submitted(done: subprocess.CompletedProcess) -> dict[str, Path]:
@@ -205,8 +222,9 @@ def project(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def first_run(project: Path, cluster: Cluster) -> subprocess.CompletedProcess:
     """The CPU experiments through the profile, as a cluster without GPUs runs them (`cuda=false`)."""
-    done = snakemake(project, cluster, "--config", "cuda=false", *SMALL_JOBS, *QUICK_STATUS,
-                     "--slurm-keep-successful-logs")  # fmt: skip
+    done = snakemake(
+        project, cluster, "--config", "cuda=false", *SMALL_JOBS, *QUICK_STATUS, "--slurm-keep-successful-logs"
+    )
     assert done.returncode == 0, done.stderr
     return done
 
@@ -248,8 +266,14 @@ def test_a_second_run_submits_nothing(project: Path, cluster: Cluster, first_run
 
 def test_a_gpu_experiment_asks_slurm_for_a_gpu_and_runs_with_device_cuda(project: Path, cluster: Cluster):
     # The profile as it ships: the nodes are taken to have CUDA, whatever this host has.
-    done = snakemake(project, cluster, *SMALL_JOBS, *QUICK_STATUS, "--slurm-keep-successful-logs",
-                     "results/gpu/result.json")  # fmt: skip
+    done = snakemake(
+        project,
+        cluster,
+        *SMALL_JOBS,
+        *QUICK_STATUS,
+        "--slurm-keep-successful-logs",
+        "results/gpu/result.json",
+    )
     ((job, log),) = submitted(done).items()
     assert cluster.gpus_asked(job) == "gres:gpu:1"
     output = log.read_text()

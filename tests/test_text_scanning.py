@@ -17,9 +17,51 @@ from markupsafe import escape
 from cortex.notes import vault as notes
 from cortex.text import markdown as markdown_text
 
-ATOMS = ["[[", "]]", "[", "]", "!", "![[", "|", "\\|", "#", "^", "a", "B", "7", "_", "-", "/", " ", "\t", "\n",
-         "`", "```", "~~~", "<!--", "-->", "%%", "é", "<", ">", "&", "'", '"', "*", "$", "{", "}", "(", ")",
-         "http://x.y/z", "[t](u)", "#tag", "^id", "\n```\n", "\n---\n"]  # fmt: skip
+ATOMS = [
+    "[[",
+    "]]",
+    "[",
+    "]",
+    "!",
+    "![[",
+    "|",
+    "\\|",
+    "#",
+    "^",
+    "a",
+    "B",
+    "7",
+    "_",
+    "-",
+    "/",
+    " ",
+    "\t",
+    "\n",
+    "`",
+    "```",
+    "~~~",
+    "<!--",
+    "-->",
+    "%%",
+    "é",
+    "<",
+    ">",
+    "&",
+    "'",
+    '"',
+    "*",
+    "$",
+    "{",
+    "}",
+    "(",
+    ")",
+    "http://x.y/z",
+    "[t](u)",
+    "#tag",
+    "^id",
+    "\n```\n",
+    "\n---\n",
+]
 PLAIN = {
     "wikilink": re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]"),
     "block_id": re.compile(r"(?:(?<=\s)|^)\^([A-Za-z0-9-]+)[ \t]*$", re.M),
@@ -41,7 +83,9 @@ def test_find_wikilinks_is_the_wikilink_pattern():
     for text in texts(1):
         start = len(text) // 3
         assert found(notes.find_wikilinks(text)) == found(PLAIN["wikilink"].finditer(text)), text
-        assert found(notes.find_wikilinks(text, start)) == found(PLAIN["wikilink"].finditer(text, start)), text
+        assert found(notes.find_wikilinks(text, start)) == found(PLAIN["wikilink"].finditer(text, start)), (
+            text
+        )
 
 
 @pytest.mark.parametrize("name", ["block_id", "inline_tag"])

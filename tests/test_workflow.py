@@ -28,8 +28,14 @@ rule all:
 def build(project: Path, *args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
     """Run a bare `snakemake` (the default profile applies); return it and the experiments that ran."""
     before = history(project)
-    done = subprocess.run([str(SNAKEMAKE), *args], cwd=project, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})  # fmt: skip
+    done = subprocess.run(
+        [str(SNAKEMAKE), *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
     after = history(project)
     return done, {exp for exp in after if after[exp] - before.get(exp, set())}
 

@@ -69,12 +69,25 @@ class Code(StrEnum):
         return Level.WARNING if self in _WARNINGS else Level.ERROR
 
 
-_WARNINGS = frozenset({
-    Code.UNRESOLVED_PROPERTY_LINK, Code.AMBIGUOUS_LINK, Code.UNKNOWN_READING_NOTE_KEY,
-    Code.UNKNOWN_BASELINE_CITATION, Code.BIB_NOT_UTF8, Code.UNDEFINED_MACRO, Code.DUPLICATE_FIELD,
-    Code.MISSING_CROSSREF, Code.REFERENCE_FORMAT, Code.STALE_RESULT, Code.MISSING_RESULT, Code.NEEDS_CUDA,
-    Code.MISSING_FIGURE, Code.EMPTY_CURRICULUM, Code.AMBIGUOUS_TOPIC_NAME,
-})  # fmt: skip
+_WARNINGS = frozenset(
+    {
+        Code.UNRESOLVED_PROPERTY_LINK,
+        Code.AMBIGUOUS_LINK,
+        Code.UNKNOWN_READING_NOTE_KEY,
+        Code.UNKNOWN_BASELINE_CITATION,
+        Code.BIB_NOT_UTF8,
+        Code.UNDEFINED_MACRO,
+        Code.DUPLICATE_FIELD,
+        Code.MISSING_CROSSREF,
+        Code.REFERENCE_FORMAT,
+        Code.STALE_RESULT,
+        Code.MISSING_RESULT,
+        Code.NEEDS_CUDA,
+        Code.MISSING_FIGURE,
+        Code.EMPTY_CURRICULUM,
+        Code.AMBIGUOUS_TOPIC_NAME,
+    }
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -94,8 +107,14 @@ class Diagnostic:
         return self.level is Level.ERROR
 
     def to_json(self) -> dict[str, object]:
-        return {"path": display_path(self.path), "line": self.line, "col": self.col, "level": str(self.level),
-                "code": str(self.code), "message": self.message}  # fmt: skip
+        return {
+            "path": display_path(self.path),
+            "line": self.line,
+            "col": self.col,
+            "level": str(self.level),
+            "code": str(self.code),
+            "message": self.message,
+        }
 
 
 def diagnostic(code: Code, path: str | Path, line: int, col: int, message: str) -> Diagnostic:

@@ -74,8 +74,14 @@ def load(
     results = ResultSet.load(specs, root)
     virtual = {experiment_page_path(s.id): s.path for s in specs}
     vault = load_vault(content_dir, paths=paths, slugify=slugify, sources=sources, virtual=virtual)
-    kb = KnowledgeBase(root=root, vault=vault, backlinks=backlinks(vault), tags=notes_by_tag(vault),
-                       specs=specs, results=results)
+    kb = KnowledgeBase(
+        root=root,
+        vault=vault,
+        backlinks=backlinks(vault),
+        tags=notes_by_tag(vault),
+        specs=specs,
+        results=results,
+    )
     diagnostics += check_vault(vault)
     diagnostics += results.diagnostics()
     if specs:
@@ -86,16 +92,21 @@ def load(
     kb.curriculum, found = load_curriculum(content_dir / CURRICULUM_FILE)
     diagnostics += found
     if kb.curriculum.pillars:
-        pages, found = curriculum_pages(kb.curriculum, topic_uses(kb.notes, vault.root, results), kb.notes, results)
+        pages, found = curriculum_pages(
+            kb.curriculum, topic_uses(kb.notes, vault.root, results), kb.notes, results
+        )
         kb.pages.update(pages)
         diagnostics += found
     for path, note in kb.notes.items():
         if "{{<" in note.body:
             body = mkdocs_body(note)
-            kb.quoted[path], found = render_quotes(body, path, note.file, results,
-                                                   body_line_offset(note.source, body))
+            kb.quoted[path], found = render_quotes(
+                body, path, note.file, results, body_line_offset(note.source, body)
+            )
             diagnostics += found
-    diagnostics += index_citations(kb, citation_style or CitationStyle("numeric", "plain"), list_all_references)
+    diagnostics += index_citations(
+        kb, citation_style or CitationStyle("numeric", "plain"), list_all_references
+    )
     kb.nav_order = {path: NAV_ORDER.get(path, 1001 + rank) for rank, path in enumerate(kb.pages)}
     kb.diagnostics = sorted(set(diagnostics), key=lambda d: (d.path, d.line, d.col, d.message))
     return kb
@@ -108,8 +119,17 @@ def index_citations(kb: KnowledgeBase, style: CitationStyle, list_all: bool) -> 
     for path, note in kb.vault.notes.items():
         if note.virtual:  # the page is generated: index its text, check the declaration's own
             kb.citations.add_page(path, kb.pages.get(path, ""), note.title, note.meta, note.file)
-            found += [diagnostic(Code.UNKNOWN_CITATION, note.file, c.line, c.col, f"unknown citation key '{c.key}': no entry in refs/*.bib has it")
-                      for c in find_citations(note.source) if c.key not in kb.bibliography]
+            found += [
+                diagnostic(
+                    Code.UNKNOWN_CITATION,
+                    note.file,
+                    c.line,
+                    c.col,
+                    f"unknown citation key '{c.key}': no entry in refs/*.bib has it",
+                )
+                for c in find_citations(note.source)
+                if c.key not in kb.bibliography
+            ]
         else:
             found += kb.citations.add_page(path, note.source, note.title, note.meta, note.file)
     for path, text in kb.pages.items():

@@ -73,7 +73,7 @@ ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 def new_note(content_dir: Path, title: str, folder: str = "") -> Path:
     """Write ``content/<folder>/<title>.md``; never overwrite."""
-    if not title.strip() or any(c in title for c in '/\\#^|[]'):
+    if not title.strip() or any(c in title for c in "/\\#^|[]"):
         raise ValueError(f"{title!r} cannot be a note name: avoid / \\ # ^ | [ ]")
     path = Path(content_dir) / folder / f"{title.strip()}.md"
     _write_new(path, NOTE.format(title=title.strip()))

@@ -24,10 +24,42 @@ from pybtex.database import BibliographyData, Entry, Person
 from cortex.citations.bibliography import Reference, load_bibliography
 
 _PREFIX = re.compile(r"^arxiv:\s*", re.I)
-_URL = re.compile(r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(.+?)(?:\.pdf)?/?(?:[?#].*)?$", re.I)
+_URL = re.compile(
+    r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(.+?)(?:\.pdf)?/?(?:[?#].*)?$", re.I
+)
 _VERSION = re.compile(r"v\d+$")
-_ID_IN_TEXT = re.compile(r"arxiv(?:\.org/(?:abs|pdf)/|[:.]\s*)([a-z\-]+(?:\.[a-z]{2})?/\d{7}|\d{4}\.\d{4,5})", re.I)
-_STOP_WORDS = frozenset(["a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "towards", "toward", "via", "from", "is", "are", "at", "by", "do", "does", "how", "what", "when", "why", "we"])
+_ID_IN_TEXT = re.compile(
+    r"arxiv(?:\.org/(?:abs|pdf)/|[:.]\s*)([a-z\-]+(?:\.[a-z]{2})?/\d{7}|\d{4}\.\d{4,5})", re.I
+)
+_STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "on",
+        "of",
+        "in",
+        "for",
+        "to",
+        "and",
+        "with",
+        "towards",
+        "toward",
+        "via",
+        "from",
+        "is",
+        "are",
+        "at",
+        "by",
+        "do",
+        "does",
+        "how",
+        "what",
+        "when",
+        "why",
+        "we",
+    ]
+)
 
 
 class ArxivImportError(Exception):
@@ -58,8 +90,10 @@ def base_id(arxiv_id: str) -> str:
 def arxiv_ids_of(ref: Reference) -> set[str]:
     """The arXiv ids an entry refers to (eprint, arXiv URL, arXiv DOI, note), unversioned."""
     ids = set()
-    if ref.fields.get("eprint") and ref.fields.get("archiveprefix", ref.fields.get("eprinttype", "arxiv")).lower() \
-            == "arxiv":
+    if (
+        ref.fields.get("eprint")
+        and ref.fields.get("archiveprefix", ref.fields.get("eprinttype", "arxiv")).lower() == "arxiv"
+    ):
         ids.add(base_id(normalize_id(ref.fields["eprint"])))
     for name in ("url", "doi", "journal", "note", "howpublished"):
         ids.update(base_id(m) for m in _ID_IN_TEXT.findall(ref.fields.get(name, "")))
@@ -75,8 +109,9 @@ def existing_arxiv_ids(references: Iterable[Reference]) -> dict[str, tuple[str, 
     return found
 
 
-def make_client(api_url: str | None, page_size: int = 100, delay_seconds: float = 3.0,
-                num_retries: int = 3) -> arxiv.Client:
+def make_client(
+    api_url: str | None, page_size: int = 100, delay_seconds: float = 3.0, num_retries: int = 3
+) -> arxiv.Client:
     client = arxiv.Client(page_size=page_size, delay_seconds=delay_seconds, num_retries=num_retries)
     if api_url:
         client.query_url_format = api_url if "{}" in api_url else api_url.rstrip("?") + "?{}"
@@ -89,12 +124,15 @@ def fetch(client: arxiv.Client, search: arxiv.Search) -> list[arxiv.Result]:
         results = list(client.results(search))
     except arxiv.HTTPError as exc:
         if exc.status == 400:
-            raise ArxivImportError(f"arXiv rejected the request as malformed (HTTP 400); check the ids "
-                                   f"{', '.join(search.id_list) or search.query!r}: {exc.url}") from exc
+            raise ArxivImportError(
+                f"arXiv rejected the request as malformed (HTTP 400); check the ids "
+                f"{', '.join(search.id_list) or search.query!r}: {exc.url}"
+            ) from exc
         raise ArxivImportError(f"arXiv answered HTTP {exc.status} for {exc.url}") from exc
     except arxiv.UnexpectedEmptyPageError as exc:
-        raise ArxivImportError(f"arXiv returned an empty page mid-way through the results ({exc.url}); "
-                               "try again later") from exc
+        raise ArxivImportError(
+            f"arXiv returned an empty page mid-way through the results ({exc.url}); try again later"
+        ) from exc
     except requests.RequestException as exc:
         url = client.query_url_format.split("?")[0]
         raise ArxivImportError(f"cannot reach the arXiv API at {url}: {exc}") from exc
@@ -105,7 +143,9 @@ def fetch(client: arxiv.Client, search: arxiv.Search) -> list[arxiv.Result]:
 
 
 def _ascii_word(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower())
+    return re.sub(
+        r"[^a-z0-9]", "", unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    )
 
 
 def readable_key(result: arxiv.Result, taken: set[str]) -> str:
@@ -126,8 +166,12 @@ def readable_key(result: arxiv.Result, taken: set[str]) -> str:
 
 def bibtex_entry(result: arxiv.Result, key: str, arxiv_id: str) -> str:
     """One ``@misc`` entry, written by pybtex."""
-    fields = {"title": result.title.strip(), "year": str(result.published.year),
-              "eprint": arxiv_id, "archivePrefix": "arXiv"}
+    fields = {
+        "title": result.title.strip(),
+        "year": str(result.published.year),
+        "eprint": arxiv_id,
+        "archivePrefix": "arXiv",
+    }
     if result.primary_category:
         fields["primaryClass"] = result.primary_category
     fields["url"] = f"https://arxiv.org/abs/{arxiv_id}"
@@ -151,8 +195,9 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def import_arxiv(ids: list[str], bib_path: Path, api_url: str | None = None, *,
-                 client: arxiv.Client | None = None) -> ImportReport:
+def import_arxiv(
+    ids: list[str], bib_path: Path, api_url: str | None = None, *, client: arxiv.Client | None = None
+) -> ImportReport:
     """Append an entry per new paper to ``bib_path``; ids already in the folder's .bib files are skipped."""
     bib_path = Path(bib_path)
     wanted = list(dict.fromkeys(normalize_id(i) for i in ids))
@@ -195,25 +240,52 @@ def cite_arxiv(ids: list[str], bib_path: Path, api_url: str | None = None) -> li
 
 def reading_list_note(query: str, results: list[arxiv.Result], today: dt.date) -> str:
     """A Markdown note listing papers: title, authors, date, abstract and a ``cortex cite`` line."""
-    meta = {"title": f"Reading list: {query}", "query": query, "date": today.isoformat(), "tags": ["reading-list"]}
-    lines = ["---", yaml.safe_dump(meta, allow_unicode=True, sort_keys=False).strip(), "---", "",
-             f"# Reading list: {escape(query)}", "",
-             f"{len(results)} papers from arXiv for this query, most relevant first, fetched on {today.isoformat()}. "
-             "Each ends with the command that adds it to `refs/arxiv.bib`.", ""]
+    meta = {
+        "title": f"Reading list: {query}",
+        "query": query,
+        "date": today.isoformat(),
+        "tags": ["reading-list"],
+    }
+    lines = [
+        "---",
+        yaml.safe_dump(meta, allow_unicode=True, sort_keys=False).strip(),
+        "---",
+        "",
+        f"# Reading list: {escape(query)}",
+        "",
+        f"{len(results)} papers from arXiv for this query, most relevant first, fetched on {today.isoformat()}. "
+        "Each ends with the command that adds it to `refs/arxiv.bib`.",
+        "",
+    ]
     for n, result in enumerate(results, 1):
         short = _VERSION.sub("", result.get_short_id())
         authors = ", ".join(a.name for a in result.authors)
         abstract = " ".join(result.summary.split())
-        lines += [f"## {n}. {escape(' '.join(result.title.split()))}", "",
-                  f"**Authors:** {escape(authors)}  ",
-                  f"**Published:** {result.published.date().isoformat()} · "
-                  f"**arXiv:** [{short}](https://arxiv.org/abs/{short}) · {escape(result.primary_category)}", "",
-                  f"> {escape(abstract)}", "", "```", f"cortex cite arXiv:{short}", "```", ""]
+        lines += [
+            f"## {n}. {escape(' '.join(result.title.split()))}",
+            "",
+            f"**Authors:** {escape(authors)}  ",
+            f"**Published:** {result.published.date().isoformat()} · "
+            f"**arXiv:** [{short}](https://arxiv.org/abs/{short}) · {escape(result.primary_category)}",
+            "",
+            f"> {escape(abstract)}",
+            "",
+            "```",
+            f"cortex cite arXiv:{short}",
+            "```",
+            "",
+        ]
     return "\n".join(lines)
 
 
-def reading_list(query: str, max_results: int, out_path: Path, api_url: str | None = None, *,
-                 client: arxiv.Client | None = None) -> list[str]:
+def reading_list(
+    query: str,
+    max_results: int,
+    out_path: Path,
+    api_url: str | None = None,
+    *,
+    client: arxiv.Client | None = None,
+) -> list[str]:
     """Search arXiv and write a reading-list note to ``out_path`` (never over an existing file)."""
     out_path = Path(out_path)
     if out_path.exists():

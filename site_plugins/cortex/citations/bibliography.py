@@ -148,8 +148,16 @@ def decode_bib(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
             text, encoding = data.decode("cp1252"), "Windows-1252"
         except UnicodeDecodeError:
             text, encoding = data.decode("latin-1"), "Latin-1"
-        return text, [diagnostic(Code.BIB_NOT_UTF8, path, line, col, f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
-                              f"read as {encoding}: save it as UTF-8 to silence this")]
+        return text, [
+            diagnostic(
+                Code.BIB_NOT_UTF8,
+                path,
+                line,
+                col,
+                f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
+                f"read as {encoding}: save it as UTF-8 to silence this",
+            )
+        ]
 
 
 class _FileParser:
@@ -175,14 +183,27 @@ class _FileParser:
         key = self.scanner.current_entry_key
         where = f" in entry '{key}'" if key else ""
         if isinstance(exc, UndefinedMacro):
-            self.result.diagnostics.append(diagnostic(
-                Code.UNDEFINED_MACRO, self.path, line, col, f"undefined @string macro '{exc.args[0] if exc.args else ''}'{where}; "
-                "it is read as empty text"))
+            self.result.diagnostics.append(
+                diagnostic(
+                    Code.UNDEFINED_MACRO,
+                    self.path,
+                    line,
+                    col,
+                    f"undefined @string macro '{exc.args[0] if exc.args else ''}'{where}; "
+                    "it is read as empty text",
+                )
+            )
             return
         self.failed_command = self.scanner.command_start
-        self.result.diagnostics.append(diagnostic(
-            Code.BIB_SYNTAX, self.path, line, col, f"BibTeX {exc.error_type}: {exc.args[0] if exc.args else exc}{where}; "
-            "this entry is skipped"))
+        self.result.diagnostics.append(
+            diagnostic(
+                Code.BIB_SYNTAX,
+                self.path,
+                line,
+                col,
+                f"BibTeX {exc.error_type}: {exc.args[0] if exc.args else exc}{where}; this entry is skipped",
+            )
+        )
 
     def parse(self) -> ParsedFile:
         before = dict(self.macros)
@@ -204,8 +225,15 @@ class _FileParser:
         for name, parts in raw_fields:
             lname = name.lower()
             if lname in fields or lname in persons:
-                self.result.diagnostics.append(diagnostic(
-                    Code.DUPLICATE_FIELD, self.path, line, 1, f"entry '{key}' has a second '{name}' field; the first one is used"))
+                self.result.diagnostics.append(
+                    diagnostic(
+                        Code.DUPLICATE_FIELD,
+                        self.path,
+                        line,
+                        1,
+                        f"entry '{key}' has a second '{name}' field; the first one is used",
+                    )
+                )
                 continue
             value = textutils.normalize_whitespace("".join(parts))
             if not value:
@@ -281,8 +309,16 @@ def load_bibliography(refs_dir: Path, cache_dir: Path | None = None) -> tuple[Bi
         for ref in parsed.references:
             first = references.get(ref.key.lower())
             if first is not None:
-                diagnostics.append(diagnostic(Code.DUPLICATE_KEY, ref.path, ref.line, 1, f"duplicate key '{ref.key}': already defined at "
-                                         f"{first.path}:{first.line}; this entry is ignored"))
+                diagnostics.append(
+                    diagnostic(
+                        Code.DUPLICATE_KEY,
+                        ref.path,
+                        ref.line,
+                        1,
+                        f"duplicate key '{ref.key}': already defined at "
+                        f"{first.path}:{first.line}; this entry is ignored",
+                    )
+                )
                 continue
             references[ref.key.lower()] = ref
     cache.prune()
@@ -299,8 +335,15 @@ def _resolve_crossrefs(references: dict[str, Reference]) -> list[Diagnostic]:
             continue
         parent = references.get(target.lower())
         if parent is None:
-            diagnostics.append(diagnostic(Code.MISSING_CROSSREF, ref.path, ref.line, 1,
-                                          f"entry '{ref.key}' has crossref '{target}', which is not defined"))
+            diagnostics.append(
+                diagnostic(
+                    Code.MISSING_CROSSREF,
+                    ref.path,
+                    ref.line,
+                    1,
+                    f"entry '{ref.key}' has crossref '{target}', which is not defined",
+                )
+            )
             continue
         fields = dict(ref.fields)
         renames = _CROSSREF_RENAMES if parent.type in _CONTAINERS and ref.type in _CONTAINED else {}

@@ -22,6 +22,8 @@ from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.text.front_matter import split_front_matter
 
 Link = Callable[[str, str], str]
+
+
 @lru_cache(maxsize=65536)
 def anchor(key: str) -> str:
     """The stable id of a key's entry in any bibliography: ``ref-<key>``."""
@@ -52,8 +54,9 @@ class CitationIndex:
         self._author_year: dict[str, tuple[str, str]] = {}
         self._alpha: dict[str, str] = {}
 
-    def add_page(self, src_uri: str, markdown: str, title: str, meta: Mapping | None = None,
-                 path: str | None = None) -> list[Diagnostic]:
+    def add_page(
+        self, src_uri: str, markdown: str, title: str, meta: Mapping | None = None, path: str | None = None
+    ) -> list[Diagnostic]:
         """Record what ``markdown`` (the file's full text, front matter included) cites."""
         path = path or src_uri
         if src_uri in self.pages:
@@ -67,9 +70,18 @@ class CitationIndex:
                     page.keys.append(key)
                     self._cited_by.setdefault(key.lower(), []).append(src_uri)
             else:
-                diagnostics.append(diagnostic(Code.UNKNOWN_CITATION, path, citation.line, citation.col,
-                                           f"unknown citation key '{citation.key}': no entry in refs/*.bib has it"))
-        meta = split_front_matter(markdown).data if meta is None else meta  # bad YAML: {}, reported by the notes
+                diagnostics.append(
+                    diagnostic(
+                        Code.UNKNOWN_CITATION,
+                        path,
+                        citation.line,
+                        citation.col,
+                        f"unknown citation key '{citation.key}': no entry in refs/*.bib has it",
+                    )
+                )
+        meta = (
+            split_front_matter(markdown).data if meta is None else meta
+        )  # bad YAML: {}, reported by the notes
         cited = meta.get("cite")
         for key in [cited] if isinstance(cited, str) else cited if isinstance(cited, list) else []:
             if str(key) in self.bibliography:
@@ -77,8 +89,18 @@ class CitationIndex:
                 page.notes_on.append(canonical)
                 self.reading_notes.setdefault(canonical.lower(), src_uri)
             else:
-                line = next((i + 1 for i, text in enumerate(markdown.splitlines()) if text.startswith("cite:")), 1)
-                diagnostics.append(diagnostic(Code.UNKNOWN_READING_NOTE_KEY, path, line, 1, f"front matter 'cite: {key}' names no entry in refs/*.bib"))
+                line = next(
+                    (i + 1 for i, text in enumerate(markdown.splitlines()) if text.startswith("cite:")), 1
+                )
+                diagnostics.append(
+                    diagnostic(
+                        Code.UNKNOWN_READING_NOTE_KEY,
+                        path,
+                        line,
+                        1,
+                        f"front matter 'cite: {key}' names no entry in refs/*.bib",
+                    )
+                )
         return diagnostics
 
     def cited_keys(self) -> list[str]:
@@ -122,7 +144,9 @@ class CitationIndex:
     def _page_order(self, src_uri: str) -> dict[str, int]:
         order = self._order.get(src_uri)
         if order is None:
-            order = self._order[src_uri] = {k: i for i, k in enumerate(self.formatter.sort(self.page(src_uri).keys))}
+            order = self._order[src_uri] = {
+                k: i for i, k in enumerate(self.formatter.sort(self.page(src_uri).keys))
+            }
         return order
 
     def label(self, src_uri: str, key: str) -> str:
@@ -164,9 +188,12 @@ def cited_entry(index: CitationIndex, key: str) -> CitedEntry | None:
         canonical = index.bibliography[key].key
         authors, year = index.author_year(canonical)
         found = index.entries[key.lower()] = CitedEntry(
-            canonical, authors, year,
+            canonical,
+            authors,
+            year,
             f'<span class="citation"><a class="citation-link" href="#{escape(anchor(canonical))}">',
-            f'</a><span class="citation-card" role="tooltip">{index.formatter.html(canonical)}</span></span>')
+            f'</a><span class="citation-card" role="tooltip">{index.formatter.html(canonical)}</span></span>',
+        )
     return found
 
 
@@ -186,8 +213,10 @@ def render_citation(items: Sequence[Citation], index: CitationIndex, src_uri: st
     for item in items:
         entry = cited_entry(index, item.key)
         if entry is None:
-            parts.append(f'<span class="citation citation-unknown" title="unknown citation key">@{escape(item.key)}?'
-                         "</span>")
+            parts.append(
+                f'<span class="citation citation-unknown" title="unknown citation key">@{escape(item.key)}?'
+                "</span>"
+            )
             continue
         if numeric:
             text = index.label(src_uri, entry.key)
@@ -199,9 +228,15 @@ def render_citation(items: Sequence[Citation], index: CitationIndex, src_uri: st
     return f'<span class="citation-group">{open_}{"; ".join(parts)}{close}</span>'
 
 
-def render_bibliography(keys: Iterable[str], bibliography: Bibliography, style: CitationStyle, *,
-                        labels: Mapping[str, str] | None = None, extras: Mapping[str, str] | None = None,
-                        presorted: bool = False) -> str:
+def render_bibliography(
+    keys: Iterable[str],
+    bibliography: Bibliography,
+    style: CitationStyle,
+    *,
+    labels: Mapping[str, str] | None = None,
+    extras: Mapping[str, str] | None = None,
+    presorted: bool = False,
+) -> str:
     """An HTML list of the entries for ``keys``, in the style's order, each with id ``ref-<key>``.
 
     ``labels`` (lower key -> label) overrides the style's own numbering; ``extras``
@@ -209,7 +244,9 @@ def render_bibliography(keys: Iterable[str], bibliography: Bibliography, style: 
     keeps the order of ``keys`` (canonical keys, already in the style's order).
     """
     formatter = formatter_for(bibliography, style.bibliography)
-    ordered = list(keys) if presorted else formatter.sort(bibliography[k].key for k in keys if k in bibliography)
+    ordered = (
+        list(keys) if presorted else formatter.sort(bibliography[k].key for k in keys if k in bibliography)
+    )
     if labels is None:
         if style.bibliography == "alpha":
             labels = formatter.alpha_labels(ordered)
@@ -222,8 +259,10 @@ def render_bibliography(keys: Iterable[str], bibliography: Bibliography, style: 
     for key in ordered:
         label = labels.get(key.lower())
         head = f'<span class="reference-label">[{escape(label)}]</span> ' if label else ""
-        items.append(f'<li class="reference" id="{escape(anchor(key))}">{head}<span class="reference-body">'
-                     f'{formatter.html(key)}</span>{extras.get(key.lower(), "")}</li>')
+        items.append(
+            f'<li class="reference" id="{escape(anchor(key))}">{head}<span class="reference-body">'
+            f"{formatter.html(key)}</span>{extras.get(key.lower(), '')}</li>"
+        )
     kind = "numbered" if labels else "author-year"
     return f'<ul class="bibliography bibliography-{kind}">\n' + "\n".join(items) + "\n</ul>"
 
@@ -247,10 +286,14 @@ def render_page_bibliography(index: CitationIndex, src_uri: str, link: Link, glo
     for key in keys:
         extra = _note_link(index, key, link, src_uri)
         if global_uri:
-            extra += (f' <a class="reference-global-link" href="{escape(link(global_uri, anchor(key)))}" '
-                      'title="All pages citing it">↗</a>')
+            extra += (
+                f' <a class="reference-global-link" href="{escape(link(global_uri, anchor(key)))}" '
+                'title="All pages citing it">↗</a>'
+            )
         extras[key.lower()] = extra
-    body = render_bibliography(keys, index.bibliography, index.style, labels=labels, extras=extras, presorted=True)
+    body = render_bibliography(
+        keys, index.bibliography, index.style, labels=labels, extras=extras, presorted=True
+    )
     return f'<section class="references">\n<h2 id="references">References</h2>\n{body}\n</section>'
 
 
@@ -261,19 +304,35 @@ def render_global_bibliography(index: CitationIndex, link: Link, titles: Mapping
         pages = index.cited_by(key)
         extra = _note_link(index, key, link)
         if pages:
-            extra += ' <span class="reference-cited-by">Cited by: ' + ", ".join(
-                f'<a href="{escape(link(uri, ""))}">{escape(titles.get(uri, uri))}</a>' for uri in pages) + "</span>"
+            extra += (
+                ' <span class="reference-cited-by">Cited by: '
+                + ", ".join(
+                    f'<a href="{escape(link(uri, ""))}">{escape(titles.get(uri, uri))}</a>' for uri in pages
+                )
+                + "</span>"
+            )
         extras[key.lower()] = extra
     labels = index._alpha if index.style.bibliography == "alpha" else {}
-    return render_bibliography(index.listed_keys(), index.bibliography, index.style, labels=labels, extras=extras)
+    return render_bibliography(
+        index.listed_keys(), index.bibliography, index.style, labels=labels, extras=extras
+    )
 
 
-def render_reading_note_reference(index: CitationIndex, src_uri: str, link: Link, global_uri: str | None) -> str:
+def render_reading_note_reference(
+    index: CitationIndex, src_uri: str, link: Link, global_uri: str | None
+) -> str:
     """The full reference shown at the top of a reading note."""
     parts = []
     for key in index.page(src_uri).notes_on:
-        target = Markup(' <a class="reference-global-link" href="{}">↗</a>').format(
-            link(global_uri, anchor(key))) if global_uri else Markup("")
-        parts.append(Markup('<div class="reading-note-reference" id="reading-note-{}"><span class="reading-note-'
-                            'label">Reading note on</span> {}{}</div>').format(key, index.formatter.html(key), target))
+        target = (
+            Markup(' <a class="reference-global-link" href="{}">↗</a>').format(link(global_uri, anchor(key)))
+            if global_uri
+            else Markup("")
+        )
+        parts.append(
+            Markup(
+                '<div class="reading-note-reference" id="reading-note-{}"><span class="reading-note-'
+                'label">Reading note on</span> {}{}</div>'
+            ).format(key, index.formatter.html(key), target)
+        )
     return str(Markup("\n").join(parts))

@@ -50,6 +50,9 @@ class CitationExtension(Extension):
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md: Markdown) -> None:
-        md.inlinePatterns.register(_CitationProcessor(GROUP, md, self.render, bare=False), "citation", GROUP_PRIORITY)
-        md.inlinePatterns.register(_CitationProcessor(BARE, md, self.render, bare=True), "citation_bare",
-                                   BARE_PRIORITY)
+        md.inlinePatterns.register(
+            _CitationProcessor(GROUP, md, self.render, bare=False), "citation", GROUP_PRIORITY
+        )
+        md.inlinePatterns.register(
+            _CitationProcessor(BARE, md, self.render, bare=True), "citation_bare", BARE_PRIORITY
+        )

@@ -30,9 +30,19 @@ from cortex.diagnostics import Code, Diagnostic, diagnostic
 BIB_STYLES = ("plain", "unsrt", "alpha")
 CITATION_STYLES = ("numeric", "author-year")
 _RAW_FIELDS = frozenset({"url", "doi", "eprint", "crossref", "archiveprefix", "primaryclass", "file"})
-_TYPE_FALLBACKS = {"online": "misc", "software": "misc", "dataset": "misc", "electronic": "misc", "www": "misc",
-                   "thesis": "phdthesis", "report": "techreport", "conference": "inproceedings",
-                   "standard": "manual", "collection": "book", "inreference": "incollection"}
+_TYPE_FALLBACKS = {
+    "online": "misc",
+    "software": "misc",
+    "dataset": "misc",
+    "electronic": "misc",
+    "www": "misc",
+    "thesis": "phdthesis",
+    "report": "techreport",
+    "conference": "inproceedings",
+    "standard": "manual",
+    "collection": "book",
+    "inreference": "incollection",
+}
 
 
 @dataclass(frozen=True)
@@ -44,9 +54,13 @@ class CitationStyle:
 
     def __post_init__(self) -> None:
         if self.citation not in CITATION_STYLES:
-            raise ValueError(f"citation style must be one of {', '.join(CITATION_STYLES)}, not {self.citation!r}")
+            raise ValueError(
+                f"citation style must be one of {', '.join(CITATION_STYLES)}, not {self.citation!r}"
+            )
         if self.bibliography not in BIB_STYLES:
-            raise ValueError(f"bibliography style must be one of {', '.join(BIB_STYLES)}, not {self.bibliography!r}")
+            raise ValueError(
+                f"bibliography style must be one of {', '.join(BIB_STYLES)}, not {self.bibliography!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -122,7 +136,11 @@ class ReferenceFormatter:
 
     def _kind(self, ref: Reference) -> str:
         """The entry type the style formats ``ref`` as: its own, or the nearest it has a template for."""
-        return ref.type if hasattr(self.style, f"get_{ref.type}_template") else _TYPE_FALLBACKS.get(ref.type, "misc")
+        return (
+            ref.type
+            if hasattr(self.style, f"get_{ref.type}_template")
+            else _TYPE_FALLBACKS.get(ref.type, "misc")
+        )
 
     @staticmethod
     def _fields(ref: Reference, tokens: Tokens) -> dict[str, str]:
@@ -130,8 +148,11 @@ class ReferenceFormatter:
         return {k: (v if k in _RAW_FIELDS else protect_markup(v, tokens)) for k, v in ref.fields.items()}
 
     def _entry(self, ref: Reference, fields: dict[str, str], person: Callable[[str], Person]) -> Entry:
-        entry = Entry(self._kind(ref), fields=fields,
-                      persons={role: [person(n) for n in names] for role, names in ref.persons.items()})
+        entry = Entry(
+            self._kind(ref),
+            fields=fields,
+            persons={role: [person(n) for n in names] for role, names in ref.persons.items()},
+        )
         entry.key = ref.key
         return entry
 
@@ -168,8 +189,10 @@ class ReferenceFormatter:
                 text = self.style.format_entry("", self._entry(ref, self._fields(ref, tokens), _Person)).text
             body = tokens.restore(text.render(HTML_BACKEND))
         except Exception as exc:  # pybtex raises FieldIsMissing but also untyped errors
-            return str(self._fallback(ref)), (f"entry '{ref.key}' cannot be formatted with the "
-                                              f"'{self.bib_style}' style ({exc}); a simpler form is shown")
+            return str(self._fallback(ref)), (
+                f"entry '{ref.key}' cannot be formatted with the "
+                f"'{self.bib_style}' style ({exc}); a simpler form is shown"
+            )
         return body, "; ".join(f"entry '{ref.key}': {e}" for e in errors) or None
 
     def _fallback(self, ref: Reference) -> Markup:
@@ -211,7 +234,11 @@ class ReferenceFormatter:
     def author_year(self, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
         """(authors, year) per key; the same authors and year get 2017a, 2017b."""
         groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for key in self.sort(keys) if self.bib_style != "unsrt" else sorted(keys, key=lambda k: self.meta(k).sort_key):
+        for key in (
+            self.sort(keys)
+            if self.bib_style != "unsrt"
+            else sorted(keys, key=lambda k: self.meta(k).sort_key)
+        ):
             meta = self.meta(key)
             groups[(meta.authors, meta.year)].append(key)
         labels = {}

@@ -19,7 +19,9 @@ KEY = r"[^\W](?:[\w:.#\-+/]*\w)?"
 GROUP = re.compile(r"(?<![\[\\])\[([^\[\]\n]*?(?<![\w@\\])-?@" + KEY + r"[^\[\]]*?)\](?![(\[\]])")
 # A bare key in running text, optionally followed by a locator: ``@key [p. 3]``.
 BARE = re.compile(r"(?<![\w@\\/.:\-+\]`])@(" + KEY + r")(?:[ \t]?\[([^\[\]@\n]*)\](?![(\[]))?")
-_ITEM = re.compile(r"^\s*(?P<prefix>.*?)\s*(?<![\w@\\])(?P<minus>-?)@(?P<key>" + KEY + r")(?P<suffix>.*?)\s*$", re.S)
+_ITEM = re.compile(
+    r"^\s*(?P<prefix>.*?)\s*(?<![\w@\\])(?P<minus>-?)@(?P<key>" + KEY + r")(?P<suffix>.*?)\s*$", re.S
+)
 
 _FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})", re.M)
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
@@ -50,8 +52,15 @@ def parse_group(content: str, offset: int = 0) -> list[Citation] | None:
             return None
         locator = m.group("suffix").strip()
         locator = locator[1:].strip() if locator.startswith(",") else locator
-        items.append(Citation(m.group("key"), m.group("prefix"), locator, bool(m.group("minus")),
-                              offset=offset + pos + m.start("key") - 1))
+        items.append(
+            Citation(
+                m.group("key"),
+                m.group("prefix"),
+                locator,
+                bool(m.group("minus")),
+                offset=offset + pos + m.start("key") - 1,
+            )
+        )
         pos += len(part) + 1
     return items
 
@@ -135,5 +144,7 @@ def find_citations(markdown: str, known: Container[str] | None = None) -> list[C
         found.append(bare_citation(m))
     found.sort(key=lambda c: c.offset)
     lines = _Lines(markdown)
-    return [Citation(c.key, c.prefix, c.locator, c.suppress_author, c.in_text, c.offset, *lines(c.offset))
-            for c in found]
+    return [
+        Citation(c.key, c.prefix, c.locator, c.suppress_author, c.in_text, c.offset, *lines(c.offset))
+        for c in found
+    ]

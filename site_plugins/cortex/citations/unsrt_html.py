@@ -115,12 +115,16 @@ def as_piece(segments: Sequence[Segment]) -> Piece:
 
 def capitalized(segments: Sequence[Segment]) -> Piece:
     """pybtex's ``Text.capitalize``: first character upper, the rest lower, braced runs kept."""
-    return as_piece([_cased(text, protected, str.lower, first=i == 0) for i, (text, protected) in enumerate(segments)])
+    return as_piece(
+        [_cased(text, protected, str.lower, first=i == 0) for i, (text, protected) in enumerate(segments)]
+    )
 
 
 def capfirst(segments: Sequence[Segment]) -> Piece:
     """pybtex's ``Text.capfirst``: the first character upper unless braced."""
-    return as_piece([_cased(text, protected, str, first=i == 0) for i, (text, protected) in enumerate(segments)])
+    return as_piece(
+        [_cased(text, protected, str, first=i == 0) for i, (text, protected) in enumerate(segments)]
+    )
 
 
 def lowered(segments: Sequence[Segment]) -> Piece:
@@ -146,6 +150,7 @@ def dashed(segments: Sequence[Segment]) -> Piece:
 
 # --- names --------------------------------------------------------------------------------
 
+
 class ParsedName(NamedTuple):
     person: Person
     problems: tuple[str, ...]  # what pybtex reported while splitting the name
@@ -166,12 +171,14 @@ def name_piece(name: str) -> Piece:
     person, problems = parse_name(name)
     if problems:
         raise Unsupported(problems[0])
-    return _join([
-        _name_part(person.first_names + person.middle_names, tie=True),
-        _name_part(person.prelast_names, tie=True),
-        _name_part(person.last_names),
-        _name_part(person.lineage_names, before=", "),
-    ])
+    return _join(
+        [
+            _name_part(person.first_names + person.middle_names, tie=True),
+            _name_part(person.prelast_names, tie=True),
+            _name_part(person.last_names),
+            _name_part(person.lineage_names, before=", "),
+        ]
+    )
 
 
 def _name_part(words: list[str], tie: bool = False, before: str = "") -> Piece:
@@ -184,8 +191,10 @@ def _name_part(words: list[str], tie: bool = False, before: str = "") -> Piece:
 
 # --- pybtex's template nodes over pieces --------------------------------------------------
 
-def _join(parts: Sequence[Piece], sep: Piece = EMPTY, sep2: Piece | None = None,
-          last_sep: Piece | None = None) -> Piece:
+
+def _join(
+    parts: Sequence[Piece], sep: Piece = EMPTY, sep2: Piece | None = None, last_sep: Piece | None = None
+) -> Piece:
     """``join``: empty parts dropped, ``sep2`` between exactly two, ``last_sep`` before the last."""
     parts = [part for part in parts if part.length]
     if len(parts) <= 1:
@@ -292,6 +301,7 @@ class _Entry:
 
 # --- unsrt's building blocks, in the order of pybtex/style/formatting/unsrt.py ---------------
 
+
 def _date(e: _Entry) -> Piece:
     return _words(e.optional_field("month"), e.field("year"))
 
@@ -322,20 +332,31 @@ def _volume_and_series(e: _Entry, as_sentence: bool = True) -> Piece:
     volume = literal("Volume" if as_sentence else "volume")
     number = literal("Number" if as_sentence else "number")
     result = _first_of(
-        lambda: _optional(lambda: _words(_together([volume, e.field("volume")]),
-                                         _optional(lambda: _words(literal("of"), e.field("series"))))),
-        lambda: _optional(lambda: _words(_join([number, e.field("number")], NBSP),
-                                         _optional(lambda: _words(literal("in"), e.field("series"))))),
+        lambda: _optional(
+            lambda: _words(
+                _together([volume, e.field("volume")]),
+                _optional(lambda: _words(literal("of"), e.field("series"))),
+            )
+        ),
+        lambda: _optional(
+            lambda: _words(
+                _join([number, e.field("number")], NBSP),
+                _optional(lambda: _words(literal("in"), e.field("series"))),
+            )
+        ),
         lambda: e.optional_field("series", capfirst if as_sentence else as_piece),
     )
     return _sentence(result) if as_sentence else result
 
 
 def _chapter_and_pages(e: _Entry) -> Piece:
-    return _join([
-        _optional(lambda: _together([literal("chapter"), e.field("chapter")])),
-        _optional(lambda: _together([literal("pages"), _pages(e)])),
-    ], COMMA)
+    return _join(
+        [
+            _optional(lambda: _together([literal("chapter"), e.field("chapter")])),
+            _optional(lambda: _together([literal("pages"), _pages(e)])),
+        ],
+        COMMA,
+    )
 
 
 def _edition(e: _Entry) -> Piece:
@@ -357,18 +378,27 @@ def _address_organization_publisher_date(e: _Entry, include_organization: bool =
         return e.optional_field("organization") if include_organization else EMPTY
 
     return _first_of(
-        lambda: _optional(lambda: _join([
-            _sentence(e.field("address"), _date(e)),
-            _sentence(organization(), e.optional_field("publisher")),
-        ], SPACE)),
+        lambda: _optional(
+            lambda: _join(
+                [
+                    _sentence(e.field("address"), _date(e)),
+                    _sentence(organization(), e.optional_field("publisher")),
+                ],
+                SPACE,
+            )
+        ),
         lambda: _sentence(organization(), e.optional_field("publisher"), _date(e)),
     )
 
 
 def _web_refs(e: _Entry) -> Piece:
     return _sentence(
-        _optional(lambda: _concat(_url(e), _optional(
-            lambda: _concat(literal(" (visited on "), e.field("urldate"), literal(")"))))),
+        _optional(
+            lambda: _concat(
+                _url(e),
+                _optional(lambda: _concat(literal(" (visited on "), e.field("urldate"), literal(")"))),
+            )
+        ),
         _optional(lambda: _link(e, "eprint", "https://arxiv.org/abs/", "arXiv:")),
         _optional(lambda: _link(e, "pubmed", "https://www.ncbi.nlm.nih.gov/pubmed/", "PMID:")),
         _optional(lambda: _link(e, "doi", "https://doi.org/", "doi:")),
@@ -387,13 +417,18 @@ def _link(e: _Entry, name: str, base: str, label: str) -> Piece:
 
 # --- the templates ----------------------------------------------------------------------------
 
+
 def _article(e: _Entry) -> Piece:
     def volume_and_pages() -> Piece:
         return _first_of(
-            lambda: _optional(lambda: _concat(
-                e.field("volume"),
-                _optional(lambda: _concat(literal("("), e.field("number"), literal(")"))),
-                literal(":"), _pages(e))),
+            lambda: _optional(
+                lambda: _concat(
+                    e.field("volume"),
+                    _optional(lambda: _concat(literal("("), e.field("number"), literal(")"))),
+                    literal(":"),
+                    _pages(e),
+                )
+            ),
             lambda: _words(literal("pages"), _pages(e)),
         )
 
@@ -422,8 +457,9 @@ def _booklet(e: _Entry) -> Piece:
     return _toplevel(
         _names(e, "author"),
         _title(e, "title"),
-        _sentence(e.optional_field("howpublished"), e.optional_field("address"), _date(e),
-                  e.optional_field("note")),
+        _sentence(
+            e.optional_field("howpublished"), e.optional_field("address"), _date(e), e.optional_field("note")
+        ),
         _web_refs(e),
     )
 
@@ -433,9 +469,13 @@ def _inbook(e: _Entry) -> Piece:
         _author_or_editor(e),
         _sentence(_btitle(e, "title", as_sentence=False), _chapter_and_pages(e)),
         _volume_and_series(e),
-        _sentence(e.field("publisher"), e.optional_field("address"),
-                  _optional(lambda: _words(e.field("edition"), literal("edition"))), _date(e),
-                  e.optional_field("note")),
+        _sentence(
+            e.field("publisher"),
+            e.optional_field("address"),
+            _optional(lambda: _words(e.field("edition"), literal("edition"))),
+            _date(e),
+            e.optional_field("note"),
+        ),
         _web_refs(e),
     )
 
@@ -444,12 +484,15 @@ def _incollection(e: _Entry) -> Piece:
     return _toplevel(
         _sentence(_names(e, "author")),
         _title(e, "title"),
-        _words(literal("In"), _sentence(
-            _optional(lambda: _editor(e, as_sentence=False)),
-            _btitle(e, "booktitle", as_sentence=False),
-            _volume_and_series(e, as_sentence=False),
-            _chapter_and_pages(e),
-        )),
+        _words(
+            literal("In"),
+            _sentence(
+                _optional(lambda: _editor(e, as_sentence=False)),
+                _btitle(e, "booktitle", as_sentence=False),
+                _volume_and_series(e, as_sentence=False),
+                _chapter_and_pages(e),
+            ),
+        ),
         _sentence(e.optional_field("publisher"), e.optional_field("address"), _edition(e), _date(e)),
         _web_refs(e),
     )
@@ -478,8 +521,12 @@ def _manual(e: _Entry) -> Piece:
     return _toplevel(
         _optional(lambda: _sentence(_names(e, "author"))),
         _btitle(e, "title"),
-        _sentence(e.optional_field("organization"), e.optional_field("address"), _edition(e),
-                  _optional(lambda: _date(e))),
+        _sentence(
+            e.optional_field("organization"),
+            e.optional_field("address"),
+            _edition(e),
+            _optional(lambda: _date(e)),
+        ),
         _sentence(e.optional_field("note")),
         _web_refs(e),
     )
@@ -509,8 +556,12 @@ def _phdthesis(e: _Entry) -> Piece:
     return _toplevel(
         _sentence(_names(e, "author")),
         _btitle(e, "title"),
-        _sentence(_first_of(lambda: e.optional_field("type"), lambda: literal("PhD thesis")),
-                  e.field("school"), e.optional_field("address"), _date(e)),
+        _sentence(
+            _first_of(lambda: e.optional_field("type"), lambda: literal("PhD thesis")),
+            e.field("school"),
+            e.optional_field("address"),
+            _date(e),
+        ),
         _sentence(e.optional_field("note")),
         _web_refs(e),
     )
@@ -518,8 +569,11 @@ def _phdthesis(e: _Entry) -> Piece:
 
 def _proceedings(e: _Entry) -> Piece:
     def body(include_organization: bool) -> Piece:
-        return _sentence(_btitle(e, "title", as_sentence=False), _volume_and_series(e, as_sentence=False),
-                         _address_organization_publisher_date(e, include_organization))
+        return _sentence(
+            _btitle(e, "title", as_sentence=False),
+            _volume_and_series(e, as_sentence=False),
+            _address_organization_publisher_date(e, include_organization),
+        )
 
     if "editor" in e.persons:
         main = [_editor(e), body(True)]
@@ -533,9 +587,13 @@ def _techreport(e: _Entry) -> Piece:
         _sentence(_names(e, "author")),
         _title(e, "title"),
         _sentence(
-            _words(_first_of(lambda: e.optional_field("type"), lambda: literal("Technical Report")),
-                   e.optional_field("number")),
-            e.field("institution"), e.optional_field("address"), _date(e),
+            _words(
+                _first_of(lambda: e.optional_field("type"), lambda: literal("Technical Report")),
+                e.optional_field("number"),
+            ),
+            e.field("institution"),
+            e.optional_field("address"),
+            _date(e),
         ),
         _sentence(e.optional_field("note")),
         _web_refs(e),
@@ -552,20 +610,34 @@ def _unpublished(e: _Entry) -> Piece:
 
 
 TEMPLATES: dict[str, Callable[[_Entry], Piece]] = {
-    "article": _article, "book": _book, "booklet": _booklet, "inbook": _inbook,
-    "incollection": _incollection, "inproceedings": _inproceedings, "manual": _manual,
-    "mastersthesis": _mastersthesis, "misc": _misc, "phdthesis": _phdthesis,
-    "proceedings": _proceedings, "techreport": _techreport, "unpublished": _unpublished,
+    "article": _article,
+    "book": _book,
+    "booklet": _booklet,
+    "inbook": _inbook,
+    "incollection": _incollection,
+    "inproceedings": _inproceedings,
+    "manual": _manual,
+    "mastersthesis": _mastersthesis,
+    "misc": _misc,
+    "phdthesis": _phdthesis,
+    "proceedings": _proceedings,
+    "techreport": _techreport,
+    "unpublished": _unpublished,
     # unsrt formats these as misc entries
-    "dataset": _misc, "online": _misc, "patent": _misc, "software": _misc,
+    "dataset": _misc,
+    "online": _misc,
+    "patent": _misc,
+    "software": _misc,
 }
 _STYLES = (plain.Style, unsrt.Style, alpha.Style)
 
 
 def reproduces(style: object) -> bool:
     """Whether ``style`` is pybtex's own plain, unsrt or alpha style with its plain, unabbreviated names."""
-    return (type(style) in _STYLES and type(style.name_style) is NameStyle  # type: ignore[attr-defined]
-            and not style.abbreviate_names)  # type: ignore[attr-defined]
+    if type(style) not in _STYLES:
+        return False
+    name_style, abbreviated = getattr(style, "name_style", None), getattr(style, "abbreviate_names", True)
+    return type(name_style) is NameStyle and not abbreviated
 
 
 def format_entry(kind: str, fields: Mapping[str, str], persons: Mapping[str, Sequence[str]]) -> str | None:

@@ -18,8 +18,14 @@ def slugify(text: str) -> str:
 
 @click.command("cite")
 @click.argument("ids", nargs=-1, required=True)
-@click.option("--refs", "bib_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("refs/arxiv.bib"), show_default=True, help="BibTeX file to append to.")
+@click.option(
+    "--refs",
+    "bib_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("refs/arxiv.bib"),
+    show_default=True,
+    help="BibTeX file to append to.",
+)
 @click.option("--api-url", envvar="CORTEX_ARXIV_API", default=None, help=API_HELP)
 def cite(ids: tuple[str, ...], bib_path: Path, api_url: str | None) -> None:
     """Add arXiv papers (ids like arXiv:1706.03762, or abs/pdf URLs) to a .bib file."""
@@ -35,10 +41,21 @@ def cite(ids: tuple[str, ...], bib_path: Path, api_url: str | None) -> None:
 
 @click.command("papers")
 @click.argument("query")
-@click.option("--max", "max_results", type=click.IntRange(1, 2000), default=20, show_default=True,
-              help="How many papers to list.")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Note to write (default: content/reading/<query>.md).")
+@click.option(
+    "--max",
+    "max_results",
+    type=click.IntRange(1, 2000),
+    default=20,
+    show_default=True,
+    help="How many papers to list.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Note to write (default: content/reading/<query>.md).",
+)
 @click.option("--api-url", envvar="CORTEX_ARXIV_API", default=None, help=API_HELP)
 def papers(query: str, max_results: int, out_path: Path | None, api_url: str | None) -> None:
     """Search arXiv and write a reading-list note with a ready `cortex cite` line per paper."""

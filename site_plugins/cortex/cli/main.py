@@ -22,9 +22,15 @@ def main() -> None:
 @main.command()
 @click.argument("path", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--warnings-as-errors", "-W", is_flag=True, help="Exit 1 on warnings too.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: path:line:col: level: message, one per line; json: one array of objects with "
-                   "path, line, col, level, code and message, for editors and CI.")  # fmt: skip
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: path:line:col: level: message, one per line; json: one array of objects with "
+    "path, line, col, level, code and message, for editors and CI.",
+)
 def check(path: Path | None, warnings_as_errors: bool, output_format: str) -> None:
     """Print every problem in a content folder as path:line:col: level: message.
 

@@ -255,12 +255,16 @@ def load_curriculum(path: Path) -> tuple[Curriculum, list[Diagnostic]]:
     except FileNotFoundError:
         return Curriculum(), []
     except (OSError, UnicodeDecodeError) as exc:
-        return Curriculum(), [diagnostic(Code.UNREADABLE_FILE, path, 1, 1, f"cannot read the curriculum: {exc}")]
+        return Curriculum(), [
+            diagnostic(Code.UNREADABLE_FILE, path, 1, 1, f"cannot read the curriculum: {exc}")
+        ]
     try:
         loaded = load_yaml(text)
     except yaml.YAMLError as exc:
         line, col, problem = yaml_error_at(exc)
-        return Curriculum(), [diagnostic(Code.INVALID_CURRICULUM, path, line + 1, col + 1, f"invalid YAML: {problem}")]
+        return Curriculum(), [
+            diagnostic(Code.INVALID_CURRICULUM, path, line + 1, col + 1, f"invalid YAML: {problem}")
+        ]
     reader = _Reader(str(path))
     reader.check.repeated_keys(loaded)
     data = loaded.data
@@ -299,7 +303,9 @@ def check_topics(declared: Iterable[tuple[object, str, int]], curriculum: Curric
     diagnostics = []
     for name, path, line in declared:
         if not isinstance(name, str):
-            diagnostics.append(diagnostic(Code.UNKNOWN_TOPIC, path, line, 1, f"a topic must be text, not {type_name(name)}"))
+            diagnostics.append(
+                diagnostic(Code.UNKNOWN_TOPIC, path, line, 1, f"a topic must be text, not {type_name(name)}")
+            )
             continue
         if curriculum.topic(name) is not None:
             continue

@@ -149,9 +149,23 @@ def expand_params(params: dict | list) -> list[dict]:
 
 
 TOP_LEVEL = (
-    "title", "hypothesis", "status", "topics", "refs", "device", "params", "script", "metrics",
-    "baselines", "sizes", "timeout", "data", "figures", "verdict", "headline",
-)  # fmt: skip
+    "title",
+    "hypothesis",
+    "status",
+    "topics",
+    "refs",
+    "device",
+    "params",
+    "script",
+    "metrics",
+    "baselines",
+    "sizes",
+    "timeout",
+    "data",
+    "figures",
+    "verdict",
+    "headline",
+)
 
 
 def load_experiment(path: Path, repo_root: Path) -> tuple[ExperimentSpec | None, list[Diagnostic]]:
@@ -159,11 +173,19 @@ def load_experiment(path: Path, repo_root: Path) -> tuple[ExperimentSpec | None,
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [diagnostic(Code.UNREADABLE_FILE, path, 1, 1, f"cannot read experiment declaration: {exc}")]
+        return None, [
+            diagnostic(Code.UNREADABLE_FILE, path, 1, 1, f"cannot read experiment declaration: {exc}")
+        ]
     span = front_matter_span(text)
     if span is None:
         return None, [
-            diagnostic(Code.INVALID_DECLARATION, path, 1, 1, "experiment declaration has no YAML front matter (start the file with `---`)")
+            diagnostic(
+                Code.INVALID_DECLARATION,
+                path,
+                1,
+                1,
+                "experiment declaration has no YAML front matter (start the file with `---`)",
+            )
         ]
     yaml_text, _, body_start = span
     check = SchemaChecker(path, Code.INVALID_DECLARATION, FIRST_LINE)
@@ -171,10 +193,22 @@ def load_experiment(path: Path, repo_root: Path) -> tuple[ExperimentSpec | None,
         loaded = load_yaml(yaml_text)
     except yaml.YAMLError as exc:
         line, col, problem = yaml_error_at(exc)
-        return None, [diagnostic(Code.INVALID_DECLARATION, path, line + FIRST_LINE, col + 1, f"invalid YAML in front matter: {problem}")]
+        return None, [
+            diagnostic(
+                Code.INVALID_DECLARATION,
+                path,
+                line + FIRST_LINE,
+                col + 1,
+                f"invalid YAML in front matter: {problem}",
+            )
+        ]
     raw = loaded.data
     if not isinstance(raw, YamlMapping):
-        return None, [diagnostic(Code.INVALID_DECLARATION, path, 1, 1, "front matter must be a mapping of keys to values")]
+        return None, [
+            diagnostic(
+                Code.INVALID_DECLARATION, path, 1, 1, "front matter must be a mapping of keys to values"
+            )
+        ]
     check.repeated_keys(loaded)
 
     exp_id = path.stem
@@ -191,7 +225,9 @@ def load_experiment(path: Path, repo_root: Path) -> tuple[ExperimentSpec | None,
     fields["metrics"] = metrics
     if "headline" in raw and check.typed(raw, "headline", str, "a metric name"):
         if raw["headline"] not in metrics:
-            check.fail(raw, "headline", f"`headline` names `{raw['headline']}`, which is not a declared metric")
+            check.fail(
+                raw, "headline", f"`headline` names `{raw['headline']}`, which is not a declared metric"
+            )
         fields["headline"] = raw["headline"]
     params = _check_params(check, raw, "params", raw.get("params", {}))
     fields["params"] = params if params is not None else {}
@@ -371,8 +407,15 @@ def _check_baselines(check: SchemaChecker, raw: dict, metrics: dict[str, Metric]
         if "point" in item:
             ok = check.typed(item, "point", dict, "a mapping of parameter to value") and ok
         if ok:
-            out.append(Baseline(item["metric"], float(item["value"]), item["cite"], item.get("note", ""),
-                                dict(item.get("point", {}))))  # fmt: skip
+            out.append(
+                Baseline(
+                    item["metric"],
+                    float(item["value"]),
+                    item["cite"],
+                    item.get("note", ""),
+                    dict(item.get("point", {})),
+                )
+            )
     return out
 
 
@@ -415,9 +458,19 @@ def _check_figures(check: SchemaChecker, raw: dict, names: set[str]) -> list[Fig
                 check.fail(item, axis, f"figure {axis} `{item[axis]}` is neither a parameter nor a metric")
                 ok = False
         if ok:
-            out.append(Figure(item["id"], item["kind"], item["x"], item["y"], item.get("color"),
-                              item.get("log_x", False), item.get("log_y", False), item.get("title", ""),
-                              item.get("facet")))  # fmt: skip
+            out.append(
+                Figure(
+                    item["id"],
+                    item["kind"],
+                    item["x"],
+                    item["y"],
+                    item.get("color"),
+                    item.get("log_x", False),
+                    item.get("log_y", False),
+                    item.get("title", ""),
+                    item.get("facet"),
+                )
+            )
     return out
 
 

@@ -16,6 +16,8 @@ from cortex.experiments.record import GitState, PointRecord, ResultRecord, metri
 from cortex.experiments.staleness import Staleness
 
 _SECOND_SCALES = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
+
+
 # Characters Markdown would read as syntax, written as entities so that text shows as written.
 def attr(value: object) -> str:
     """An HTML attribute value that survives Markdown: escaped, and without characters that
@@ -201,7 +203,9 @@ def ok_points(record: ResultRecord) -> list[PointRecord]:
     return [p for p in record.get("points", []) if p.get("status") == "ok"]
 
 
-def best_point(points: Sequence[PointRecord], metric: str, better: str | None) -> tuple[PointRecord, float] | None:
+def best_point(
+    points: Sequence[PointRecord], metric: str, better: str | None
+) -> tuple[PointRecord, float] | None:
     """The point with the best numeric value of ``metric`` (highest or lowest)."""
     values = [(p, point_value(p, metric)) for p in points]
     numeric = [(p, float(v)) for p, v in values if is_number(v) and math.isfinite(v)]

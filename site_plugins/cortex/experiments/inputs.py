@@ -123,5 +123,3 @@ def _sha_json(value) -> str:
 def _rel(path: Path, root: Path) -> str:
     path = Path(path).resolve()
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
-
-

@@ -54,8 +54,17 @@ def build_figure(figure: Figure, record: ResultRecord, units: dict[str, str]):
             table = table.astype({column: str})
     if figure.facet:
         extra["facet_col"] = figure.facet
-    fig = plot(table, x=figure.x, y=figure.y, color=figure.color, log_x=figure.log_x, log_y=figure.log_y,
-               title=figure.title or None, labels=labels, **extra)  # fmt: skip
+    fig = plot(
+        table,
+        x=figure.x,
+        y=figure.y,
+        color=figure.color,
+        log_x=figure.log_x,
+        log_y=figure.log_y,
+        title=figure.title or None,
+        labels=labels,
+        **extra,
+    )
     if figure.kind == "bar":
         fig.update_layout(barmode="group")
     return fig

@@ -164,7 +164,9 @@ def _badges(spec: ExperimentSpec, record_or_diag, staleness: Staleness) -> str:
 
 
 def _state_line(
-    spec: ExperimentSpec, record_or_diag: ResultRecord | Diagnostic | None, history: Sequence[ResultRecord],
+    spec: ExperimentSpec,
+    record_or_diag: ResultRecord | Diagnostic | None,
+    history: Sequence[ResultRecord],
     staleness: Staleness,
 ) -> str:
     if isinstance(record_or_diag, Diagnostic):
@@ -240,14 +242,20 @@ def _figures(
             continue
         if found is None:
             reason = f"the run of {run_date(record)} made no figure `{figure.id}`; rerun the experiment"
-            diagnostics.append(diagnostic(Code.MISSING_FIGURE, spec.path, *spec.position_of("figures", i), reason))
+            diagnostics.append(
+                diagnostic(Code.MISSING_FIGURE, spec.path, *spec.position_of("figures", i), reason)
+            )
             parts.append(figure_placeholder(div_id, reason))
             continue
         try:
             parts.append(figure_html(found, div_id))
         except ValueError as exc:
             where = path or spec.path
-            diagnostics.append(diagnostic(Code.UNREADABLE_FIGURE, where, 1, 1, f"figure `{figure.id}` cannot be drawn: {exc}"))
+            diagnostics.append(
+                diagnostic(
+                    Code.UNREADABLE_FIGURE, where, 1, 1, f"figure `{figure.id}` cannot be drawn: {exc}"
+                )
+            )
             parts.append(figure_placeholder(div_id, str(exc)))
     if parts:
         parts.insert(0, "### Figures")
@@ -472,7 +480,9 @@ def headline(spec: ExperimentSpec, record: ResultRecord) -> str:
         if best is None:
             return ""
         point, value = best
-        varying = {k: v for k, v in point["params"].items() if len({str(p["params"].get(k)) for p in points}) > 1}
+        varying = {
+            k: v for k, v in point["params"].items() if len({str(p["params"].get(k)) for p in points}) > 1
+        }
         where = f" ({format_point(varying)})" if varying else ""
         return f"{chosen.name} {format_quantity(value, units.get(chosen.name, ''))}{where}"
     for name in [chosen.name] if chosen is not None else spec.metrics:

@@ -23,8 +23,9 @@ class RunPlan:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def plan_runs(specs: list[ExperimentSpec], repo_root: Path, *, cuda: bool, results_dir: Path,
-              hashes_dir: Path) -> RunPlan:  # fmt: skip
+def plan_runs(
+    specs: list[ExperimentSpec], repo_root: Path, *, cuda: bool, results_dir: Path, hashes_dir: Path
+) -> RunPlan:
     """Which experiments run on this machine, and on which device. A CUDA experiment on a machine
     without CUDA is left out: its committed result stays, or it is reported as not run.
     Each scheduled experiment's hash file is brought up to date (see ``sync_hash_file``)."""
@@ -40,13 +41,20 @@ def plan_runs(specs: list[ExperimentSpec], repo_root: Path, *, cuda: bool, resul
             elif (state := staleness(spec, record, repo_root)).fresh:
                 continue  # its committed result is current: nothing to run, nothing to say
             else:
-                message = (f"stale: {'; '.join(state.reasons)}; not rerun here (needs CUDA), so that "
-                           "result stays, marked stale")  # fmt: skip
-            plan.diagnostics.append(diagnostic(Code.NEEDS_CUDA, spec.path, spec.line_of("device"), 1, message))
+                message = (
+                    f"stale: {'; '.join(state.reasons)}; not rerun here (needs CUDA), so that "
+                    "result stays, marked stale"
+                )
+            plan.diagnostics.append(
+                diagnostic(Code.NEEDS_CUDA, spec.path, spec.line_of("device"), 1, message)
+            )
             continue
         plan.devices[spec.id] = device
-        sync_hash_file(Path(hashes_dir) / f"{spec.id}.sha256", input_hash(spec, repo_root),
-                       Path(results_dir) / spec.id / RESULT_FILE)  # fmt: skip
+        sync_hash_file(
+            Path(hashes_dir) / f"{spec.id}.sha256",
+            input_hash(spec, repo_root),
+            Path(results_dir) / spec.id / RESULT_FILE,
+        )
     return plan
 
 

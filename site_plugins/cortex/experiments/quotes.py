@@ -118,7 +118,9 @@ class _Quoter:
         except _Problem as problem:
             line, col = line_col(self.text, m.start() + len(m.group(1)))
             message = str(problem)
-            self.diagnostics.append(diagnostic(Code.BAD_QUOTE, self.file_label, line + self.line_offset, col, message))
+            self.diagnostics.append(
+                diagnostic(Code.BAD_QUOTE, self.file_label, line + self.line_offset, col, message)
+            )
             return _placeholder(kind, label, message)
 
     # -- the three shortcodes ------------------------------------------------------------------

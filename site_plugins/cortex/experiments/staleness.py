@@ -56,5 +56,3 @@ def staleness(
 def _input_label(name: str) -> str:
     path, _, key = name.partition("#")
     return f"`{key}` in `{path}`" if key else f"`{path}`"
-
-

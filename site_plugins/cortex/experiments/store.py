@@ -81,7 +81,13 @@ def read_record(path: Path) -> ResultRecord | Diagnostic | None:
         return data
     problem = schema_problem(data)
     if problem:
-        return diagnostic(Code.UNREADABLE_RESULT, path, 1, 1, f"result record does not match schema {SCHEMA_VERSION}: {problem}")
+        return diagnostic(
+            Code.UNREADABLE_RESULT,
+            path,
+            1,
+            1,
+            f"result record does not match schema {SCHEMA_VERSION}: {problem}",
+        )
     return cast(ResultRecord, data)
 
 
@@ -158,10 +164,25 @@ class ResultSet:
                 continue
             state = self.state(exp_id)
             if state.state == "stale":
-                out.append(diagnostic(Code.STALE_RESULT, spec.path, spec.line_of("script"), 1, "stale result: " + "; ".join(state.reasons)))
+                out.append(
+                    diagnostic(
+                        Code.STALE_RESULT,
+                        spec.path,
+                        spec.line_of("script"),
+                        1,
+                        "stale result: " + "; ".join(state.reasons),
+                    )
+                )
             elif state.state == "never-run" and spec.status in ("analysed", "reported"):
-                out.append(diagnostic(Code.MISSING_RESULT, spec.path, spec.line_of("status"), 1,
-                                   f"status is {spec.status} but the experiment has no result; run it"))  # fmt: skip
+                out.append(
+                    diagnostic(
+                        Code.MISSING_RESULT,
+                        spec.path,
+                        spec.line_of("status"),
+                        1,
+                        f"status is {spec.status} but the experiment has no result; run it",
+                    )
+                )
         return out
 
 
@@ -170,5 +191,7 @@ def read_figure(path: Path) -> dict | Diagnostic | None:
     if data is None or isinstance(data, Diagnostic):
         return data
     if not isinstance(data, dict):
-        return diagnostic(Code.UNREADABLE_FIGURE, path, 1, 1, "a figure must be a JSON object with `data` and `layout`")
+        return diagnostic(
+            Code.UNREADABLE_FIGURE, path, 1, 1, "a figure must be a JSON object with `data` and `layout`"
+        )
     return data

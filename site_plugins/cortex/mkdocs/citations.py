@@ -39,10 +39,18 @@ def _default_url(src_uri: str) -> str:
 class CitationsAdapter:
     """One build's citations: numbering, page bibliographies, the global page."""
 
-    def __init__(self, bibliography: Bibliography, style: str = "numeric", bib_style: str = "plain",
-                 list_all: bool = False, url_for: Callable[[str], str] | None = None,
-                 page_uri: str = "bibliography.md", page_title: str = "Bibliography",
-                 path_for: Callable[[str], str] | None = None, index: CitationIndex | None = None) -> None:
+    def __init__(
+        self,
+        bibliography: Bibliography,
+        style: str = "numeric",
+        bib_style: str = "plain",
+        list_all: bool = False,
+        url_for: Callable[[str], str] | None = None,
+        page_uri: str = "bibliography.md",
+        page_title: str = "Bibliography",
+        path_for: Callable[[str], str] | None = None,
+        index: CitationIndex | None = None,
+    ) -> None:
         self.style = index.style if index else CitationStyle(STYLE_NAMES.get(style, style), bib_style)
         self.index = index or CitationIndex(bibliography, self.style, list_all=list_all)
         self.url_for = url_for or _default_url
@@ -68,7 +76,7 @@ class CitationsAdapter:
     @property
     def diagnostics(self) -> list[Diagnostic]:
         """Entries pybtex could not format that only rendering met (``index_pages`` returns the rest)."""
-        return self.index.formatter.problems[self._returned:]
+        return self.index.formatter.problems[self._returned :]
 
     def extension(self) -> CitationExtension:
         return CitationExtension(self._render)
@@ -102,14 +110,18 @@ class CitationsAdapter:
                     href += "/"
                 hrefs[src_uri] = href
             return f"{href}#{fragment}" if fragment else href
+
         return link
 
     def bibliography_page(self) -> tuple[str, str]:
         """(src_uri, Markdown) of the page listing every cited entry."""
         link = self._link_from(self.url_for(self.page_uri))
-        body = render_global_bibliography(self.index, link, self.titles) if self.index.listed_keys() else \
-            '<p class="bibliography-empty">No page cites anything yet.</p>'
-        return self.page_uri, f"# {self.page_title}\n\n<div class=\"bibliography-page\">\n{body}\n</div>\n"
+        body = (
+            render_global_bibliography(self.index, link, self.titles)
+            if self.index.listed_keys()
+            else '<p class="bibliography-empty">No page cites anything yet.</p>'
+        )
+        return self.page_uri, f'# {self.page_title}\n\n<div class="bibliography-page">\n{body}\n</div>\n'
 
     def start_page(self, src_uri: str, url: str) -> None:
         self._src_uri, self._url = src_uri, url

@@ -13,7 +13,11 @@ DEFAULT_ORDER = 1000
 
 
 def tidy_navigation(nav: Navigation, kb: KnowledgeBase, tags_dir: str) -> Navigation:
-    hidden = [p for p in nav.pages if p.file.src_uri.startswith(f"{tags_dir}/") and p.file.src_uri != f"{tags_dir}/index.md"]
+    hidden = [
+        p
+        for p in nav.pages
+        if p.file.src_uri.startswith(f"{tags_dir}/") and p.file.src_uri != f"{tags_dir}/index.md"
+    ]
     nav.items = _tidy(nav.items, kb, {id(p) for p in hidden}, tags_dir)
     nav.items.sort(key=lambda item: isinstance(item, Page) and item.file.src_uri == f"{tags_dir}/index.md")
     nav.pages = [p for p in nav.pages if id(p) not in {id(h) for h in hidden}]

@@ -32,8 +32,9 @@ def links_from(page: Page, urls: Mapping[str, str]) -> Callable[[str], str | Non
     return url_of
 
 
-def note_footer(kb: KnowledgeBase, note: Note, page: Page, urls: Mapping[str, str], tags_dir: str,
-                show_backlinks: bool) -> str:
+def note_footer(
+    kb: KnowledgeBase, note: Note, page: Page, urls: Mapping[str, str], tags_dir: str, show_backlinks: bool
+) -> str:
     """The tag chips and the "Linked from" list closing a note's page; ``urls`` is ``site_urls``."""
     url_of = links_from(page, urls)
     parts = []
@@ -42,7 +43,11 @@ def note_footer(kb: KnowledgeBase, note: Note, page: Page, urls: Mapping[str, st
         for tag in note.tags:
             url = url_of(tag_page(tag, tags_dir))
             text = escape(f"#{tag}")
-            chips.append(f'<a class="cortex-tag" href="{escape(url)}">{text}</a>' if url else f'<span class="cortex-tag">{text}</span>')
+            chips.append(
+                f'<a class="cortex-tag" href="{escape(url)}">{text}</a>'
+                if url
+                else f'<span class="cortex-tag">{text}</span>'
+            )
         parts.append(f'<p class="cortex-tags">{" ".join(chips)}</p>')
     links = kb.backlinks.get(note.path, []) if show_backlinks else []
     if links:
@@ -77,5 +82,7 @@ def broken_front_matter_notice(note: Note) -> str:
     problems = [d for d in note.diagnostics if "front matter" in d.message]
     text = escape(problems[0].message) if problems else Markup("front matter could not be read")
     line = problems[0].line if problems else 1
-    return (f'<div class="cortex-problem" markdown="0">This note\'s front matter could not be read '
-            f"(line {line}: {text}); its properties are ignored.</div>\n\n")
+    return (
+        f'<div class="cortex-problem" markdown="0">This note\'s front matter could not be read '
+        f"(line {line}: {text}); its properties are ignored.</div>\n\n"
+    )

@@ -89,24 +89,33 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             files.remove(f)  # a link out of the content folder is neither read nor published (load says so)
         style = CitationStyle(self.config.citation_style, self.config.bibliography_style)
         with collector_paused():
-            kb = self.kb = load(docs_dir, root=Path(config.config_file_path or docs_dir).parent, paths=paths,
-                                slugify=self.slugify, citation_style=style,
-                                list_all_references=self.config.bibliography_all)
+            kb = self.kb = load(
+                docs_dir,
+                root=Path(config.config_file_path or docs_dir).parent,
+                paths=paths,
+                slugify=self.slugify,
+                citation_style=style,
+                list_all_references=self.config.bibliography_all,
+            )
             self._freeze_model()
         report(kb.diagnostics, self.config.strict_warnings)
         if kb.citations is None:
             raise PluginError("cortex: the knowledge base was loaded without its citation index")
         self.citations = CitationsAdapter.from_index(
-            kb.citations, url_for=lambda src_uri: File(src_uri, None, "", config.use_directory_urls).url,
-            path_for=lambda src_uri: str(docs_dir / src_uri))
+            kb.citations,
+            url_for=lambda src_uri: File(src_uri, None, "", config.use_directory_urls).url,
+            path_for=lambda src_uri: str(docs_dir / src_uri),
+        )
         taken = {f.src_uri for f in files}
         generated = [*tag_pages(kb, self.config.tags_dir), *kb.pages.items()]
         if kb.bibliography:
             generated.append(self.citations.bibliography_page())
         for src_uri, content in generated:
             if src_uri in taken:
-                log.warning(f"{src_uri}: a file in the content folder has the path of a generated page; "
-                            "the file is used")
+                log.warning(
+                    f"{src_uri}: a file in the content folder has the path of a generated page; "
+                    "the file is used"
+                )
                 continue
             files.append(File.generated(config, src_uri, content=content))
         for name in STYLES + SCRIPTS:
@@ -150,7 +159,9 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         note = self._note(page)
         if note is None:
             return output
-        footer = pages.note_footer(self.model, note, page, self.urls, self.config.tags_dir, self.config.backlinks)
+        footer = pages.note_footer(
+            self.model, note, page, self.urls, self.config.tags_dir, self.config.backlinks
+        )
         end = output.rfind("</article>")
         return output if not footer or end < 0 else output[:end] + footer + output[end:]
 

@@ -74,7 +74,9 @@ class _Line:
 
     def context(self, at: int) -> str:
         """The plain text of the sentence holding the line's offset ``at``."""
-        index = next((i for i, (found, piece) in enumerate(self.sentences) if found <= at < found + len(piece)), -1)
+        index = next(
+            (i for i, (found, piece) in enumerate(self.sentences) if found <= at < found + len(piece)), -1
+        )
         if index not in self.plain:
             self.plain[index] = _plain_sentence(self.sentences[index][1] if index >= 0 else self.text)
         return self.plain[index]

@@ -19,8 +19,14 @@ def check_vault(vault: Vault) -> list[Diagnostic]:
                 found.append(diagnostic(Code.AMBIGUOUS_LINK, label, link.line, link.col, r.message + where))
             elif r.status is not Status.OK:
                 # a property naming a note not written yet is a placeholder, as in Obsidian
-                code = Code.UNRESOLVED_PROPERTY_LINK if link.prop and r.status is Status.MISSING else Code.UNRESOLVED_LINK
-                found.append(diagnostic(code, label, link.line, link.col, f"unresolved {link.raw}: {r.message}{where}"))
+                code = (
+                    Code.UNRESOLVED_PROPERTY_LINK
+                    if link.prop and r.status is Status.MISSING
+                    else Code.UNRESOLVED_LINK
+                )
+                found.append(
+                    diagnostic(code, label, link.line, link.col, f"unresolved {link.raw}: {r.message}{where}")
+                )
             if link.embed and r.found and r.path in vault.notes:
                 embeds.setdefault(note.path, []).append((r.path, link))
     found += embed_loops(vault, embeds)
@@ -38,9 +44,16 @@ def embed_loops(vault: Vault, embeds: dict[str, list[tuple[str, WikiLink]]]) -> 
         stack.append(path)
         for target, link in embeds.get(path, []):
             if state.get(target) == 1:
-                cycle = [*stack[stack.index(target):], target]
-                found.append(diagnostic(Code.EMBED_LOOP, vault.notes[path].file, link.line, link.col,
-                                   "embed loop: " + " → ".join(cycle) + "; the embed is cut there"))
+                cycle = [*stack[stack.index(target) :], target]
+                found.append(
+                    diagnostic(
+                        Code.EMBED_LOOP,
+                        vault.notes[path].file,
+                        link.line,
+                        link.col,
+                        "embed loop: " + " → ".join(cycle) + "; the embed is cut there",
+                    )
+                )
             elif target not in state:
                 visit(target)
         stack.pop()

@@ -73,13 +73,25 @@ def _resolve(vault: Vault, link: WikiLink, source: Note) -> Resolution:
     if link.block is not None:
         if link.block in note.blocks:
             return Resolution(status, target, f"^{link.block}", None, candidates, message)
-        return Resolution(Status.MISSING_BLOCK, target, None, None, candidates,
-                          f"block ^{link.block} not found in '{note.path}'")
+        return Resolution(
+            Status.MISSING_BLOCK,
+            target,
+            None,
+            None,
+            candidates,
+            f"block ^{link.block} not found in '{note.path}'",
+        )
     heading = find_heading(note, link.fragments)
     if heading is None:
         wanted = "#".join(link.fragments)
-        return Resolution(Status.MISSING_HEADING, target, None, None, candidates,
-                          f"heading '{wanted}' not found in '{note.path}'{_heading_hint(note, link.fragments[-1])}")
+        return Resolution(
+            Status.MISSING_HEADING,
+            target,
+            None,
+            None,
+            candidates,
+            f"heading '{wanted}' not found in '{note.path}'{_heading_hint(note, link.fragments[-1])}",
+        )
     return Resolution(status, target, heading.anchor, heading, candidates, message)
 
 
@@ -92,13 +104,17 @@ def resolve_path(vault: Vault, target: str, from_folder: str) -> Resolution:
     if normal == ".." or normal.startswith("../"):
         return Resolution(Status.ESCAPES, message=f"link '{target}' points outside the content folder")
     lowered = normal.lower()
-    exact = _exact(vault, lowered) or (None if relative else _exact(vault, posixpath.join(from_folder, lowered).lower()))
+    exact = _exact(vault, lowered) or (
+        None if relative else _exact(vault, posixpath.join(from_folder, lowered).lower())
+    )
     if exact:
         return Resolution(Status.OK, exact)
     if relative:
         return Resolution(Status.MISSING, message=f"no note or file '{target}'")
     folder, _, name = lowered.rpartition("/")
-    candidates = [p for p in _by_name(vault, name) if not folder or p.lower().rsplit("/", 1)[0].endswith(folder)]
+    candidates = [
+        p for p in _by_name(vault, name) if not folder or p.lower().rsplit("/", 1)[0].endswith(folder)
+    ]
     if not candidates and "/" not in lowered:
         candidates = list(vault.by_alias.get(lowered, []))
     if not candidates:

@@ -73,8 +73,13 @@ def relative_path(from_dir: str, to_path: str) -> str:
     return "/".join([".."] * (len(src) - common) + dst[common:])
 
 
-def render_note(vault: Vault, note: Note, text: str | None = None, options: RenderOptions | None = None,
-                host_path: str | None = None) -> str:
+def render_note(
+    vault: Vault,
+    note: Note,
+    text: str | None = None,
+    options: RenderOptions | None = None,
+    host_path: str | None = None,
+) -> str:
     """The Markdown for ``note``'s page (``text`` defaults to its body)."""
     return _Renderer(vault, options or RenderOptions(), host_path or note.path).render(
         note, note.body if text is None else text, chain=(note.path,)
@@ -119,7 +124,9 @@ class _Renderer:
         url = relative_link(self.host, resolution.path, resolution.anchor)
         return f"[{md_text(label)}]({url})"
 
-    def _embed(self, text: str, offset: int, link: WikiLink, resolution: Resolution, chain: tuple[str, ...]) -> str:
+    def _embed(
+        self, text: str, offset: int, link: WikiLink, resolution: Resolution, chain: tuple[str, ...]
+    ) -> str:
         label = link.display or _default_label(link)
         path = resolution.path
         if path is None or resolution.status in (Status.MISSING_HEADING, Status.MISSING_BLOCK):
@@ -142,7 +149,7 @@ class _Renderer:
         title_url = relative_link(self.host, path, resolution.anchor)
         block = (
             f'<div class="cortex-embed" markdown="1">\n\n'
-            f'[{md_text(label)}]({title_url}){{ .cortex-embed-source }}\n\n'
+            f"[{md_text(label)}]({title_url}){{ .cortex-embed-source }}\n\n"
             f"{inner.strip()}\n\n</div>"
         )
         if indent:

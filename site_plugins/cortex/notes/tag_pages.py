@@ -21,7 +21,11 @@ def tag_pages(kb: KnowledgeBase, tags_dir: str) -> list[tuple[str, str]]:
     out.append((index, "\n".join(lines) + "\n"))
     for tag, paths in kb.tags.items():
         src = tag_page(tag, tags_dir)
-        children = [t for t in kb.tags if t.lower().startswith(tag.lower() + "/") and t.count("/") == tag.count("/") + 1]
+        children = [
+            t
+            for t in kb.tags
+            if t.lower().startswith(tag.lower() + "/") and t.count("/") == tag.count("/") + 1
+        ]
         body = ["---", f"title: '#{tag}'", "---", "", f"# #{tag}", ""]
         body.append(f"{len(paths)} note{'s' if len(paths) != 1 else ''} tagged `#{tag}`.")
         body.append("")

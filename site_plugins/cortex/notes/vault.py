@@ -154,7 +154,11 @@ def read_text(path: Path) -> tuple[str, tuple[int, int, str] | None]:
         good = data[: exc.start].decode("utf-8", errors="replace")
         line, col = line_col(good, len(good))
         text = data.decode("utf-8", errors="replace")
-        return text, (line, col, f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); shown with replacement characters")
+        return text, (
+            line,
+            col,
+            f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); shown with replacement characters",
+        )
 
 
 def plain_text(markdown: str) -> str:
@@ -205,7 +209,9 @@ def find_wikilinks(text: str, start: int = 0, end: int | None = None) -> Iterato
     end = len(text) if end is None else end
     pos = start
     while (i := text.find("[[", pos, end)) != -1:
-        m = (i > pos and text[i - 1] == "!" and WIKILINK.match(text, i - 1, end)) or WIKILINK.match(text, i, end)
+        m = (i > pos and text[i - 1] == "!" and WIKILINK.match(text, i - 1, end)) or WIKILINK.match(
+            text, i, end
+        )
         if m:
             yield m
             pos = m.end()
@@ -309,8 +315,9 @@ def _paragraph_start(text: str, line_start: int, floor: int) -> int:
     return floor if blank == -1 else blank + 2
 
 
-def parse_tags(text: str, body_start: int, regions: Regions, meta: dict,
-               link_spans: list[tuple[int, int]] | None = None) -> tuple[list[str], list[tuple[int, int, str]]]:
+def parse_tags(
+    text: str, body_start: int, regions: Regions, meta: dict, link_spans: list[tuple[int, int]] | None = None
+) -> tuple[list[str], list[tuple[int, int, str]]]:
     """The note's tags (front matter, then inline, first spelling kept) and where the inline ones stand."""
     tags = []
     raw = meta.get("tags") or meta.get("tag") or []
@@ -326,15 +333,20 @@ def parse_tags(text: str, body_start: int, regions: Regions, meta: dict,
     return list(seen.values()), spans
 
 
-def inline_tags(text: str, start: int, regions: Regions,
-                link_spans: list[tuple[int, int]] | None = None) -> list[re.Match]:
+def inline_tags(
+    text: str, start: int, regions: Regions, link_spans: list[tuple[int, int]] | None = None
+) -> list[re.Match]:
     """The ``#tags`` of ``text`` from ``start`` on that are neither in code or comments nor inside
     a link or URL. ``link_spans``: the wikilinks' spans from ``start`` on, when the caller has
     them already. Links are looked for only once a tag is."""
     found = [m for m in INLINE_TAG.finditer(text, start) if not regions.covers(m.start())]
     if not found:
         return found
-    skip = [(m.start(), m.end()) for m in find_wikilinks(text, start)] if link_spans is None else list(link_spans)
+    skip = (
+        [(m.start(), m.end()) for m in find_wikilinks(text, start)]
+        if link_spans is None
+        else list(link_spans)
+    )
     skip += [(m.start(), m.end()) for m in _URL_SPAN.finditer(text, start)]
     skip += [(m.start(), m.end()) for m in _MD_LINK_SPAN.finditer(text, start)]
     return [m for m in found if not any(s <= m.start() < e for s, e in skip)]
@@ -364,7 +376,9 @@ def parse_note(path: str, text: str, slugify: Slugify, file_label: str) -> Note:
         h1 = next((h for h in headings if h.level == 1), None)
         title = h1.text if h1 else PurePosixPath(path).stem
     wikilinks = list(find_wikilinks(text, fm.body_start))
-    tags, tag_spans = parse_tags(text, fm.body_start, regions, meta, [(m.start(), m.end()) for m in wikilinks])
+    tags, tag_spans = parse_tags(
+        text, fm.body_start, regions, meta, [(m.start(), m.end()) for m in wikilinks]
+    )
     links = [parse_wikilink(m, text) for m in wikilinks if not regions.covers(m.start())]
     if fm.raw:
         links = _front_matter_links(text, fm.raw_start, fm.raw_start + len(fm.raw)) + links
@@ -391,7 +405,7 @@ def _front_matter_links(text: str, start: int, end: int) -> list[WikiLink]:
     prop = None
     for m in find_wikilinks(text, start, end):
         line_start = text.rfind("\n", 0, m.start()) + 1
-        key = re.match(r"([^\s:#-][^:]*):", text[line_start:m.start()])
+        key = re.match(r"([^\s:#-][^:]*):", text[line_start : m.start()])
         if key:
             prop = key.group(1).strip()
         else:
@@ -425,7 +439,15 @@ def load_vault(
     for path in sorted(paths):
         label = str(root / path)
         if leaves(path):
-            diagnostics.append(diagnostic(Code.OUTSIDE_CONTENT, label, 1, 1, "a link to a file outside the content folder: not read, not linkable"))
+            diagnostics.append(
+                diagnostic(
+                    Code.OUTSIDE_CONTENT,
+                    label,
+                    1,
+                    1,
+                    "a link to a file outside the content folder: not read, not linkable",
+                )
+            )
             continue
         if not path.lower().endswith(NOTE_SUFFIXES):
             attachments.add(path)

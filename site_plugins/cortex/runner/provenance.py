@@ -44,8 +44,12 @@ def scheduler_job(environ: Mapping[str, str] = os.environ) -> dict | None:
     """The batch job this run is part of, from the variables SLURM sets in a job; None outside one."""
     if not environ.get("SLURM_JOB_ID"):
         return None
-    fields = {"job_id": "SLURM_JOB_ID", "cluster": "SLURM_CLUSTER_NAME", "partition": "SLURM_JOB_PARTITION",
-              "node": "SLURMD_NODENAME"}  # fmt: skip
+    fields = {
+        "job_id": "SLURM_JOB_ID",
+        "cluster": "SLURM_CLUSTER_NAME",
+        "partition": "SLURM_JOB_PARTITION",
+        "node": "SLURMD_NODENAME",
+    }
     return {"name": "slurm", **{key: environ.get(var) for key, var in fields.items()}}
 
 
@@ -60,8 +64,13 @@ def nvidia_driver_version() -> str | None:
     smi = shutil.which("nvidia-smi")
     if smi:
         try:
-            out = subprocess.run([smi, "--query-gpu=driver_version", "--format=csv,noheader"],
-                                 capture_output=True, text=True, timeout=20, check=True)  # fmt: skip
+            out = subprocess.run(
+                [smi, "--query-gpu=driver_version", "--format=csv,noheader"],
+                capture_output=True,
+                text=True,
+                timeout=20,
+                check=True,
+            )
             return out.stdout.strip().splitlines()[0]
         except (subprocess.SubprocessError, OSError, IndexError):
             pass
@@ -90,4 +99,3 @@ def git_state(repo_root: Path) -> dict:
     commit = git("rev-parse", "HEAD")
     status = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results")
     return {"commit": commit, "dirty": bool(status) if status is not None else None}
-

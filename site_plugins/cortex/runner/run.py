@@ -56,9 +56,7 @@ class EntryPointError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m cortex.runner", description=__doc__.split("\n\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m cortex.runner", description=__doc__.split("\n\n")[0])
     parser.add_argument("declaration", type=Path, help="experiments/<id>.md")
     parser.add_argument("--device", choices=("cpu", "cuda"), help="default: the declaration's device")
     parser.add_argument("--size", default="full", help="ci | full (default: full)")
@@ -75,22 +73,44 @@ def main(argv: list[str] | None = None) -> int:
     if spec is None:
         return _report(diagnostics, EXIT_USAGE)
     if not spec.runnable:
-        return _report([diagnostic(Code.RUN_USAGE, decl, 1, 1, "the declaration has no `script`: nothing to run")], EXIT_USAGE)
+        return _report(
+            [diagnostic(Code.RUN_USAGE, decl, 1, 1, "the declaration has no `script`: nothing to run")],
+            EXIT_USAGE,
+        )
     if args.size not in ("ci", "full"):
         return _report(
-            [diagnostic(Code.RUN_USAGE, decl, spec.line_of("sizes"), 1, f"unknown size {args.size!r}: use ci or full")], EXIT_USAGE
+            [
+                diagnostic(
+                    Code.RUN_USAGE,
+                    decl,
+                    spec.line_of("sizes"),
+                    1,
+                    f"unknown size {args.size!r}: use ci or full",
+                )
+            ],
+            EXIT_USAGE,
         )
     if args.render_only:
         record = read_record(results_dir / spec.id / "result.json")
         if not isinstance(record, dict):
-            return _report([record or diagnostic(Code.RUN_USAGE, decl, 1, 1, "no result.json to render")], EXIT_FAILED)
+            return _report(
+                [record or diagnostic(Code.RUN_USAGE, decl, 1, 1, "no result.json to render")], EXIT_FAILED
+            )
         return 0 if _write_outputs(spec, record, results_dir) else EXIT_FAILED
 
     device, problem = choose_device(spec, args.device)
     if problem:
         return _report([problem], EXIT_FAILED)
-    command = ["python", "-m", "cortex.runner", decl.relative_to(repo_root).as_posix(),
-               "--device", device, "--size", args.size]  # fmt: skip
+    command = [
+        "python",
+        "-m",
+        "cortex.runner",
+        decl.relative_to(repo_root).as_posix(),
+        "--device",
+        device,
+        "--size",
+        args.size,
+    ]
     return run_experiment(spec, repo_root, device, args.size, results_dir, argv=command)
 
 
@@ -105,8 +125,13 @@ def choose_device(spec: ExperimentSpec, requested: str | None) -> tuple[str, Dia
     cuda = cuda_available()
     device = run_device(spec.device, cuda, requested)
     if device == "cuda" and not cuda:
-        return device, diagnostic(Code.CUDA_UNAVAILABLE, spec.path, spec.line_of("device"), 1,
-                             "not run: needs CUDA, and torch.cuda.is_available() is False on this machine")  # fmt: skip
+        return device, diagnostic(
+            Code.CUDA_UNAVAILABLE,
+            spec.path,
+            spec.line_of("device"),
+            1,
+            "not run: needs CUDA, and torch.cuda.is_available() is False on this machine",
+        )
     return device, None
 
 
@@ -142,7 +167,8 @@ class Run:
         self.device = device
         self.size = size
         self.points: list[PointRecord] = [
-            {"params": p, "status": "not-run", "error": None, "seconds": 0.0, "metrics": {}} for p in spec.points(size)
+            {"params": p, "status": "not-run", "error": None, "seconds": 0.0, "metrics": {}}
+            for p in spec.points(size)
         ]
         self.started = datetime.now(UTC)
         self.hash = input_hash(spec, repo_root)
@@ -180,8 +206,14 @@ class Run:
         }
 
 
-def run_experiment(spec: ExperimentSpec, repo_root: Path, device: str, size: str, results_dir: Path,
-                   argv: list[str] | None = None) -> int:  # fmt: skip
+def run_experiment(
+    spec: ExperimentSpec,
+    repo_root: Path,
+    device: str,
+    size: str,
+    results_dir: Path,
+    argv: list[str] | None = None,
+) -> int:
     run = Run(spec, repo_root, device, size, list(argv or []))
     watchdog = None
     if spec.timeout:
@@ -214,9 +246,11 @@ def _write_outputs(spec: ExperimentSpec, record: ResultRecord, results_dir: Path
     """Table and figures; False (with a note) when the figures need plotly and it is missing."""
     written = write_outputs(spec, record, results_dir / spec.id)
     if len(written) < 1 + len(spec.figures):
-        print(f"{spec.id}: figures not written: plotly and pandas are not installed here; "
-              f"run `python -m cortex.runner {spec.path.name} --render-only` where they are",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"{spec.id}: figures not written: plotly and pandas are not installed here; "
+            f"run `python -m cortex.runner {spec.path.name} --render-only` where they are",
+            file=sys.stderr,
+        )
         return False
     return True
 
@@ -238,7 +272,9 @@ def _run_points(run: Run) -> tuple[RunStatus, str | None, Diagnostic | None]:
         try:
             returned = fn(dict(point["params"]), run.harness)
         except Exception as exc:
-            point.update({"status": "failed", "error": _one_line(exc), "seconds": round(time.perf_counter() - t0, 6)})
+            point.update(
+                {"status": "failed", "error": _one_line(exc), "seconds": round(time.perf_counter() - t0, 6)}
+            )
             _progress(i, total, point["params"], "raised " + _one_line(exc))
             return (
                 "failed",
@@ -249,8 +285,16 @@ def _run_points(run: Run) -> tuple[RunStatus, str | None, Diagnostic | None]:
         point.update({"metrics": metrics, "seconds": round(time.perf_counter() - t0, 6)})
         if problems:
             point.update({"status": "failed", "error": "; ".join(msg for _, msg in problems)})
-            failures += [diagnostic(Code.RUN_FAILED, spec.path, spec.line_of("metrics", name) if name else spec.line_of("script"), 1,
-                               f"point {_fmt(point['params'])}: {msg}") for name, msg in problems]  # fmt: skip
+            failures += [
+                diagnostic(
+                    Code.RUN_FAILED,
+                    spec.path,
+                    spec.line_of("metrics", name) if name else spec.line_of("script"),
+                    1,
+                    f"point {_fmt(point['params'])}: {msg}",
+                )
+                for name, msg in problems
+            ]
         else:
             point["status"] = "ok"
         state = f"ok ({point['seconds']:.2f} s)" if not problems else f"failed: {point['error']}"
@@ -280,7 +324,9 @@ def check_metrics(
             if not value.is_finite():
                 problems.append((name, f"metric `{name}` is not finite ({value.value})"))
                 # a failed point's record keeps the non-finite numbers as text (JSON has no NaN)
-                metrics[name] = cast(MeasurementRecord, {k: _json_number(v) for k, v in value.to_json().items()})
+                metrics[name] = cast(
+                    MeasurementRecord, {k: _json_number(v) for k, v in value.to_json().items()}
+                )
         elif isinstance(value, bool) or value is None or isinstance(value, str):
             metrics[name] = value
         elif isinstance(value, int | float) or _is_number_like(value):
@@ -316,7 +362,10 @@ def _on_timeout(run: Run, results_dir: Path) -> None:
             current = next((p for p in run.points if p["status"] == "not-run"), None)
             if current is not None:
                 current.update({"status": "failed", "error": f"timed out after {run.spec.timeout:g} s"})
-            print(diagnostic(Code.RUN_FAILED, run.spec.path, run.spec.line_of("timeout"), 1, message), file=sys.stderr)
+            print(
+                diagnostic(Code.RUN_FAILED, run.spec.path, run.spec.line_of("timeout"), 1, message),
+                file=sys.stderr,
+            )
             save_run(
                 results_dir, json.loads(json.dumps(run.record("failed", message), default=str)), run.run_name
             )
@@ -331,8 +380,11 @@ def _exception_diagnostic(
     spec: ExperimentSpec, repo_root: Path, exc: BaseException, params=None
 ) -> Diagnostic:
     """Point at the innermost frame inside the repository (the experiment's code), else the script line."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if _inside(f.filename, repo_root) and not _inside(f.filename, PACKAGE_DIR)]  # fmt: skip
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if _inside(f.filename, repo_root) and not _inside(f.filename, PACKAGE_DIR)
+    ]
     where = f"point {_fmt(params)}: " if params is not None else ""
     text = f"{where}{_one_line(exc)}"
     if frames:

@@ -43,9 +43,13 @@ def split_front_matter(text: str) -> FrontMatter:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line, col = (mark.line + 2, mark.column + 1) if mark else (1, 1)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return FrontMatter({}, raw, raw_start, body_start, (line, col, f"front matter is not valid YAML: {problem}"))
+        return FrontMatter(
+            {}, raw, raw_start, body_start, (line, col, f"front matter is not valid YAML: {problem}")
+        )
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        return FrontMatter({}, raw, raw_start, body_start, (2, 1, "front matter must be a mapping of properties"))
+        return FrontMatter(
+            {}, raw, raw_start, body_start, (2, 1, "front matter must be a mapping of properties")
+        )
     return FrontMatter(data, raw, raw_start, body_start, None)

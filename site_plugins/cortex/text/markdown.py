@@ -12,8 +12,16 @@ from functools import cache
 _MARKDOWN_SYNTAX = "\\`*_[]{}|~$"
 # md_text's whole rewrite as one table: markupsafe's HTML escapes, then every Markdown syntax
 # character as a numeric entity (str.translate does in C what a per-character loop did in Python)
-_MD_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;",
-                          **{c: f"&#{ord(c)};" for c in _MARKDOWN_SYNTAX}})
+_MD_TEXT = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        "'": "&#39;",
+        '"': "&#34;",
+        **{c: f"&#{ord(c)};" for c in _MARKDOWN_SYNTAX},
+    }
+)
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*$", re.M)
 _OPENERS = re.compile(r"^[ \t]*(?:`{3,}|~{3,})|<!--|%%|`+", re.M)
 _OPENER_MARKS = ("`", "~~~", "<!--", "%%")  # every opener holds one, at its start or after its indent

@@ -80,7 +80,11 @@ class SchemaChecker:
                 self.fail(mapping, key, f"unknown key `{key}` in {where} (allowed: {', '.join(allowed)})")
 
     def required_keys(
-        self, mapping: Mapping, required: Iterable[str], where: str, anchor: tuple[object, object] | None = None
+        self,
+        mapping: Mapping,
+        required: Iterable[str],
+        where: str,
+        anchor: tuple[object, object] | None = None,
     ) -> bool:
         """Whether every required key is there; an error for each missing one, at ``anchor``
         (container, key) or else at the mapping's own start."""
@@ -92,4 +96,6 @@ class SchemaChecker:
 
     def repeated_keys(self, loaded: LoadedYaml) -> None:
         for key, mark in loaded.repeated_keys:
-            self.error(self.position(mark), f"key `{key}` appears twice in the same mapping; the last one wins")
+            self.error(
+                self.position(mark), f"key `{key}` appears twice in the same mapping; the last one wins"
+            )
