@@ -1,0 +1,199 @@
+"""The built site in headless chromium: figures draw on first load, after instant navigation and
+in dark mode; plotly.js comes from the site itself; search finds a note."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import pytest
+from support.browser import chromium_browser, require_chromium, serve_directory
+from support.figure_site import build_figure_site
+from support.paths import REPO
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT_MS = 30_000
+NOTEBOOK_URL = "notebooks/Floating-point%20formats%20explored/"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The figure site, built with its real address and served over loopback HTTP."""
+    require_chromium()
+    root = tmp_path_factory.mktemp("browser")
+    (root / "site").mkdir()
+    with serve_directory(root / "site") as base_url:
+        build = build_figure_site(root, site_url=base_url)
+        assert build.returncode == 0, build.output[-4000:]
+        yield base_url
+
+
+@pytest.fixture(scope="module")
+def browser(served):
+    with chromium_browser() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser, served):
+    """A light-mode page that may reach only the loopback server; other requests are refused
+    and recorded in ``page.outside``, loopback ones in ``page.fetched``."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, color_scheme="light")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.outside, page.fetched = [], []
+    loopback = urlsplit(served).netloc
+
+    def route(route):
+        url = route.request.url
+        if urlsplit(url).netloc == loopback:
+            page.fetched.append(url)
+            route.continue_()
+        else:
+            page.outside.append(url)
+            route.abort()
+
+    context.route("**/*", route)
+    yield page
+    context.close()
+
+
+def figure_drawn(page, div_id: str) -> None:
+    """Wait until the figure's SVG holds at least one trace with drawn points."""
+    page.wait_for_function(
+        """id => {
+            const el = document.getElementById(id);
+            const svg = el && el.querySelector("svg.main-svg");
+            return !!svg && svg.getBoundingClientRect().width > 0
+                && el.querySelectorAll(".trace path, .trace .point").length > 0;
+        }""",
+        arg=div_id,
+    )
+
+
+def figure_colours(page, div_id: str) -> dict:
+    return page.evaluate(
+        """id => {
+            const el = document.getElementById(id);
+            return {
+                background: getComputedStyle(el.querySelector("svg.main-svg")).backgroundColor,
+                text: getComputedStyle(el.querySelector(".xtick text")).fill,
+            };
+        }""",
+        div_id,
+    )
+
+
+def click_nav(page, title: str) -> None:
+    page.locator("nav.md-nav--primary a.md-nav__link", has_text=title).first.click()
+
+
+def luminance(colour: str) -> float:
+    r, g, b = (float(v) for v in re.findall(r"[\d.]+", colour)[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_figure_draws_on_first_load_from_the_sites_own_plotly(page, served):
+    page.goto(served)
+    figure_drawn(page, "fig-first")
+    assert any(url.endswith("/assets/cortex/plotly.min.js") for url in page.fetched)
+    assert not [url for url in page.outside if "plotly" in url]
+
+
+def test_figures_draw_after_instant_navigation(page, served):
+    page.goto(served)
+    figure_drawn(page, "fig-first")
+    page.evaluate("window.cortexMarker = 'still the same document'")
+    click_nav(page, "Second figures page")
+    page.wait_for_url(served + "second/")
+    figure_drawn(page, "fig-second")
+    click_nav(page, "Floating-point formats explored")
+    page.wait_for_url(served + NOTEBOOK_URL)
+    figure_drawn(page, "fig-nb-fp-formats-magnitudes")
+    figure_drawn(page, "fig-nb-fp-formats-trade")
+    assert page.evaluate("window.cortexMarker") == "still the same document"  # no full reload
+    assert sum(url.endswith("/plotly.min.js") for url in page.fetched) == 1
+
+
+def test_figures_follow_the_dark_mode_toggle(page, served):
+    page.goto(served)
+    figure_drawn(page, "fig-first")
+    light = figure_colours(page, "fig-first")
+    page.locator('label[title="Switch to dark mode"]').first.click()
+    page.wait_for_selector('body[data-md-color-scheme="slate"]')
+    page.wait_for_function(
+        "before => getComputedStyle(document.querySelector('#fig-first svg.main-svg')).backgroundColor !== before",
+        arg=light["background"],
+    )
+    figure_drawn(page, "fig-first")
+    dark = figure_colours(page, "fig-first")
+    assert luminance(dark["background"]) < luminance(light["background"])
+    assert luminance(dark["text"]) > luminance(light["text"])
+    click_nav(page, "Second figures page")
+    figure_drawn(page, "fig-second")  # drawn in dark colours from the start
+    assert luminance(figure_colours(page, "fig-second")["background"]) == luminance(dark["background"])
+
+
+def test_search_finds_a_note(page, served):
+    page.goto(served)
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially("zanzibarite")  # material searches on key events
+    result = page.locator(".md-search-result__item", has_text="Quokka census").first
+    result.wait_for()
+    assert "zanzibarite" in result.inner_text().lower()
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory):
+    """The shipped knowledge base, built with the real plugin and served over loopback HTTP."""
+    require_chromium()
+    root = tmp_path_factory.mktemp("shipped-browser")
+    (root / "site").mkdir()
+    with serve_directory(root / "site") as base_url:
+        proc = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "-d", str(root / "site")],
+            cwd=REPO,
+            env={**os.environ, "CORTEX_SITE_URL": base_url},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert proc.returncode == 0, proc.stderr[-4000:]
+        yield base_url
+
+
+def test_quoted_number_shows_its_provenance_on_hover(browser, shipped):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(shipped + "numerics/Floating-Point%20Formats/")
+    quote = page.locator(".cortex-quote").first
+    quote.scroll_into_view_if_needed()
+    assert quote.inner_text() == "65504"
+    quote.hover()
+    tooltip = page.locator(".md-tooltip2, .md-tooltip", has_text="input hash").first
+    tooltip.wait_for(state="visible")
+    text = tooltip.inner_text()
+    lines = text.splitlines()  # one fact per line, as the title attribute holds them
+    assert lines[0] == "fp_formats: max_finite at format=float16"
+    assert any(re.match(r"run of \d{4}-\d\d-\d\d", line) for line in lines)
+    assert any(line.startswith("commit ") for line in lines)
+    page.close()
+
+
+def test_experiments_index_sorts_by_a_clicked_column(browser, shipped):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(shipped + "experiments/")
+    first_cells = ".cortex-sortable tbody tr td:first-child"
+    heading = page.locator(".cortex-sortable thead th", has_text="Experiment")
+    heading.click()
+    ascending = page.locator(first_cells).all_inner_texts()
+    assert ascending == sorted(ascending, key=str.lower) and len(ascending) >= 2
+    heading.click()
+    assert page.locator(first_cells).all_inner_texts() == ascending[::-1]
+    page.close()

@@ -1,0 +1,83 @@
+"""The shipped knowledge base: it checks clean, builds strict, and its pages say what they should."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from support.builds import Build
+from support.html import article, count_landing_links, lands, parse
+from support.paths import REPO
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory) -> Build:
+    site = tmp_path_factory.mktemp("shipped") / "site"
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return Build(proc.returncode, proc.stdout + proc.stderr, site)
+
+
+def test_cortex_check_is_clean():
+    check = subprocess.run(
+        [sys.executable, "-m", "cortex.cli", "check"], cwd=REPO, capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout
+    assert ": error: " not in check.stdout
+
+
+def test_strict_build_succeeds(shipped):
+    assert shipped.returncode == 0, shipped.output[-4000:]
+
+
+def test_every_internal_link_lands(shipped):
+    assert count_landing_links(shipped) > 300
+
+
+def test_method_overview_embeds_and_is_linked_back(shipped):
+    overview = article(shipped.page("method/"))
+    embed = re.search(r'<div class="cortex-embed">(.*?)</div>', overview, re.S)
+    assert embed and "hypothesis" in embed.group(1).lower()
+    step = shipped.page("method/Idea%20Generation/")
+    backlinks = step[step.index('class="cortex-backlinks"') :]
+    assert "The Research Method" in backlinks
+
+
+def nav_labels(html: str) -> list[str]:
+    nav = html[html.index('class="md-nav md-nav--primary"') :]
+    nav = nav[: nav.index('class="md-sidebar md-sidebar--secondary"')]
+    return [
+        re.sub(r"\s+", " ", t).strip() for t in re.findall(r'class="md-ellipsis">(.*?)</span>', nav, re.S)
+    ]
+
+
+def test_navigation_is_ordered_and_titled(shipped):
+    labels = nav_labels(shipped.page("method/"))  # navigation.prune: only this section is expanded
+    steps = [
+        "Idea Generation",
+        "Assessing Implications",
+        "Collaborative Workflow",
+        "Literature Review",
+        "Research Plan",
+        "Implementing Experiments",
+        "Training Models",
+        "Evaluating and Iterating",
+        "Documenting and Sharing",
+    ]
+    positions = [labels.index(s) for s in steps]
+    assert positions == sorted(positions)
+    assert "Open LLMs" in labels and "Llm" not in labels  # the section takes its index note's title
+    assert labels[-1] == "Tags" and not any(label.startswith("#") for label in labels)
+
+
+def test_block_link_lands_on_its_block(shipped):
+    html = article(shipped.page("numerics/Kahan%20Summation/"))
+    hrefs = [h for h in parse(html).hrefs if "Mixed-Precision" in h or "Floating-Point" in h]
+    assert hrefs and all(lands(shipped, "numerics/Kahan%20Summation/", h) for h in hrefs)

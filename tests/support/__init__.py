@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: paths, real builds, parsed HTML, fixtures."""

@@ -1,0 +1,117 @@
+"""The citation syntax: what is a citation, what is not, and how it renders in Markdown."""
+
+from __future__ import annotations
+
+import markdown
+import pytest
+from support.paths import TEST_FIXTURES
+
+from cortex.citations.bibliography import load_bibliography
+from cortex.citations.index import CitationIndex, render_citation
+from cortex.citations.markdown_extension import CitationExtension
+from cortex.citations.references import CitationStyle
+from cortex.citations.syntax import find_citations
+
+MESSY = TEST_FIXTURES / "bib" / "messy"
+
+
+def keys_of(text, known=None):
+    return [(c.key, c.prefix, c.locator, c.suppress_author, c.in_text) for c in find_citations(text, known)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[@doe99]", [("doe99", "", "", False, False)]),
+        ("[@doe99, p. 3]", [("doe99", "", "p. 3", False, False)]),
+        ("[@doe99 p. 3]", [("doe99", "", "p. 3", False, False)]),
+        ("[see @doe99, pp. 33--35]", [("doe99", "see", "pp. 33--35", False, False)]),
+        ("[@a; @b]", [("a", "", "", False, False), ("b", "", "", False, False)]),
+        ("[see @a, ch. 1; also @b]", [("a", "see", "ch. 1", False, False), ("b", "also", "", False, False)]),
+        ("[-@doe99]", [("doe99", "", "", True, False)]),
+        ("Smith says [-@smith04, p. 2].", [("smith04", "", "p. 2", True, False)]),
+        ("As @doe99 shows.", [("doe99", "", "", False, True)]),
+        ("As @doe99 [p. 33] shows.", [("doe99", "", "p. 33", False, True)]),
+        ("End of sentence @doe99.", [("doe99", "", "", False, True)]),
+        ("Keys with punctuation [@Doe:2020.x-y_z]", [("Doe:2020.x-y_z", "", "", False, False)]),
+        ("(@doe99)", [("doe99", "", "", False, True)]),
+    ],
+)
+def test_citation_forms(text, expected):
+    assert keys_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "write to me@example.com",
+        "`[@incode]` and `@doe99`",
+        "``a `[@nested]` span``",
+        "```python\n@doe99\n[@doe99]\n```",
+        "~~~\n[@doe99]\n~~~",
+        "<!-- [@doe99] in a comment -->",
+        "---\ntitle: '[@doe99]'\n---\ntext",
+        "https://mastodon.social/@doe99 is a URL",
+        "[text](https://example.org/@doe99)",
+        "\\@doe99 escaped",
+        "[no key here]",
+        "[email me@example.com]",
+    ],
+)
+def test_things_that_are_not_citations(text):
+    assert find_citations(text, known={"doe99"}) == []
+
+
+def test_bare_keys_only_count_when_known():
+    text = "@property is a decorator; @doe99 is a paper."
+    assert [c.key for c in find_citations(text, known={"doe99"})] == ["doe99"]
+
+
+def test_positions_are_file_lines_and_columns():
+    text = "---\ntitle: x\n---\n\nFirst line.\nSecond [@a; see @b] line.\n"
+    found = find_citations(text)
+    assert [(c.key, c.line, c.col) for c in found] == [("a", 6, 9), ("b", 6, 17)]
+
+
+@pytest.fixture(scope="module")
+def bibliography():
+    bib, _ = load_bibliography(MESSY)
+    return bib
+
+
+def render(text, bibliography, style=None):
+    index = CitationIndex(bibliography, style or CitationStyle())
+    index.add_page("page.md", text, "Page")
+    index.prepare()
+    ext = CitationExtension(lambda items: render_citation(items, index, "page.md"))
+    return markdown.markdown(text, extensions=[ext, "fenced_code"])
+
+
+def test_markdown_extension_renders_citations_and_leaves_code(bibliography):
+    html = render(
+        "Text [@kahan1965, p. 40] and @after2022.\n\n`[@kahan1965]` @decorator me@x.org\n\n"
+        "```\n@kahan1965\n```\n",
+        bibliography,
+    )
+    assert html.count('class="citation-link"') == 2
+    assert '<a class="citation-link" href="#ref-kahan1965">2</a>' in html
+    assert 'Doe and Roe [<span class="citation">' in html
+    assert "<code>[@kahan1965]</code>" in html
+    assert "@decorator me@x.org" in html
+    assert "<code>@kahan1965\n</code>" in html
+
+
+def test_author_year_style(bibliography):
+    html = render(
+        "[see @kahan1965, p. 40; -@after2022] and @child2020",
+        bibliography,
+        CitationStyle("author-year", "plain"),
+    )
+    assert ">Kahan, 1965</a>" in html
+    assert ">2022</a>" in html and ", p. 40" in html and "(see " in html
+    assert 'Müller et al. (<span class="citation">' in html
+
+
+def test_unknown_bracketed_key_is_marked(bibliography):
+    html = render("[@nobody2000]", bibliography)
+    assert "citation-unknown" in html and "@nobody2000?" in html
