@@ -1,0 +1,1 @@
+"""The curriculum: pillars and topics as data, progress over them, and its generated pages."""

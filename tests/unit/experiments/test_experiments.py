@@ -150,3 +150,9 @@ def test_an_idea_needs_no_script(repo: Path):
         write(repo, "idea.md", "---\ntitle: Later\nstatus: idea\n---\nSome day.\n"), repo
     )
     assert diags == [] and spec is not None and not spec.runnable and spec.points() == [{}]
+
+
+def test_a_key_written_twice_is_an_error_where_it_is_repeated(repo: Path):
+    diags = only_errors(repo, "twice.md", GOOD_HEAD + "title: Again\n---\n")
+    assert [(d.line, d.col, d.code.value) for d in diags] == [(7, 1, "invalid-declaration")]
+    assert "key `title` appears twice in the same mapping" in diags[0].message
