@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from support.paths import REPO
+
+
+def snakemake(project: Path) -> subprocess.CompletedProcess:
+    """A bare `snakemake`, as on a machine without CUDA."""
+    command = [sys.executable, "-m", "snakemake", "--config", "cuda=false"]
+    return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=600)
 
 
 def test_bare_snakemake_builds_the_site(tmp_path):
@@ -17,13 +24,7 @@ def test_bare_snakemake_builds_the_site(tmp_path):
         target = copy / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes((REPO / rel).read_bytes())
-    run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--config", "cuda=false"],
-        cwd=copy,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    run = snakemake(copy)
     out = run.stdout + run.stderr
     assert run.returncode == 0, out[-4000:]
     assert (copy / "site" / "index.html").is_file()
@@ -31,11 +32,5 @@ def test_bare_snakemake_builds_the_site(tmp_path):
     assert (copy / "site" / "experiments" / "gemm_throughput" / "index.html").is_file()
     assert "rule experiment" not in out  # the committed results are fresh: nothing reran
     assert "needs CUDA" not in out  # a current GPU result needs no GPU to be kept
-    again = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--config", "cuda=false"],
-        cwd=copy,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    again = snakemake(copy)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr

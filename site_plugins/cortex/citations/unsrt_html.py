@@ -480,19 +480,22 @@ def _inbook(e: _Entry) -> Piece:
     )
 
 
+def _in_book(e: _Entry, last: Piece) -> Piece:
+    """The editors, book title, volume and series, then ``last``: what follows "In" in the
+    incollection and inproceedings templates."""
+    return _sentence(
+        _optional(lambda: _editor(e, as_sentence=False)),
+        _btitle(e, "booktitle", as_sentence=False),
+        _volume_and_series(e, as_sentence=False),
+        last,
+    )
+
+
 def _incollection(e: _Entry) -> Piece:
     return _toplevel(
         _sentence(_names(e, "author")),
         _title(e, "title"),
-        _words(
-            literal("In"),
-            _sentence(
-                _optional(lambda: _editor(e, as_sentence=False)),
-                _btitle(e, "booktitle", as_sentence=False),
-                _volume_and_series(e, as_sentence=False),
-                _chapter_and_pages(e),
-            ),
-        ),
+        _words(literal("In"), _in_book(e, _chapter_and_pages(e))),
         _sentence(e.optional_field("publisher"), e.optional_field("address"), _edition(e), _date(e)),
         _web_refs(e),
     )
@@ -503,14 +506,7 @@ def _inproceedings(e: _Entry) -> Piece:
         _sentence(_names(e, "author")),
         _title(e, "title"),
         _words(
-            literal("In"),
-            _sentence(
-                _optional(lambda: _editor(e, as_sentence=False)),
-                _btitle(e, "booktitle", as_sentence=False),
-                _volume_and_series(e, as_sentence=False),
-                _optional(lambda: _pages(e)),
-            ),
-            _address_organization_publisher_date(e),
+            literal("In"), _in_book(e, _optional(lambda: _pages(e))), _address_organization_publisher_date(e)
         ),
         _sentence(e.optional_field("note")),
         _web_refs(e),

@@ -249,22 +249,32 @@ def test_unreachable_api_is_a_clear_error(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def api_query(search_query: str = "", id_list: str = "") -> str:
+    """The path of the first page of an API query, as the arxiv client asks for it."""
+    query = {
+        "search_query": search_query,
+        "id_list": id_list,
+        "sortBy": "relevance",
+        "sortOrder": "descending",
+    }
+    return "/api/query?" + urlencode({**query, "start": "0", "max_results": "100"})
+
+
+def recorded_body(name: str, old: str, new: str) -> str:
+    """A recorded response's body with its first ``old`` made ``new``."""
+    body = json.loads((ARXIV / name).read_text(encoding="utf-8"))["body"]
+    assert old in body
+    return body.replace(old, new, 1)
+
+
 @REQUIRES_FIXTURES
 def test_fields_from_arxiv_are_escaped_when_rendered(arxiv_server, tmp_path):
-    record = json.loads((ARXIV / "id_1605.08386_s0_m100_199195aa31ad.json").read_text(encoding="utf-8"))
-    body = record["body"].replace(
+    body = recorded_body(
+        "id_1605.08386_s0_m100_199195aa31ad.json",
         "Heat-bath random walks with Markov bases",
         "&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(2)&gt;",
     )
-    query = {
-        "search_query": "",
-        "id_list": "9999.99999",
-        "sortBy": "relevance",
-        "sortOrder": "descending",
-        "start": "0",
-        "max_results": "100",
-    }
-    arxiv_server.add("/api/query?" + urlencode(query), 200, body.replace("1605.08386", "9999.99999"))
+    arxiv_server.add(api_query(id_list="9999.99999"), 200, body.replace("1605.08386", "9999.99999"))
     bib = tmp_path / "arxiv.bib"
     (key,) = cite_arxiv(["9999.99999"], bib, api_url=arxiv_server.url)
     bibliography, _ = load_bibliography(tmp_path)
@@ -293,21 +303,12 @@ def test_reading_list_note(arxiv_server, tmp_path):
 
 @REQUIRES_FIXTURES
 def test_reading_list_escapes_html_from_arxiv(arxiv_server, tmp_path):
-    record = json.loads((ARXIV / "q_testing_s0_m100_cfe7536492ca.json").read_text(encoding="utf-8"))
-    body = record["body"].replace(
+    body = recorded_body(
+        "q_testing_s0_m100_cfe7536492ca.json",
         "<title>Testing Deep Learning Models:",
         "<title>&lt;script&gt;alert(1)&lt;/script&gt; Deep Learning Models:",
-        1,
     )
-    query = {
-        "search_query": "hostile",
-        "id_list": "",
-        "sortBy": "relevance",
-        "sortOrder": "descending",
-        "start": "0",
-        "max_results": "100",
-    }
-    arxiv_server.add("/api/query?" + urlencode(query), 200, body)
+    arxiv_server.add(api_query(search_query="hostile"), 200, body)
     out = tmp_path / "list.md"
     reading_list("hostile", 3, out, api_url=arxiv_server.url)
     text = out.read_text(encoding="utf-8")
