@@ -88,3 +88,52 @@ def serve_directory(root: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+XSS_PROBE = """
+window.__xssCalls = [];
+window.__xss = function (field) { window.__xssCalls.push(String(field)); };
+"""
+
+
+def pages_of(site: Path) -> list[str]:
+    """The URL path of every HTML page of a built site (directory URLs end in ``/``)."""
+    out = []
+    for html in sorted(site.rglob("*.html")):
+        rel = html.relative_to(site).as_posix()
+        out.append(rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+    return out
+
+
+def scripts_run(browser, base_url: str, site: Path, searches: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Load every page of ``site`` (served at ``base_url``), hover every element with a tooltip
+    or a quote, type each of ``searches`` into the search box on the home page, and return the fields whose payloads ran,
+    by page. A payload calls ``__xss(field)``; dialogs count too."""
+    from urllib.parse import quote
+
+    found: dict[str, list[str]] = {}
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(XSS_PROBE)
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    for path in pages_of(site):
+        page.goto(base_url + quote(path), wait_until="load")
+        for element in page.query_selector_all("[title], .cortex-quote, abbr, .md-tooltip")[:200]:
+            try:
+                element.hover(timeout=500, force=True)
+            except Exception:  # an element outside the viewport or hidden: its title still counts below
+                continue
+        if path == "":
+            for term in searches:  # material searches on key events, and renders what it finds
+                search = page.locator("input.md-search__input")
+                search.click()
+                search.fill("")
+                search.press_sequentially(term)
+                page.wait_for_timeout(800)
+        calls = page.evaluate("window.__xssCalls || []") + dialogs
+        dialogs.clear()
+        if calls:
+            found[path] = sorted(set(calls))
+    context.close()
+    return found

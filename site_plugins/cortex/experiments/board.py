@@ -7,7 +7,7 @@ from cortex.experiments.declaration import STATUSES
 from cortex.experiments.display import experiment_page_path, link_from
 from cortex.experiments.pages import state_badge
 from cortex.experiments.store import ResultSet
-from cortex.text.markdown import md_text
+from cortex.text.markdown import md_prose, md_text
 
 BOARD_PATH = "method/board.md"
 
@@ -20,7 +20,7 @@ def research_board(results: ResultSet) -> str:
         badge = state_badge(results.records.get(exp_id), results.state(exp_id))
         entry = f"- **[{md_text(spec.title)}]({link})** {badge}"
         if spec.hypothesis:
-            entry += "\n\n    " + " ".join(spec.hypothesis.split())
+            entry += "\n\n    " + md_prose(" ".join(spec.hypothesis.split()))
         by_status[spec.status].append(entry)
     counts = " → ".join(f"{status} ({len(by_status[status])})" for status in STATUSES)
     parts = ["# Research board", f"Where every experiment stands: {counts}."]

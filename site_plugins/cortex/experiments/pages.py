@@ -43,7 +43,7 @@ from cortex.experiments.record import GitState, ResultRecord
 from cortex.experiments.staleness import Staleness
 from cortex.experiments.store import FIGURES_DIR, ResultSet, read_figure
 from cortex.experiments.tables import results_tables
-from cortex.text.markdown import md_text
+from cortex.text.markdown import md_prose, md_text
 
 Cite = Callable[[str], str]
 INDEX_PATH = "experiments/index.md"
@@ -106,9 +106,11 @@ def experiment_page(
     record = record_or_diag if isinstance(record_or_diag, dict) else None
     parts = [f"# {md_text(spec.title)}", _badges(spec, record_or_diag, staleness)]
     if spec.hypothesis:
-        parts.append(f"**Hypothesis.** {spec.hypothesis}")
+        parts.append(f"**Hypothesis.** {md_prose(spec.hypothesis)}")
     if spec.status in VERDICT_STATUSES:
-        parts.append(f"**Verdict.** {spec.verdict}" if spec.verdict else "**Verdict.** *Not written yet.*")
+        parts.append(
+            f"**Verdict.** {md_prose(spec.verdict)}" if spec.verdict else "**Verdict.** *Not written yet.*"
+        )
     parts.append(_state_line(spec, record_or_diag, history, staleness))
     if prose:
         parts.append(prose)

@@ -4,6 +4,7 @@ generated tag pages collapse into one "Tags" entry."""
 
 from __future__ import annotations
 
+from markupsafe import escape
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
@@ -38,7 +39,7 @@ def _tidy(items: list, kb: KnowledgeBase, hidden: set[int], tags_dir: str) -> li
                 continue
             note = kb.vault.notes.get(index.file.src_uri) if index is not None else None
             if note is not None and isinstance(note.meta.get("title") or note.title, str):
-                item.title = note.title
+                item.title = str(escape(note.title))  # the theme writes titles into HTML as they are
             if not item.children:
                 continue
         kept.append(item)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -62,6 +63,33 @@ def note_footer(
             f'<h2 id="linked-from">Linked from</h2><ul>{"".join(items)}</ul></section>'
         )
     return "\n".join(parts)
+
+
+# Front-matter keys the theme writes into pages as they are (it does not escape them): text is
+# escaped here, anything else is dropped. A status becomes a class name, so it must be a slug.
+THEME_TEXT = ("title", "description", "author", "subtitle", "revision_date",
+              "git_revision_date_localized", "git_creation_date_localized")  # fmt: skip
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
+
+
+def escape_theme_meta(page: Page) -> None:
+    """Make what the theme reads from a page's front matter safe to write into HTML."""
+    for key in THEME_TEXT:
+        if key in page.meta:
+            value = page.meta[key]
+            if isinstance(value, str | int | float) and not isinstance(value, bool):
+                page.meta[key] = str(escape(str(value)))
+            else:
+                del page.meta[key]
+    if "tags" in page.meta:  # the search index shows them as HTML
+        tags = page.meta["tags"]
+        if isinstance(tags, list):
+            page.meta["tags"] = [str(escape(tag)) for tag in tags if isinstance(tag, str)]
+        else:
+            del page.meta["tags"]
+    status = page.meta.get("status")
+    if status is not None and not (isinstance(status, str) and _SLUG.match(status)):
+        del page.meta["status"]
 
 
 def drop_foreign_meta(page: Page, config) -> None:

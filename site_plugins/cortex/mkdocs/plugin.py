@@ -27,6 +27,7 @@ from cortex.model import KnowledgeBase, load, mkdocs_body
 from cortex.notes.rendering import RenderOptions, render_note
 from cortex.notes.tag_pages import tag_pages
 from cortex.notes.vault import Note, root_guard
+from cortex.text.sanitize import sanitize_html
 
 log = get_plugin_logger("cortex")
 ASSETS = Path(__file__).parent / "assets"
@@ -136,6 +137,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         self.cited.start_page(page.file.src_uri, page.url)
         self.rendering = page
+        pages.escape_theme_meta(page)
         note = self._note(page)
         if note is None:
             return markdown
@@ -151,7 +153,11 @@ class CortexPlugin(BasePlugin[CortexConfig]):
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         self.rendering = None
-        return self.cited.finish_page(html)
+        html = self.cited.finish_page(html)
+        if "title" not in page.meta and page.title:  # the title from the page's first heading, as HTML
+            page.meta["title"] = page.title  # the theme writes meta titles as they are, and others unescaped
+        # a notebook's outputs are what its code printed when it ran: they are shown as they are
+        return html if page.file.src_uri.endswith(".ipynb") else sanitize_html(html)
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """Tags and backlinks go in after the search index has read the page: other notes'

@@ -105,3 +105,12 @@ def md_text(value: object) -> str:
     """Text for a Markdown page that shows literally: HTML-escaped, and Markdown syntax
     characters written as numeric entities."""
     return str(value).translate(_MD_TEXT)
+
+
+_HTML_ONLY = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def md_prose(value: object) -> str:
+    """Text for a Markdown page that keeps Markdown's own syntax (emphasis, code, math) but no
+    HTML: ``&``, ``<`` and ``>`` show as themselves."""
+    return str(value).translate(_HTML_ONLY)
