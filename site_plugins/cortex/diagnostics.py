@@ -8,6 +8,7 @@ decided in one table here, never by reading messages.
 
 from __future__ import annotations
 
+import bisect
 import os
 from dataclasses import dataclass
 from enum import StrEnum
@@ -132,7 +133,24 @@ def display_path(path: str) -> str:
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of a character offset in ``text``."""
+    """1-based line and column of a character offset in ``text`` (for one offset; for many in one
+    text, ``LineIndex``)."""
     line = text.count("\n", 0, offset) + 1
     col = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return line, col
+
+
+class LineIndex:
+    """1-based line and column of offsets in one text, by binary search over its line starts:
+    asking for every link or heading of a long note stays linear."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0]
+        start = text.find("\n")
+        while start != -1:
+            self.starts.append(start + 1)
+            start = text.find("\n", start + 1)
+
+    def __call__(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1

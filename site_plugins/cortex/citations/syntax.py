@@ -11,6 +11,7 @@ from bisect import bisect_right
 from collections.abc import Container
 from dataclasses import dataclass
 
+from cortex.diagnostics import LineIndex
 from cortex.text.front_matter import front_matter_span
 
 # A key starts with a word character; inner punctuation is allowed, a trailing one is not.
@@ -105,17 +106,6 @@ def mask_code(markdown: str) -> str:
     return markdown
 
 
-class _Lines:
-    """1-based line and column of offsets, by binary search over line starts."""
-
-    def __init__(self, text: str) -> None:
-        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
-
-    def __call__(self, offset: int) -> tuple[int, int]:
-        line = bisect_right(self.starts, offset)
-        return line, offset - self.starts[line - 1] + 1
-
-
 def find_citations(markdown: str, known: Container[str] | None = None) -> list[Citation]:
     """Every citation in ``markdown`` in order, outside code and comments.
 
@@ -143,7 +133,7 @@ def find_citations(markdown: str, known: Container[str] | None = None) -> list[C
             continue
         found.append(bare_citation(m))
     found.sort(key=lambda c: c.offset)
-    lines = _Lines(markdown)
+    lines = LineIndex(markdown)
     return [
         Citation(c.key, c.prefix, c.locator, c.suppress_author, c.in_text, c.offset, *lines(c.offset))
         for c in found

@@ -7,6 +7,7 @@ point at the line the user wrote.
 
 from __future__ import annotations
 
+import bisect
 import os
 import posixpath
 import re
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
-from cortex.diagnostics import Code, Diagnostic, diagnostic, line_col
+from cortex.diagnostics import Code, Diagnostic, LineIndex, diagnostic, line_col
 from cortex.text.front_matter import split_front_matter
 from cortex.text.markdown import Regions, protected_regions
 
@@ -36,7 +37,10 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 # (an image's "!" and an autolink's "<" are left out of the span: a tag never starts there).
 _MD_LINK_SPAN = re.compile(r"\[[^\]]*\]\([^)]*\)")
 _URL_SPAN = re.compile(r"https?://[^\s>)]+>?")
-_EMPHASIS = re.compile(r"(\*{1,3}|_{1,3}|~~|==)(?=\S)(.+?)(?<=\S)\1")
+# Emphasis closes within a bounded stretch: an opener without a closer costs that stretch, not
+# the rest of the line (unbounded, a heading of many unmatched "*a " took quadratic time).
+_EMPHASIS = re.compile(r"(\*{1,3}|_{1,3}|~~|==)(?=\S)(.{1,400}?)(?<=\S)\1")
+_PROPERTY_KEY = re.compile(r"^([^\s:#-][^:\n]*):", re.M)
 _HTML_TAG = re.compile(r"<[^>]+>")
 _LABEL_BAR = re.compile(r"\\?\|")
 _LIST_MARKER = re.compile(r"\s*([-*+]|\d+[.)])\s")
@@ -219,11 +223,13 @@ def find_wikilinks(text: str, start: int = 0, end: int | None = None) -> Iterato
             pos = i + 1
 
 
-def parse_wikilink(m: re.Match, text: str, prop: str | None = None) -> WikiLink:
+def parse_wikilink(
+    m: re.Match, text: str, prop: str | None = None, lines: LineIndex | None = None
+) -> WikiLink:
     inner = m.group(2)
     target_part, display = split_wikilink(inner)
     target, *fragments = target_part.split("#")
-    line, col = line_col(text, m.start())
+    line, col = lines(m.start()) if lines else line_col(text, m.start())
     return WikiLink(
         raw=m.group(0),
         target=target.strip(),
@@ -238,7 +244,9 @@ def parse_wikilink(m: re.Match, text: str, prop: str | None = None) -> WikiLink:
     )
 
 
-def parse_headings(text: str, body_start: int, regions: Regions, slugify: Slugify) -> list[Heading]:
+def parse_headings(
+    text: str, body_start: int, regions: Regions, slugify: Slugify, lines: LineIndex | None = None
+) -> list[Heading]:
     found: list[tuple[int, int, str]] = []  # (offset, level, raw text)
     for m in _ATX.finditer(text, body_start):
         if regions.covers(m.start()):
@@ -255,17 +263,19 @@ def parse_headings(text: str, body_start: int, regions: Regions, slugify: Slugif
             continue  # a setext underline only makes a heading of a whole paragraph we see start
         found.append((m.start(), 1 if m.group(2)[0] == "=" else 2, m.group(1).strip()))
     found.sort()
+    lines = lines or LineIndex(text)
+    ends = [len(text)] * len(found)  # a section ends where the next heading of its level or higher starts
+    open_sections: list[int] = []
+    for i, (offset, level, _) in enumerate(found):
+        while open_sections and found[open_sections[-1]][1] >= level:
+            ends[open_sections.pop()] = offset
+        open_sections.append(i)
     used: set[str] = set()
     headings = []
-    for i, (offset, level, raw) in enumerate(found):
-        end = len(text)
-        for later_offset, later_level, _ in found[i + 1 :]:
-            if later_level <= level:
-                end = later_offset
-                break
+    for (offset, level, raw), end in zip(found, ends, strict=True):
         plain = plain_text(BLOCK_ID.sub("", raw)).strip()
         anchor = _unique(slugify(plain, "-"), used)
-        headings.append(Heading(level, plain, anchor, line_col(text, offset)[0], offset, end))
+        headings.append(Heading(level, plain, anchor, lines(offset)[0], offset, end))
     return headings
 
 
@@ -290,8 +300,12 @@ def _unique(anchor: str, used: set[str]) -> str:
     return candidate
 
 
-def parse_blocks(text: str, body_start: int, regions: Regions) -> dict[str, Block]:
+def parse_blocks(
+    text: str, body_start: int, regions: Regions, lines: LineIndex | None = None
+) -> dict[str, Block]:
     blocks: dict[str, Block] = {}
+    lines = lines or LineIndex(text)
+    blank_lines: list[int] | None = None  # where paragraphs start, found once a block id is
     for m in BLOCK_ID.finditer(text, body_start):
         if regions.covers(m.start()):
             continue
@@ -305,14 +319,18 @@ def parse_blocks(text: str, body_start: int, regions: Regions) -> dict[str, Bloc
         elif _LIST_MARKER.match(text, line_start, m.start()):
             start = line_start  # a list item is its own block
         else:
-            start = _paragraph_start(text, line_start, body_start)
-        blocks.setdefault(m.group(1), Block(m.group(1), line_col(text, m.start())[0], start, line_end))
+            if blank_lines is None:
+                blank_lines = [m.start() for m in re.finditer(r"\n(?=\n)", text)]
+            start = _paragraph_start(blank_lines, line_start, body_start)
+        blocks.setdefault(m.group(1), Block(m.group(1), lines(m.start())[0], start, line_end))
     return blocks
 
 
-def _paragraph_start(text: str, line_start: int, floor: int) -> int:
-    blank = text.rfind("\n\n", floor, line_start)
-    return floor if blank == -1 else blank + 2
+def _paragraph_start(blank_lines: list[int], line_start: int, floor: int) -> int:
+    """Where the paragraph holding ``line_start`` starts: after the last blank line before it."""
+    i = bisect.bisect_left(blank_lines, line_start - 1) - 1
+    blank = blank_lines[i] if i >= 0 else -1
+    return blank + 2 if blank >= floor else floor
 
 
 def parse_tags(
@@ -349,7 +367,27 @@ def inline_tags(
     )
     skip += [(m.start(), m.end()) for m in _URL_SPAN.finditer(text, start)]
     skip += [(m.start(), m.end()) for m in _MD_LINK_SPAN.finditer(text, start)]
-    return [m for m in found if not any(s <= m.start() < e for s, e in skip)]
+    merged = _merged(skip)
+    return [m for m in found if not _inside_any(merged, m.start())]
+
+
+def _merged(spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Sorted, disjoint [start, end) spans covering ``spans``, as (starts, ends)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for s, e in sorted(spans):
+        if ends and s <= ends[-1]:
+            ends[-1] = max(ends[-1], e)
+        else:
+            starts.append(s)
+            ends.append(e)
+    return starts, ends
+
+
+def _inside_any(merged: tuple[list[int], list[int]], offset: int) -> bool:
+    starts, ends = merged
+    i = bisect.bisect_right(starts, offset) - 1
+    return i >= 0 and offset < ends[i]
 
 
 def _string_list(value) -> list[str]:
@@ -370,7 +408,8 @@ def parse_note(path: str, text: str, slugify: Slugify, file_label: str) -> Note:
         diagnostics.append(diagnostic(Code.INVALID_FRONT_MATTER, file_label, line, col, message))
     meta = fm.data
     regions = protected_regions(text)
-    headings = parse_headings(text, fm.body_start, regions, slugify)
+    lines = LineIndex(text)
+    headings = parse_headings(text, fm.body_start, regions, slugify, lines)
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
         h1 = next((h for h in headings if h.level == 1), None)
@@ -379,9 +418,9 @@ def parse_note(path: str, text: str, slugify: Slugify, file_label: str) -> Note:
     tags, tag_spans = parse_tags(
         text, fm.body_start, regions, meta, [(m.start(), m.end()) for m in wikilinks]
     )
-    links = [parse_wikilink(m, text) for m in wikilinks if not regions.covers(m.start())]
+    links = [parse_wikilink(m, text, lines=lines) for m in wikilinks if not regions.covers(m.start())]
     if fm.raw:
-        links = _front_matter_links(text, fm.raw_start, fm.raw_start + len(fm.raw)) + links
+        links = _front_matter_links(text, fm.raw_start, fm.raw_start + len(fm.raw), lines) + links
     return Note(
         path=path,
         source=text,
@@ -392,7 +431,7 @@ def parse_note(path: str, text: str, slugify: Slugify, file_label: str) -> Note:
         tags=tags,
         tag_spans=tag_spans,
         headings=headings,
-        blocks=parse_blocks(text, fm.body_start, regions),
+        blocks=parse_blocks(text, fm.body_start, regions, lines),
         links=links,
         regions=regions,
         diagnostics=diagnostics,
@@ -400,20 +439,14 @@ def parse_note(path: str, text: str, slugify: Slugify, file_label: str) -> Note:
     )
 
 
-def _front_matter_links(text: str, start: int, end: int) -> list[WikiLink]:
+def _front_matter_links(text: str, start: int, end: int, lines: LineIndex) -> list[WikiLink]:
+    """The wikilinks in front matter, each with the property it stands under."""
+    keys = [(m.start(), m.group(1).strip()) for m in _PROPERTY_KEY.finditer(text, start, end)]
+    key_starts = [s for s, _ in keys]
     links = []
-    prop = None
     for m in find_wikilinks(text, start, end):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        key = re.match(r"([^\s:#-][^:]*):", text[line_start : m.start()])
-        if key:
-            prop = key.group(1).strip()
-        else:
-            # a list item under a key: find the nearest key line above
-            above = text[start:line_start]
-            keys = re.findall(r"^([^\s:#-][^:\n]*):", above, re.M)
-            prop = keys[-1].strip() if keys else prop
-        links.append(parse_wikilink(m, text, prop=prop or "property"))
+        i = bisect.bisect_right(key_starts, m.start()) - 1  # the nearest key line at or above
+        links.append(parse_wikilink(m, text, prop=keys[i][1] if i >= 0 else "property", lines=lines))
     return links
 
 

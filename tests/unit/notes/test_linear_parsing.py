@@ -1,0 +1,59 @@
+"""Parsing a note takes time linear in its size: no step is repeated for every pair of links,
+tags, headings or block ids. Nothing here is timed: the Python-level steps are counted at two
+sizes, and a pattern that could backtrack is given an input no quadratic scan would finish."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from support.paths import REPO
+
+from cortex.notes.vault import default_slugify, parse_note
+
+
+def note(n: int) -> str:
+    """A note of ``n`` lines, each with a link, a tag, a heading, a block id and front matter links."""
+    front = "---\ntitle: Big\nrelated:\n" + "".join(f'  - "[[p{i}]]"\n' for i in range(n)) + "---\n"
+    body = "".join(
+        f"## H{i} *em {i}*\n\nSee [[n{i}]] and #t{i} in [x](https://e.org/{i}) ^b{i}\n" for i in range(n)
+    )
+    return front + body
+
+
+def steps(text: str) -> int:
+    """Python function calls, C ones included, made while parsing ``text``."""
+    count = 0
+
+    def profile(frame, event, arg):
+        nonlocal count
+        if event in ("call", "c_call"):
+            count += 1
+
+    sys.setprofile(profile)
+    try:
+        parsed = parse_note("big.md", text, default_slugify, "big.md")
+    finally:
+        sys.setprofile(None)
+    assert len(parsed.links) > 0 and parsed.tags and parsed.headings and parsed.blocks
+    return count
+
+
+def test_parsing_a_note_grows_linearly_with_its_size():
+    small, large = steps(note(1000)), steps(note(4000))
+    assert large < 4.5 * small, (small, large)  # quadratic growth would give 16x
+
+
+def test_emphasis_in_a_long_heading_cannot_backtrack_without_end():
+    # 100,000 unmatched openers: an unbounded lazy match would scan 5e9 characters
+    code = textwrap.dedent(
+        """
+        from cortex.notes.vault import default_slugify, parse_note
+        note = parse_note("h.md", "# " + "*a " * 100_000 + "\\n", default_slugify, "h.md")
+        print(len(note.headings))
+        """
+    )
+    env = {"PYTHONPATH": str(REPO / "site_plugins")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0 and done.stdout.strip() == "1", done.stderr
