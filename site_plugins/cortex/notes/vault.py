@@ -305,7 +305,13 @@ def parse_blocks(
 ) -> dict[str, Block]:
     blocks: dict[str, Block] = {}
     lines = lines or LineIndex(text)
-    blank_lines: list[int] | None = None  # where paragraphs start, found once a block id is
+    blank_lines: list[int] = []  # where a blank line starts, found at the first block id
+
+    def paragraph_start(line_start: int) -> int:
+        if not blank_lines:
+            blank_lines.extend(b.start() for b in re.finditer(r"\n(?=\n)", text))
+        return _paragraph_start(blank_lines, line_start, body_start)
+
     for m in BLOCK_ID.finditer(text, body_start):
         if regions.covers(m.start()):
             continue
@@ -315,13 +321,11 @@ def parse_blocks(
         if text[line_start : m.start()].strip() == "":
             # ``^id`` alone on a line names the block just above it
             end_of_prev = line_start - 1
-            start = _paragraph_start(text, max(body_start, end_of_prev), body_start)
+            start = paragraph_start(max(body_start, end_of_prev))
         elif _LIST_MARKER.match(text, line_start, m.start()):
             start = line_start  # a list item is its own block
         else:
-            if blank_lines is None:
-                blank_lines = [m.start() for m in re.finditer(r"\n(?=\n)", text)]
-            start = _paragraph_start(blank_lines, line_start, body_start)
+            start = paragraph_start(line_start)
         blocks.setdefault(m.group(1), Block(m.group(1), lines(m.start())[0], start, line_end))
     return blocks
 

@@ -57,3 +57,13 @@ def test_emphasis_in_a_long_heading_cannot_backtrack_without_end():
     env = {"PYTHONPATH": str(REPO / "site_plugins")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0 and done.stdout.strip() == "1", done.stderr
+
+
+def test_block_ids_name_their_paragraph_their_list_item_or_the_block_above():
+    text = "# T\n\nFirst line\nsecond line ^para\n\n- one\n- two ^item\n\nAbove\nit\n^alone\n"
+    blocks = parse_note("b.md", text, default_slugify, "b.md").blocks
+    quoted = {name: text[b.start : b.end] for name, b in blocks.items()}
+    assert quoted["para"].startswith("First line\nsecond line")
+    assert quoted["item"] == "- two ^item"
+    assert quoted["alone"].startswith("Above\nit")
+    assert (blocks["para"].line, blocks["item"].line, blocks["alone"].line) == (4, 7, 11)
