@@ -17,6 +17,7 @@ from pathlib import Path
 
 import arxiv
 import requests
+import requests.adapters
 import yaml
 from markupsafe import escape
 from pybtex.database import BibliographyData, Entry, Person
@@ -109,10 +110,36 @@ def existing_arxiv_ids(references: Iterable[Reference]) -> dict[str, tuple[str, 
     return found
 
 
+TIMEOUT_S = 30.0  # for each request; one that times out is tried once more, then reported
+
+
+class _TimeoutAdapter(requests.adapters.HTTPAdapter):
+    """Every request gets a timeout; running out of it counts as a failed connection, which the
+    arxiv client tries again."""
+
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__()
+        self.timeout_s = timeout_s
+
+    def send(self, request, **kwargs):  # type: ignore[override]  # requests' own signature, kwargs passed on
+        kwargs["timeout"] = kwargs.get("timeout") or self.timeout_s
+        try:
+            return super().send(request, **kwargs)
+        except requests.Timeout as exc:
+            raise requests.ConnectionError(f"no answer within {self.timeout_s:g} s") from exc
+
+
 def make_client(
-    api_url: str | None, page_size: int = 100, delay_seconds: float = 3.0, num_retries: int = 3
+    api_url: str | None,
+    page_size: int = 100,
+    delay_seconds: float = 3.0,
+    num_retries: int = 1,
+    timeout_s: float = TIMEOUT_S,
 ) -> arxiv.Client:
     client = arxiv.Client(page_size=page_size, delay_seconds=delay_seconds, num_retries=num_retries)
+    adapter = _TimeoutAdapter(timeout_s)
+    client._session.mount("http://", adapter)  # the client's session is where its requests go
+    client._session.mount("https://", adapter)
     if api_url:
         client.query_url_format = api_url if "{}" in api_url else api_url.rstrip("?") + "?{}"
     return client
@@ -135,7 +162,10 @@ def fetch(client: arxiv.Client, search: arxiv.Search) -> list[arxiv.Result]:
         ) from exc
     except requests.RequestException as exc:
         url = client.query_url_format.split("?")[0]
-        raise ArxivImportError(f"cannot reach the arXiv API at {url}: {exc}") from exc
+        tries = client.num_retries + 1
+        raise ArxivImportError(
+            f"cannot reach the arXiv API at {url} ({tries} tr{'ies' if tries > 1 else 'y'}): {exc}"
+        ) from exc
     for result in results:
         if "/api/errors" in result.entry_id:
             raise ArxivImportError(f"arXiv reported an error: {result.summary.strip()}")

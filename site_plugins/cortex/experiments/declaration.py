@@ -14,7 +14,7 @@ Front matter keys (``title`` and ``status`` required; the rest optional)::
     headline: metric name       # what the experiments index shows (default: the first with `better`)
     baselines: [{metric, value, cite, note?, point?}, ...]
     figures: [{id, kind: line | bar | scatter, x, y, color?, facet?, log_x?, log_y?, title?}, ...]
-    timeout: seconds            data: [path/in/repo, ...]    # data files are part of the input hash
+    timeout: seconds (default 3600) data: [path/in/repo, ...]  # data files are part of the input hash
 
 The front matter is validated when it loads; every problem is a Diagnostic at the line of
 the offending key, and a declaration with errors is left out while the others load.
@@ -92,7 +92,8 @@ class ExperimentSpec:
     metrics: dict[str, Metric] = field(default_factory=dict)
     baselines: list[Baseline] = field(default_factory=list)
     sizes: dict[str, dict | list] = field(default_factory=dict)
-    timeout: float | None = None
+    timeout: float = 3600.0  # a run still going after this is stopped and recorded as failed
+    timeout_declared: bool = False
     data: list[str] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     verdict: str = ""
@@ -242,6 +243,7 @@ def load_experiment(path: Path, repo_root: Path) -> tuple[ExperimentSpec | None,
         if raw["timeout"] <= 0:
             check.fail(raw, "timeout", "`timeout` must be positive")
         fields["timeout"] = float(raw["timeout"])
+        fields["timeout_declared"] = True
     fields["data"] = _check_data(check, raw, repo_root)
     if "script" in raw:
         fields["script"] = _check_script(check, raw, repo_root)

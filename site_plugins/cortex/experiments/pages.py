@@ -211,8 +211,8 @@ def _parameters(spec: ExperimentSpec) -> str:
             else "; ".join(f"{k} = {', '.join(map(str, v))}" for k, v in override.items())
         )
         facts.append(f"- Size `{size}`: {md_text(shown)}")
-    if spec.timeout:
-        facts.append(f"- Timeout: {format_number(spec.timeout)} s")
+    default = "" if spec.timeout_declared else " (the default)"
+    facts.append(f"- Timeout: {format_number(spec.timeout)} s{default}: a run still going then is stopped")
     lines.append("\n".join(facts))
     if spec.metrics:
         rows = [

@@ -215,16 +215,13 @@ def run_experiment(
     argv: list[str] | None = None,
 ) -> int:
     run = Run(spec, repo_root, device, size, list(argv or []))
-    watchdog = None
-    if spec.timeout:
-        watchdog = threading.Timer(spec.timeout, _on_timeout, args=(run, results_dir))
-        watchdog.daemon = True
-        watchdog.start()
+    watchdog = threading.Timer(spec.timeout, _on_timeout, args=(run, results_dir))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         status, message, diagnostic = _run_points(run)
     finally:
-        if watchdog is not None:
-            watchdog.cancel()
+        watchdog.cancel()
     with run.lock:
         run.finished = True
         record = run.record(status, message)
@@ -358,7 +355,12 @@ def _on_timeout(run: Run, results_dir: Path) -> None:
         with run.lock:
             if run.finished:
                 return
-            message = f"timed out after {run.spec.timeout:g} s (the declared `timeout`)"
+            which = (
+                "the declared `timeout`"
+                if run.spec.timeout_declared
+                else "the default; declare `timeout:` to change it"
+            )
+            message = f"timed out after {run.spec.timeout:g} s ({which})"
             current = next((p for p in run.points if p["status"] == "not-run"), None)
             if current is not None:
                 current.update({"status": "failed", "error": f"timed out after {run.spec.timeout:g} s"})

@@ -366,3 +366,33 @@ def test_cli_reports_errors_without_a_traceback(arxiv_server, tmp_path):
     assert result.exit_code == 1
     assert "Error: no arXiv paper has the id 0000.0000" in result.output
     assert not (tmp_path / "a.bib").exists()
+
+
+def test_a_server_that_never_answers_times_out_after_one_retry(tmp_path):
+    requests_seen = []
+    release = threading.Event()
+
+    class Silent(BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests_seen.append(self.path)
+            release.wait(30)  # answers only once the test is over
+
+        def log_message(self, format, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Silent)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api/query"
+    client = make_client(url, delay_seconds=0, timeout_s=0.5)
+    try:
+        with pytest.raises(
+            ArxivImportError, match=r"cannot reach the arXiv API .* \(2 tries\): no answer within 0\.5 s"
+        ):
+            import_arxiv(["1706.03762"], tmp_path / "arxiv.bib", client=client)
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+    assert len(requests_seen) == 2
+    assert list(tmp_path.iterdir()) == []
