@@ -32,10 +32,13 @@ class Code(StrEnum):
     OUTSIDE_CONTENT = "outside-content"
     # notes
     INVALID_FRONT_MATTER = "invalid-front-matter"
+    DUPLICATE_PROPERTY = "duplicate-property"
+    PROPERTY_TYPE = "property-type"
     UNRESOLVED_LINK = "unresolved-link"
     UNRESOLVED_PROPERTY_LINK = "unresolved-property-link"
     AMBIGUOUS_LINK = "ambiguous-link"
     EMBED_LOOP = "embed-loop"
+    EMBED_TOO_DEEP = "embed-too-deep"
     # citations and references
     UNKNOWN_CITATION = "unknown-citation"
     UNKNOWN_READING_NOTE_KEY = "unknown-reading-note-key"
@@ -72,10 +75,12 @@ class Code(StrEnum):
 
 _WARNINGS = frozenset(
     {
+        Code.EMBED_TOO_DEEP,
+        Code.DUPLICATE_PROPERTY,
+        Code.PROPERTY_TYPE,
         Code.UNRESOLVED_PROPERTY_LINK,
         Code.AMBIGUOUS_LINK,
         Code.UNKNOWN_READING_NOTE_KEY,
-        Code.UNKNOWN_BASELINE_CITATION,
         Code.BIB_NOT_UTF8,
         Code.UNDEFINED_MACRO,
         Code.DUPLICATE_FIELD,

@@ -22,6 +22,7 @@ from cortex.experiments.quotes import body_line_offset, render_quotes
 from cortex.experiments.store import ResultSet
 from cortex.notes.backlinks import Backlink, backlinks, notes_by_tag
 from cortex.notes.checks import check_vault
+from cortex.notes.rendering import MAX_EMBED_DEPTH
 from cortex.notes.vault import Note, Slugify, Vault, load_vault
 
 CURRICULUM_FILE = "curriculum/pillars.yaml"
@@ -65,6 +66,7 @@ def load(
     sources: dict[str, str] | None = None,
     citation_style: CitationStyle | None = None,
     list_all_references: bool = False,
+    max_embed_depth: int = MAX_EMBED_DEPTH,
 ) -> KnowledgeBase:
     """Read a content folder and the project around it (``root``: experiments/, results/) into
     one model with every diagnostic found on the way."""
@@ -82,7 +84,7 @@ def load(
         specs=specs,
         results=results,
     )
-    diagnostics += check_vault(vault)
+    diagnostics += check_vault(vault, max_embed_depth)
     diagnostics += results.diagnostics()
     if specs:
         pages, found = experiment_pages(results)

@@ -97,6 +97,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                 slugify=self.slugify,
                 citation_style=style,
                 list_all_references=self.config.bibliography_all,
+                max_embed_depth=self.config.max_embed_depth,
             )
             self._freeze_model()
         report(kb.diagnostics, self.config.strict_warnings)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from cortex.diagnostics import Code, Diagnostic, diagnostic
-from cortex.notes.links import Status, resolve_wikilink
+from cortex.notes.links import Resolution, Status, resolve_wikilink
+from cortex.notes.rendering import MAX_EMBED_DEPTH, embedded_span
 from cortex.notes.vault import Vault, WikiLink
 
 
-def check_vault(vault: Vault) -> list[Diagnostic]:
+def check_vault(vault: Vault, max_embed_depth: int = MAX_EMBED_DEPTH) -> list[Diagnostic]:
     found = list(vault.diagnostics)
-    embeds: dict[str, list[tuple[str, WikiLink]]] = {}
+    embeds: dict[str, list[tuple[WikiLink, Resolution]]] = {}
     for note in vault.notes.values():
         label = note.file
         for link in note.links:
@@ -27,39 +28,58 @@ def check_vault(vault: Vault) -> list[Diagnostic]:
                 found.append(
                     diagnostic(code, label, link.line, link.col, f"unresolved {link.raw}: {r.message}{where}")
                 )
-            if link.embed and r.found and r.path in vault.notes:
-                embeds.setdefault(note.path, []).append((r.path, link))
-    found += embed_loops(vault, embeds)
+            rendered = r.status not in (Status.MISSING_HEADING, Status.MISSING_BLOCK)  # as the page does
+            if link.embed and r.path in vault.notes and rendered:
+                embeds.setdefault(note.path, []).append((link, r))
+    found += embed_problems(vault, embeds, max_embed_depth)
     return sorted(set(found), key=lambda d: (d.path, d.line, d.col, d.message))
 
 
-def embed_loops(vault: Vault, embeds: dict[str, list[tuple[str, WikiLink]]]) -> list[Diagnostic]:
-    """One error per embed that closes a cycle (a note that ends up embedding itself)."""
-    found = []
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-    stack: list[str] = []
+Region = tuple[str, int, int]  # (note, start, end): what an embed brings in
 
-    def visit(path: str) -> None:
-        state[path] = 1
-        stack.append(path)
-        for target, link in embeds.get(path, []):
-            if state.get(target) == 1:
-                cycle = [*stack[stack.index(target) :], target]
-                found.append(
-                    diagnostic(
-                        Code.EMBED_LOOP,
-                        vault.notes[path].file,
-                        link.line,
-                        link.col,
-                        "embed loop: " + " → ".join(cycle) + "; the embed is cut there",
+
+def embed_problems(
+    vault: Vault, embeds: dict[str, list[tuple[WikiLink, Resolution]]], max_depth: int
+) -> list[Diagnostic]:
+    """An error for each embed that closes a loop (a part of a note that ends up embedding
+    itself), and a warning for each embed that is cut because embeds nest deeper than
+    ``max_depth`` on some page: both as the rendering of every page meets them."""
+    found: dict[tuple[str, int], Diagnostic] = {}
+    seen: set[tuple[Region, int]] = set()
+    loops: set[frozenset[Region]] = set()
+
+    def visit(region: Region, chain: list[Region]) -> None:
+        path, start, end = region
+        if (region, len(chain)) in seen:
+            return
+        seen.add((region, len(chain)))
+        for link, resolution in embeds.get(path, []):
+            if not start <= link.start < end or resolution.path is None:
+                continue
+            target = vault.notes[resolution.path]
+            inner = (resolution.path, *embedded_span(target, resolution, link))
+            key = (path, link.start)
+            if inner in chain:
+                cycle = chain[chain.index(inner) :]
+                if frozenset(cycle) in loops:
+                    continue  # the same loop, met from another of its notes
+                loops.add(frozenset(cycle))
+                notes = [p for p, _, _ in cycle] + [inner[0]]
+                message = "embed loop: " + " → ".join(notes) + "; the embed is cut there"
+                found[key] = diagnostic(Code.EMBED_LOOP, vault.notes[path].file, link.line, link.col, message)
+            elif len(chain) > max_depth:
+                if key not in found:
+                    route = " → ".join(p for p, _, _ in chain)
+                    message = (f"embed of {link.raw} is cut: embeds nest deeper than {max_depth} on the page of "
+                               f"{chain[0][0]} ({route}); raise max_embed_depth to show it")  # fmt: skip
+                    found[key] = diagnostic(
+                        Code.EMBED_TOO_DEEP, vault.notes[path].file, link.line, link.col, message
                     )
-                )
-            elif target not in state:
-                visit(target)
-        stack.pop()
-        state[path] = 2
+            else:
+                visit(inner, [*chain, inner])
 
     for path in sorted(embeds):
-        if path not in state:
-            visit(path)
-    return found
+        note = vault.notes[path]
+        whole = (path, note.body_start, len(note.source))
+        visit(whole, [whole])
+    return list(found.values())

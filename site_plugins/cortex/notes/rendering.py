@@ -21,6 +21,7 @@ from cortex.text.markdown import Regions, md_text, protected_regions
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".avif"}
 MAX_EMBED_DEPTH = 4
+Chain = tuple[tuple[str, int, int], ...]  # what is being rendered: (note, start, end) of each embed
 _SIZE = re.compile(r"^(\d+)(?:x(\d+))?$")
 
 
@@ -82,7 +83,7 @@ def render_note(
 ) -> str:
     """The Markdown for ``note``'s page (``text`` defaults to its body)."""
     return _Renderer(vault, options or RenderOptions(), host_path or note.path).render(
-        note, note.body if text is None else text, chain=(note.path,)
+        note, note.body if text is None else text, chain=((note.path, note.body_start, len(note.source)),)
     )
 
 
@@ -92,7 +93,7 @@ class _Renderer:
         self.options = options
         self.host = host_path
 
-    def render(self, note: Note, text: str, chain: tuple[str, ...]) -> str:
+    def render(self, note: Note, text: str, chain: Chain) -> str:
         regions = protected_regions(text)
         edits: list[tuple[int, int, str]] = []
         for s, e in regions.spans:
@@ -124,9 +125,7 @@ class _Renderer:
         url = relative_link(self.host, resolution.path, resolution.anchor)
         return f"[{md_text(label)}]({url})"
 
-    def _embed(
-        self, text: str, offset: int, link: WikiLink, resolution: Resolution, chain: tuple[str, ...]
-    ) -> str:
+    def _embed(self, text: str, offset: int, link: WikiLink, resolution: Resolution, chain: Chain) -> str:
         label = link.display or _default_label(link)
         path = resolution.path
         if path is None or resolution.status in (Status.MISSING_HEADING, Status.MISSING_BLOCK):
@@ -138,13 +137,14 @@ class _Renderer:
         if path not in self.vault.notes:
             name = posixpath.basename(path)
             return f"[{md_text(link.display or name)}]({url}){{ .cortex-file }}"
-        if path in chain:
-            loop = " → ".join([*chain, path])
+        target = self.vault.notes[path]
+        region = (path, *embedded_span(target, resolution, link))
+        if region in chain:
+            loop = " → ".join([*(p for p, _, _ in chain), path])
             return _unresolved(label, f"embed loop: {loop}")
         if len(chain) > self.options.max_embed_depth:
             return _unresolved(label, f"embeds nested deeper than {self.options.max_embed_depth}")
-        target = self.vault.notes[path]
-        inner = self.render(target, embedded_text(target, resolution, link), (*chain, path))
+        inner = self.render(target, embedded_text(target, resolution, link), (*chain, region))
         indent = _line_indent(text, offset)
         title_url = relative_link(self.host, path, resolution.anchor)
         block = (
@@ -183,6 +183,16 @@ def _tags_in(note: Note, text: str, regions) -> list[tuple[int, int, str]]:
     if offset is not None:
         return [(start - offset, end - offset, tag) for start, end, tag in note.tag_spans]
     return [(m.start(), m.end(), m.group(1)) for m in inline_tags(text, 0, regions)]
+
+
+def embedded_span(note: Note, resolution: Resolution, link: WikiLink) -> tuple[int, int]:
+    """Where in the note's file ``link`` embeds from: the block, the section, or the body."""
+    if link.block is not None and link.block in note.blocks:
+        block = note.blocks[link.block]
+        return block.start, block.end
+    if resolution.heading is not None:
+        return resolution.heading.start, resolution.heading.end
+    return note.body_start, len(note.source)
 
 
 def embedded_text(note: Note, resolution: Resolution, link) -> str:

@@ -17,8 +17,10 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from cortex.diagnostics import Code, Diagnostic, LineIndex, diagnostic, line_col
-from cortex.text.front_matter import split_front_matter
+from cortex.text.front_matter import FIRST_LINE, FrontMatter, split_front_matter
 from cortex.text.markdown import Regions, protected_regions
+from cortex.text.schema import type_name
+from cortex.text.yaml_positions import key_mark
 
 Slugify = Callable[[str, str], str]
 
@@ -346,7 +348,7 @@ def parse_tags(
     if isinstance(raw, str):
         raw = re.split(r"[,\s]+", raw)
     if isinstance(raw, list):
-        tags += [str(t).lstrip("#") for t in raw if t is not None and str(t).strip("# ")]
+        tags += [t.lstrip("#") for t in raw if isinstance(t, str) and t.strip("# ")]
     spans = [(m.start(), m.end(), m.group(1)) for m in inline_tags(text, body_start, regions, link_spans)]
     tags += [tag for _, _, tag in spans]
     seen: dict[str, str] = {}
@@ -394,14 +396,49 @@ def _inside_any(merged: tuple[list[int], list[int]], offset: int) -> bool:
     return i >= 0 and offset < ends[i]
 
 
-def _string_list(value) -> list[str]:
-    if value is None:
-        return []
+# Properties Obsidian and the site read, and what each must be: text, or text or a list of text.
+TEXT_PROPERTIES = ("title", "description")
+LIST_PROPERTIES = ("aliases", "alias", "tags", "tag", "cssclasses")
+
+
+def property_problems(fm: FrontMatter, file_label: str) -> list[Diagnostic]:
+    """A warning for each property written twice, and each known one of the wrong type."""
+    found = [
+        diagnostic(Code.DUPLICATE_PROPERTY, file_label, line, col,
+                   f"property `{key}` is written twice; the last value is used (Obsidian reads neither)")
+        for key, line, col in fm.repeated
+    ]  # fmt: skip
+    data = fm.data
+
+    def at(key: str) -> tuple[int, int]:
+        mark = key_mark(data, key)
+        return (mark.line + FIRST_LINE, mark.column + 1) if mark else (FIRST_LINE, 1)
+
+    for key in TEXT_PROPERTIES:
+        if key in data and not isinstance(data[key], str):
+            found.append(diagnostic(Code.PROPERTY_TYPE, file_label, *at(key),
+                                    f"property `{key}` must be text, not {type_name(data[key])}; it is ignored"))  # fmt: skip
+    for key in LIST_PROPERTIES:
+        value = data.get(key)
+        if key not in data or value is None or isinstance(value, str):
+            continue
+        items = value if isinstance(value, list) else [value]
+        bad = [item for item in items if not isinstance(item, str)]
+        if bad:
+            found.append(diagnostic(Code.PROPERTY_TYPE, file_label, *at(key),
+                                    f"property `{key}` must be text or a list of text, not {type_name(bad[0])}"
+                                    + ("" if isinstance(value, list) else "; it is ignored")
+                                    + ("; the other items are kept" if isinstance(value, list) else "")))  # fmt: skip
+    return found
+
+
+def _string_list(value: object) -> list[str]:
+    """Text, or the text items of a list (``property_problems`` reports the rest)."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, list):
-        return [str(v) for v in value if v is not None]
-    return [str(value)]
+        return [v for v in value if isinstance(v, str)]
+    return []
 
 
 def parse_note(path: str, text: str, slugify: Slugify, file_label: str) -> Note:
@@ -410,6 +447,7 @@ def parse_note(path: str, text: str, slugify: Slugify, file_label: str) -> Note:
     if fm.error:
         line, col, message = fm.error
         diagnostics.append(diagnostic(Code.INVALID_FRONT_MATTER, file_label, line, col, message))
+    diagnostics += property_problems(fm, file_label)
     meta = fm.data
     regions = protected_regions(text)
     lines = LineIndex(text)

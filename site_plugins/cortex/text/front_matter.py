@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import yaml
 
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
+from cortex.text.yaml_positions import LoadedYaml, load_yaml, yaml_error_at
+
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 FIRST_LINE = 2  # the file line of the YAML's first line: the one after the opening `---`
 
@@ -20,6 +21,7 @@ class FrontMatter:
     raw_start: int  # offset of ``raw`` in the file
     body_start: int  # offset where the body starts
     error: tuple[int, int, str] | None  # (line, col, message), 1-based, in file coordinates
+    repeated: tuple[tuple[object, int, int], ...] = ()  # keys written twice: (key, line, col)
 
 
 def front_matter_span(text: str) -> tuple[str, int, int] | None:
@@ -32,24 +34,24 @@ def front_matter_span(text: str) -> tuple[str, int, int] | None:
 
 
 def split_front_matter(text: str) -> FrontMatter:
-    """The front matter read as plain YAML (no positions); a YAML error is kept, not raised."""
+    """The front matter, read with positions (``data`` is a ``YamlMapping``); a YAML error is
+    kept, not raised. Keys written twice are listed in ``repeated``."""
     span = front_matter_span(text)
     if span is None:
         return FrontMatter({}, "", 0, 0, None)
     raw, raw_start, body_start = span
     try:
-        data = yaml.load(raw, Loader=_SafeLoader) if raw.strip() else {}
+        loaded = load_yaml(raw) if raw.strip() else LoadedYaml({})
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line, col = (mark.line + 2, mark.column + 1) if mark else (1, 1)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return FrontMatter(
-            {}, raw, raw_start, body_start, (line, col, f"front matter is not valid YAML: {problem}")
-        )
+        line, col, problem = yaml_error_at(exc)
+        error = (line + FIRST_LINE, col + 1, f"front matter is not valid YAML: {problem}")
+        return FrontMatter({}, raw, raw_start, body_start, error)
+    data = loaded.data
     if data is None:
         data = {}
     if not isinstance(data, dict):
         return FrontMatter(
-            {}, raw, raw_start, body_start, (2, 1, "front matter must be a mapping of properties")
+            {}, raw, raw_start, body_start, (FIRST_LINE, 1, "front matter must be a mapping of properties")
         )
-    return FrontMatter(data, raw, raw_start, body_start, None)
+    repeated = tuple((key, mark.line + FIRST_LINE, mark.column + 1) for key, mark in loaded.repeated_keys)
+    return FrontMatter(data, raw, raw_start, body_start, None, repeated)

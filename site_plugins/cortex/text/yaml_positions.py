@@ -35,7 +35,22 @@ class YamlList(list):
         self.item_marks: list[Mark] = []
 
 
-class _PositionLoader(yaml.SafeLoader):
+# libyaml parses when the wheel has it; the constructors below are Python either way
+_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_VALUES = 100_000  # a document that aliases expand beyond this is refused, not built
+
+
+class AliasBombError(yaml.YAMLError):
+    """A document whose aliases expand to more values than anyone writes by hand."""
+
+    def __init__(self, values: int) -> None:
+        super().__init__(
+            f"its aliases expand to more than {MAX_VALUES:,} values ({values:,} at least); it is not read"
+        )
+        self.problem = str(self)
+
+
+class _PositionLoader(_Base):  # SafeLoader, or libyaml's
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.repeated_keys: list[tuple[object, Mark]] = []
@@ -77,18 +92,50 @@ class LoadedYaml:
 
 
 def load_yaml(text: str) -> LoadedYaml:
-    """Parse ``text``; raises ``yaml.YAMLError`` (see ``yaml_error_at``) when it is not YAML."""
+    """Parse ``text``; raises ``yaml.YAMLError`` (see ``yaml_error_at``) when it is not YAML, and
+    ``AliasBombError`` when its aliases would expand it beyond ``MAX_VALUES`` values."""
     loader = _PositionLoader(text)
     try:
-        return LoadedYaml(loader.get_single_data(), loader.repeated_keys)
+        node = loader.get_single_node()
+        if node is None:
+            return LoadedYaml(None, [])
+        if "*" in text:
+            _check_expansion(node)
+        return LoadedYaml(loader.construct_document(node), loader.repeated_keys)
     finally:
         loader.dispose()
 
 
+def _check_expansion(root: yaml.Node) -> None:
+    """The number of values ``root`` expands to, counted once per distinct node (a DAG walk)."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key not in sizes:
+            sizes[key] = 1  # a node seen again while it is counted is a cycle: it adds nothing
+            if isinstance(node, yaml.MappingNode):
+                total = sum(size(k) + size(v) for k, v in node.value)
+            elif isinstance(node, yaml.SequenceNode):
+                total = sum(size(item) for item in node.value)
+            else:
+                total = 0
+            sizes[key] = min(1 + total, MAX_VALUES + 1)
+        return sizes[key]
+
+    if (values := size(root)) > MAX_VALUES:
+        raise AliasBombError(values)
+
+
 def yaml_error_at(exc: yaml.YAMLError) -> tuple[int, int, str]:
-    """(0-based line, 0-based column, what is wrong) of a YAML error."""
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    """(0-based line, 0-based column, what is wrong) of a YAML error. A construct the text ends
+    inside (an unclosed quote or bracket) is named where it starts."""
     problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc).splitlines()[0]
+    context_mark = getattr(exc, "context_mark", None)
+    if context_mark is not None and "end of stream" in str(problem):
+        context = getattr(exc, "context", None) or ""
+        return context_mark.line, context_mark.column, f"{problem} {context}".strip()
+    mark = getattr(exc, "problem_mark", None) or context_mark
     return (mark.line, mark.column, str(problem)) if mark else (0, 0, str(problem))
 
 
