@@ -37,6 +37,7 @@ class Code(StrEnum):
     UNRESOLVED_LINK = "unresolved-link"
     UNRESOLVED_PROPERTY_LINK = "unresolved-property-link"
     AMBIGUOUS_LINK = "ambiguous-link"
+    ALIAS_LINK = "alias-link"
     EMBED_LOOP = "embed-loop"
     EMBED_TOO_DEEP = "embed-too-deep"
     # citations and references
@@ -49,6 +50,8 @@ class Code(StrEnum):
     DUPLICATE_KEY = "duplicate-key"
     DUPLICATE_FIELD = "duplicate-field"
     MISSING_CROSSREF = "missing-crossref"
+    BAD_NAME = "bad-name"
+    UNDEFINED_LATEX = "undefined-latex"
     REFERENCE_FORMAT = "reference-format"
     # experiments and results
     INVALID_DECLARATION = "invalid-declaration"
@@ -80,11 +83,14 @@ _WARNINGS = frozenset(
         Code.PROPERTY_TYPE,
         Code.UNRESOLVED_PROPERTY_LINK,
         Code.AMBIGUOUS_LINK,
+        Code.ALIAS_LINK,
         Code.UNKNOWN_READING_NOTE_KEY,
         Code.BIB_NOT_UTF8,
         Code.UNDEFINED_MACRO,
         Code.DUPLICATE_FIELD,
         Code.MISSING_CROSSREF,
+        Code.BAD_NAME,
+        Code.UNDEFINED_LATEX,
         Code.REFERENCE_FORMAT,
         Code.STALE_RESULT,
         Code.MISSING_RESULT,

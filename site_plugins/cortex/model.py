@@ -67,9 +67,11 @@ def load(
     citation_style: CitationStyle | None = None,
     list_all_references: bool = False,
     max_embed_depth: int = MAX_EMBED_DEPTH,
+    cache_dir: Path | None = None,
 ) -> KnowledgeBase:
     """Read a content folder and the project around it (``root``: experiments/, results/) into
-    one model with every diagnostic found on the way."""
+    one model with every diagnostic found on the way. ``cache_dir`` keeps formatted references
+    between runs (a project's is ``root/.cache/cortex``); without it nothing is written."""
     content_dir = Path(content_dir)
     root = Path(root) if root else content_dir.parent
     specs, diagnostics = load_experiments(root)
@@ -107,16 +109,18 @@ def load(
             )
             diagnostics += found
     diagnostics += index_citations(
-        kb, citation_style or CitationStyle("numeric", "plain"), list_all_references
+        kb, citation_style or CitationStyle("numeric", "plain"), list_all_references, cache_dir
     )
     kb.nav_order = {path: NAV_ORDER.get(path, 1001 + rank) for rank, path in enumerate(kb.pages)}
     kb.diagnostics = sorted(set(diagnostics), key=lambda d: (d.path, d.line, d.col, d.message))
     return kb
 
 
-def index_citations(kb: KnowledgeBase, style: CitationStyle, list_all: bool) -> list[Diagnostic]:
+def index_citations(
+    kb: KnowledgeBase, style: CitationStyle, list_all: bool, cache_dir: Path | None = None
+) -> list[Diagnostic]:
     """Load refs/*.bib and record what every page cites (unknown keys are errors)."""
-    kb.bibliography, found = load_bibliography(kb.root / REFS_DIR, cache_dir=kb.root / CACHE_DIR)
+    kb.bibliography, found = load_bibliography(kb.root / REFS_DIR, cache_dir=cache_dir)
     kb.citations = CitationIndex(kb.bibliography, style, list_all=list_all)
     for path, note in kb.vault.notes.items():
         if note.virtual:  # the page is generated: index its text, check the declaration's own

@@ -9,6 +9,7 @@ the result of each file is cached by content hash, on disk and in memory.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -26,9 +27,11 @@ from pybtex.database.input.bibtex import LowLevelParser, UndefinedMacro, month_n
 from pybtex.scanner import PybtexSyntaxError
 from pybtex.utils import CaseInsensitiveDict
 
+from cortex.citations.latex import unknown_commands
+from cortex.citations.names import biblatex_name
 from cortex.diagnostics import Code, Diagnostic, diagnostic, line_col
 
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 PERSON_ROLES = frozenset(role.lower() for role in Person.valid_roles)
 _STRING_COMMAND = re.compile(rb"@\s*string\s*[{(]", re.I)
 # A part (paper, chapter) inherits its container's title as its booktitle.
@@ -47,6 +50,7 @@ class Reference(NamedTuple):
     path: str
     line: int
     digest: str = ""
+    field_lines: dict[str, int] = {}  # noqa: RUF012  # a NamedTuple's default is never mutated here
 
     def with_digest(self) -> Reference:
         data = repr((self.type, sorted(self.fields.items()), sorted(self.persons.items())))
@@ -60,6 +64,14 @@ class ParsedFile:
     references: list[Reference] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     macros: dict[str, str] = field(default_factory=dict)
+
+    def moved_to(self, path: str) -> ParsedFile:
+        """The same, said of the file at ``path``."""
+        return ParsedFile(
+            [ref._replace(path=path) for ref in self.references],
+            [dataclasses.replace(d, path=path) for d in self.diagnostics],
+            self.macros,
+        )
 
 
 class Bibliography(Mapping[str, Reference]):
@@ -160,13 +172,30 @@ def decode_bib(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
         ]
 
 
+class _FieldScanner(LowLevelParser):
+    """pybtex's scanner, remembering where each field of the current entry starts."""
+
+    def parse_entry_body(self, body_end):
+        self.field_starts: list[tuple[str, int]] = []
+        super().parse_entry_body(body_end)
+
+    def parse_field(self):
+        name = self.optional([self.NAME])
+        if not name:
+            return
+        self.field_starts.append((name.value.lower(), self.pos - len(name.value)))
+        self.current_field_name = name.value
+        self.required([self.EQUALS])
+        self.parse_value()
+
+
 class _FileParser:
     """Runs pybtex's scanner over one file, turning its errors into diagnostics."""
 
     def __init__(self, text: str, path: str, macros: CaseInsensitiveDict) -> None:
         self.text, self.path, self.macros = text, path, macros
         self.result = ParsedFile()
-        self.scanner = LowLevelParser(text, macros=macros, handle_error=self.handle_error, filename=path)
+        self.scanner = _FieldScanner(text, macros=macros, handle_error=self.handle_error, filename=path)
         self.failed_command: int | None = None
         self._line_pos, self._line = 0, 1
 
@@ -195,15 +224,34 @@ class _FileParser:
             )
             return
         self.failed_command = self.scanner.command_start
-        self.result.diagnostics.append(
-            diagnostic(
-                Code.BIB_SYNTAX,
-                self.path,
-                line,
-                col,
-                f"BibTeX {exc.error_type}: {exc.args[0] if exc.args else exc}{where}; this entry is skipped",
+        message = f"BibTeX {exc.error_type}: {exc.args[0] if exc.args else exc}{where}; this entry is skipped"
+        unbalanced = self.unbalanced_field(pos)
+        if unbalanced is not None:
+            name, start = unbalanced
+            line, col = line_col(self.text, start)
+            message = (
+                f"the braces of field '{name}'{where} do not balance (a {{ is never closed), so the field "
+                f"runs on to the end of the entry; this entry is skipped"
             )
-        )
+        self.result.diagnostics.append(diagnostic(Code.BIB_SYNTAX, self.path, line, col, message))
+
+    def unbalanced_field(self, error_at: int) -> tuple[str, int] | None:
+        """The field of the current entry whose braces do not balance, if the error is that."""
+        starts = getattr(self.scanner, "field_starts", [])
+        if not starts:
+            return None
+        name, start = starts[-1]  # a field whose braces do not close swallows those after it
+        opening = self.text.find("{", start, error_at)
+        if opening == -1 or self.text[start:opening].count("=") != 1 or self.text[start:opening].count('"'):
+            return None
+        depth = 0
+        for i in range(opening, error_at):
+            depth += {"{": 1, "}": -1}.get(self.text[i], 0)
+            if depth == 0:  # the value closes: unbalanced only if that took the entry's own brace,
+                took_entry = not self.text[i + 1 : error_at].strip()  # and the scanner then met the next
+                after = self.text[error_at:].lstrip()  # entry (or the end) where it wanted a '}'
+                return (name, start) if took_entry and (not after or after.startswith("@")) else None
+        return name, start
 
     def parse(self) -> ParsedFile:
         before = dict(self.macros)
@@ -220,29 +268,39 @@ class _FileParser:
 
     def reference(self, command: str, key: str, raw_fields: list) -> Reference:
         line = self.line_of(self.scanner.command_start)
+        starts = iter(getattr(self.scanner, "field_starts", []))
         fields: dict[str, str] = {}
         persons: dict[str, tuple[str, ...]] = {}
+        field_lines: dict[str, int] = {}
         for name, parts in raw_fields:
             lname = name.lower()
+            start = next((s for n, s in starts if n == lname), None)
+            where = line_col(self.text, start) if start is not None else (line, 1)
             if lname in fields or lname in persons:
-                self.result.diagnostics.append(
-                    diagnostic(
-                        Code.DUPLICATE_FIELD,
-                        self.path,
-                        line,
-                        1,
-                        f"entry '{key}' has a second '{name}' field; the first one is used",
-                    )
-                )
+                message = f"entry '{key}' has a second '{name}' field; the first one is used"
+                self.result.diagnostics.append(diagnostic(Code.DUPLICATE_FIELD, self.path, *where, message))
                 continue
             value = textutils.normalize_whitespace("".join(parts))
             if not value:
                 continue
+            field_lines[lname] = where[0]
             if lname in PERSON_ROLES:
-                persons[lname] = tuple(split_name_list(value))
+                names = [biblatex_name(n) for n in split_name_list(value)]
+                persons[lname] = tuple(n for n in names if n is not None)
+                if len(persons[lname]) < len(names):
+                    message = (f"entry '{key}': a name in '{name}' mixes BibTeX's and biblatex's forms "
+                               "(`family=`, `given=`); it is left out")  # fmt: skip
+                    self.result.diagnostics.append(diagnostic(Code.BAD_NAME, self.path, *where, message))
             else:
                 fields[lname] = value
-        return Reference(key, command.lower(), fields, persons, self.path, line)
+                if "\\" in value and (unknown := unknown_commands(value)):
+                    shown = ", ".join("\\" + c for c in unknown)
+                    message = (f"field '{name}' of entry '{key}' uses {shown}, which the site cannot "
+                               "typeset; it is shown as written")  # fmt: skip
+                    self.result.diagnostics.append(
+                        diagnostic(Code.UNDEFINED_LATEX, self.path, *where, message)
+                    )
+        return Reference(key, command.lower(), fields, persons, self.path, line, field_lines=field_lines)
 
 
 def _macro_state(macros: CaseInsensitiveDict) -> str:
@@ -296,14 +354,15 @@ def load_bibliography(refs_dir: Path, cache_dir: Path | None = None) -> tuple[Bi
     references: dict[str, Reference] = {}
     for path, data in contents:
         key = hashlib.blake2b(data + _macro_state(macros).encode(), digest_size=16).hexdigest()
-        parsed = cache.get(f"{CACHE_VERSION}-{key}")
-        if parsed is None:
+        cached = cache.get(f"{CACHE_VERSION}-{key}")
+        if cached is None:
             text, decode_diagnostics = decode_bib(data, str(path))
             parsed = _FileParser(text, str(path), macros).parse()
             parsed.diagnostics[:0] = decode_diagnostics
             parsed.references = [ref.with_digest() for ref in parsed.references]
-            cache.put(f"{CACHE_VERSION}-{key}", parsed)
+            cache.put(f"{CACHE_VERSION}-{key}", parsed.moved_to(path.name))  # no machine's path in a cache
         else:
+            parsed = cached.moved_to(str(path))
             macros.update(parsed.macros)
         diagnostics.extend(parsed.diagnostics)
         for ref in parsed.references:
@@ -315,8 +374,8 @@ def load_bibliography(refs_dir: Path, cache_dir: Path | None = None) -> tuple[Bi
                         ref.path,
                         ref.line,
                         1,
-                        f"duplicate key '{ref.key}': already defined at "
-                        f"{first.path}:{first.line}; this entry is ignored",
+                        f"duplicate key '{ref.key}': already defined at {first.path}:{first.line}, "
+                        "which is used; this entry is ignored",
                     )
                 )
                 continue
@@ -326,24 +385,41 @@ def load_bibliography(refs_dir: Path, cache_dir: Path | None = None) -> tuple[Bi
     return Bibliography(references, FormatCache(cache_dir)), diagnostics
 
 
+def _crossref_cycle(references: Mapping[str, Reference], ref: Reference) -> list[str]:
+    """The keys of the crossref chain from ``ref`` back to it, or [] when the chain ends."""
+    chain = [ref.key]
+    seen = {ref.key.lower()}
+    current: Reference | None = ref
+    while current is not None and (target := current.fields.get("crossref")) is not None:
+        if target.lower() == ref.key.lower():
+            return [*chain, ref.key]
+        if target.lower() in seen:
+            return []  # a loop further on: reported at its own entries
+        seen.add(target.lower())
+        chain.append(target)
+        current = references.get(target.lower())
+    return []
+
+
 def _resolve_crossrefs(references: dict[str, Reference]) -> list[Diagnostic]:
-    """Copy missing fields from each entry's crossref parent, as BibTeX does."""
+    """Copy missing fields from each entry's crossref parent, one level, as BibTeX does. A
+    crossref to no entry, or one that leads back to its entry, is reported at the field."""
     diagnostics = []
-    for lkey, ref in list(references.items()):
+    written = dict(references)  # parents as written, whatever order entries are resolved in
+    for lkey, ref in written.items():
         target = ref.fields.get("crossref")
         if target is None:
             continue
-        parent = references.get(target.lower())
+        parent = written.get(target.lower())
+        line = ref.field_lines.get("crossref", ref.line)
         if parent is None:
-            diagnostics.append(
-                diagnostic(
-                    Code.MISSING_CROSSREF,
-                    ref.path,
-                    ref.line,
-                    1,
-                    f"entry '{ref.key}' has crossref '{target}', which is not defined",
-                )
-            )
+            message = f"entry '{ref.key}' has crossref '{target}', which is not defined"
+            diagnostics.append(diagnostic(Code.MISSING_CROSSREF, ref.path, line, 1, message))
+            continue
+        cycle = _crossref_cycle(written, ref)
+        if cycle:
+            message = f"entry '{ref.key}' has crossref '{target}', which leads back to it ({' → '.join(cycle)}); the crossref is ignored"
+            diagnostics.append(diagnostic(Code.MISSING_CROSSREF, ref.path, line, 1, message))
             continue
         fields = dict(ref.fields)
         renames = _CROSSREF_RENAMES if parent.type in _CONTAINERS and ref.type in _CONTAINED else {}
@@ -351,5 +427,5 @@ def _resolve_crossrefs(references: dict[str, Reference]) -> list[Diagnostic]:
             if name != "crossref":
                 fields.setdefault(renames.get(name, name), value)
         persons = {**parent.persons, **ref.persons}
-        references[lkey] = Reference(ref.key, ref.type, fields, persons, ref.path, ref.line).with_digest()
+        references[lkey] = ref._replace(fields=fields, persons=persons).with_digest()
     return diagnostics

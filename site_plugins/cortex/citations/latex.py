@@ -127,3 +127,24 @@ def latex_to_text(value: str) -> str:
         return str(Text.from_latex(value))
     except (PybtexSyntaxError, ValueError):
         return value.replace("{", "").replace("}", "")
+
+
+def _latexcodec_commands() -> frozenset[str]:
+    import latexcodec.codec
+
+    table = latexcodec.codec._LATEX_UNICODE_TABLE  # the codec's own table of what it decodes
+    return frozenset(tok.text[1:] for key in table.unicode_map for tok in key if tok.name == "control_word")
+
+
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+# what the formatting itself handles, beyond what latexcodec decodes
+_HANDLED = frozenset(_FONT_TAGS) | {"textsc", "textsf", "textrm", "textup", "textnormal", "url", "href"}
+_KNOWN: frozenset[str] | None = None
+
+
+def unknown_commands(value: str) -> list[str]:
+    """The LaTeX control words in ``value`` that neither latexcodec nor the formatting handles."""
+    global _KNOWN
+    if _KNOWN is None:
+        _KNOWN = _latexcodec_commands() | _HANDLED
+    return sorted({m.group(1) for m in _COMMAND.finditer(value)} - _KNOWN)

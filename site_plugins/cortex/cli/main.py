@@ -10,7 +10,7 @@ import click
 
 from cortex import scaffold
 from cortex.cli.citations import cite, papers
-from cortex.model import find_project_root, load
+from cortex.model import CACHE_DIR, find_project_root, load
 
 
 @click.group()
@@ -40,7 +40,8 @@ def check(path: Path | None, warnings_as_errors: bool, output_format: str) -> No
     Example: cortex check --format json | jq '.[] | select(.code == "unresolved-link")'
     """
     content, root = content_folder(path)
-    kb = load(content, root=root)
+    project = (root / "mkdocs.yml").is_file()  # a vault checked on its own gets no cache beside it
+    kb = load(content, root=root, cache_dir=root / CACHE_DIR if project else None)
     if output_format == "json":
         click.echo(json.dumps([d.to_json() for d in kb.diagnostics], indent=2, ensure_ascii=False))
     else:

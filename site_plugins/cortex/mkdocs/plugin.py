@@ -23,7 +23,7 @@ from cortex.mkdocs import pages
 from cortex.mkdocs.citations import CitationsAdapter
 from cortex.mkdocs.figures import FiguresAdapter
 from cortex.mkdocs.navigation import tidy_navigation
-from cortex.model import KnowledgeBase, load, mkdocs_body
+from cortex.model import CACHE_DIR, KnowledgeBase, load, mkdocs_body
 from cortex.notes.rendering import RenderOptions, render_note
 from cortex.notes.tag_pages import tag_pages
 from cortex.notes.vault import Note, root_guard
@@ -89,15 +89,17 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         for f in [f for f in files if not f.generated_by and leaves(f.src_uri)]:
             files.remove(f)  # a link out of the content folder is neither read nor published (load says so)
         style = CitationStyle(self.config.citation_style, self.config.bibliography_style)
+        project_root = Path(config.config_file_path or docs_dir).parent
         with collector_paused():
             kb = self.kb = load(
                 docs_dir,
-                root=Path(config.config_file_path or docs_dir).parent,
+                root=project_root,
                 paths=paths,
                 slugify=self.slugify,
                 citation_style=style,
                 list_all_references=self.config.bibliography_all,
                 max_embed_depth=self.config.max_embed_depth,
+                cache_dir=project_root / CACHE_DIR,
             )
             self._freeze_model()
         report(kb.diagnostics, self.config.strict_warnings)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath as Path
+
 from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.notes.links import Resolution, Status, resolve_wikilink
 from cortex.notes.rendering import MAX_EMBED_DEPTH, embedded_span
@@ -16,6 +18,11 @@ def check_vault(vault: Vault, max_embed_depth: int = MAX_EMBED_DEPTH) -> list[Di
         for link in note.links:
             r = resolve_wikilink(vault, link, note)
             where = f" (in property '{link.prop}')" if link.prop else ""
+            if r.alias is not None and r.path is not None:
+                name = Path(r.path).stem
+                message = (f"{link.raw} resolves through the alias '{r.alias}' of '{r.path}'; Obsidian "
+                           f"would not: link to [[{name}]] (or [[{name}|{r.alias}]]){where}")  # fmt: skip
+                found.append(diagnostic(Code.ALIAS_LINK, label, link.line, link.col, message))
             if r.status is Status.AMBIGUOUS:
                 found.append(diagnostic(Code.AMBIGUOUS_LINK, label, link.line, link.col, r.message + where))
             elif r.status is not Status.OK:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
-from cortex.notes.vault import Heading, Note, Vault, WikiLink
+from cortex.notes.vault import Heading, Note, Vault, WikiLink, plain_text
 
 
 class Status(StrEnum):
@@ -34,6 +34,7 @@ class Resolution:
     heading: Heading | None = None
     candidates: tuple[str, ...] = field(default=())
     message: str = ""
+    alias: str | None = None  # the alias the link named, when it resolved only through one
 
     @property
     def found(self) -> bool:
@@ -55,6 +56,7 @@ def resolve_wikilink(vault: Vault, link: WikiLink, source: Note) -> Resolution:
 
 
 def _resolve(vault: Vault, link: WikiLink, source: Note) -> Resolution:
+    alias: str | None = None
     if not link.target:
         target = source.path
         candidates: tuple[str, ...] = ()
@@ -64,15 +66,15 @@ def _resolve(vault: Vault, link: WikiLink, source: Note) -> Resolution:
             return found
         if found.path is None:
             return found
-        target, candidates = found.path, found.candidates
+        target, candidates, alias = found.path, found.candidates, found.alias
     status = Status.AMBIGUOUS if candidates else Status.OK
     message = _ambiguity(link.target, target, candidates) if candidates else ""
     note = vault.notes.get(target)
     if not link.fragments or note is None:
-        return Resolution(status, target, None, None, candidates, message)
+        return Resolution(status, target, None, None, candidates, message, alias)
     if link.block is not None:
         if link.block in note.blocks:
-            return Resolution(status, target, f"^{link.block}", None, candidates, message)
+            return Resolution(status, target, f"^{link.block}", None, candidates, message, alias)
         return Resolution(
             Status.MISSING_BLOCK,
             target,
@@ -92,7 +94,7 @@ def _resolve(vault: Vault, link: WikiLink, source: Note) -> Resolution:
             candidates,
             f"heading '{wanted}' not found in '{note.path}'{_heading_hint(note, link.fragments[-1])}",
         )
-    return Resolution(status, target, heading.anchor, heading, candidates, message)
+    return Resolution(status, target, heading.anchor, heading, candidates, message, alias)
 
 
 def resolve_path(vault: Vault, target: str, from_folder: str) -> Resolution:
@@ -104,10 +106,11 @@ def resolve_path(vault: Vault, target: str, from_folder: str) -> Resolution:
     if normal == ".." or normal.startswith("../"):
         return Resolution(Status.ESCAPES, message=f"link '{target}' points outside the content folder")
     lowered = normal.lower()
+    bare = "/" not in lowered and not relative  # a bare name: every file of that name fits
     exact = _exact(vault, lowered) or (
         None if relative else _exact(vault, posixpath.join(from_folder, lowered).lower())
     )
-    if exact:
+    if exact and not bare:
         return Resolution(Status.OK, exact)
     if relative:
         return Resolution(Status.MISSING, message=f"no note or file '{target}'")
@@ -115,13 +118,17 @@ def resolve_path(vault: Vault, target: str, from_folder: str) -> Resolution:
     candidates = [
         p for p in _by_name(vault, name) if not folder or p.lower().rsplit("/", 1)[0].endswith(folder)
     ]
-    if not candidates and "/" not in lowered:
+    if exact and exact not in candidates:
+        candidates.append(exact)
+    alias = None
+    if not candidates and bare:
         candidates = list(vault.by_alias.get(lowered, []))
+        alias = target if candidates else None
     if not candidates:
         return Resolution(Status.MISSING, message=f"no note or file '{target}'")
-    chosen = obsidian_choice(candidates, from_folder)
+    chosen = exact if exact and len(candidates) == 1 else obsidian_choice(candidates, from_folder)
     others = tuple(p for p in candidates if p != chosen)
-    return Resolution(Status.OK, chosen, candidates=others)
+    return Resolution(Status.OK, chosen, candidates=others, alias=alias)
 
 
 def _exact(vault: Vault, lowered: str) -> str | None:
@@ -156,7 +163,9 @@ def _ambiguity(target: str, chosen: str | None, others: tuple[str, ...]) -> str:
 
 @lru_cache(maxsize=65536)
 def _norm_heading(text: str) -> str:
-    return re.sub(r"[\s#^|:%\[\]]+", " ", text).strip().lower()
+    """A heading's text as Obsidian compares it: the text a reader sees (code marks and emphasis
+    gone), blanks and a few signs folded, case ignored."""
+    return re.sub(r"[\s#^|:%\[\]]+", " ", plain_text(text)).strip().lower()
 
 
 def find_heading(note: Note, path: tuple[str, ...]) -> Heading | None:
@@ -165,7 +174,7 @@ def find_heading(note: Note, path: tuple[str, ...]) -> Heading | None:
     found = None
     for part in path:
         wanted = _norm_heading(part)
-        found = next((h for h in pool if _norm_heading(h.text) == wanted or h.anchor == part.lower()), None)
+        found = next((h for h in pool if _norm_heading(h.text) == wanted), None)
         if found is None:
             return None
         pool = [h for h in pool if found.start < h.start < found.end]

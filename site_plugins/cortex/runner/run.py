@@ -46,6 +46,9 @@ if TYPE_CHECKING:
     from cortex.timing.harness import Harness
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # frames in here are the runner's, not the experiment's
+# What an experiment's code may end a run with: any error, and also sys.exit() or Ctrl-C, so that
+# the run is still recorded as failed in the history before the runner exits.
+STOPPED_BY_EXPERIMENT = (Exception, SystemExit, KeyboardInterrupt)
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_TIMEOUT = 124
@@ -259,7 +262,7 @@ def _run_points(run: Run) -> tuple[RunStatus, str | None, Diagnostic | None]:
         from cortex.timing.harness import Harness
 
         run.harness = Harness(run.device)
-    except Exception as exc:  # the experiment's own import-time code may raise anything
+    except STOPPED_BY_EXPERIMENT as exc:  # the experiment's own import-time code may raise anything
         return "failed", _one_line(exc), _exception_diagnostic(spec, run.repo_root, exc)
     failures: list[Diagnostic] = []
     total = len(run.points)
@@ -268,7 +271,7 @@ def _run_points(run: Run) -> tuple[RunStatus, str | None, Diagnostic | None]:
         t0 = time.perf_counter()
         try:
             returned = fn(dict(point["params"]), run.harness)
-        except Exception as exc:
+        except STOPPED_BY_EXPERIMENT as exc:
             point.update(
                 {"status": "failed", "error": _one_line(exc), "seconds": round(time.perf_counter() - t0, 6)}
             )
@@ -399,6 +402,10 @@ def _inside(filename: str, folder: Path) -> bool:
 
 
 def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"the experiment called sys.exit({exc.code!r})"
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (KeyboardInterrupt)"
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 

@@ -48,8 +48,8 @@ CASES = [
     ("[[Alpha\\|in a table]]", "Home.md", Status.OK, "notes/Alpha.md", None),
     ("[[Alpha#Usage]]", "Home.md", Status.OK, "notes/Alpha.md", "usage"),
     ("[[Alpha#usage]]", "Home.md", Status.OK, "notes/Alpha.md", "usage"),
-    ("[[Beta#Overview#Usage]]", "notes/Alpha.md", Status.OK, "notes/Beta.md", "usage"),
-    ("[[Beta#Usage]]", "notes/Alpha.md", Status.OK, "notes/Beta.md", "usage"),
+    ("[[Beta#Overview#Usage]]", "notes/Alpha.md", Status.AMBIGUOUS, "notes/Beta.md", "usage"),
+    ("[[Beta#Usage]]", "notes/Alpha.md", Status.AMBIGUOUS, "notes/Beta.md", "usage"),
     ("[[#Intro]]", "Home.md", Status.OK, "Home.md", "intro"),
     ("[[#Details#Deep Part]]", "Home.md", Status.OK, "Home.md", "deep-part"),
     ("[[Home#^intro-block]]", "notes/Alpha.md", Status.OK, "Home.md", "^intro-block"),
@@ -60,7 +60,7 @@ CASES = [
     ("[[../archive/Beta]]", "notes/Alpha.md", Status.OK, "archive/Beta.md", None),  # relative
     ("[[./Beta]]", "notes/Alpha.md", Status.OK, "notes/Beta.md", None),
     # a bare name fitting two files: the one in the linking note's folder wins, silently
-    ("[[Beta]]", "notes/Alpha.md", Status.OK, "notes/Beta.md", None),
+    ("[[Beta]]", "notes/Alpha.md", Status.AMBIGUOUS, "notes/Beta.md", None),  # own folder wins, and warns
     ("[[Beta]]", "Home.md", Status.AMBIGUOUS, "notes/Beta.md", None),  # same depth: alphabetical
     # from elsewhere, the shortest path wins, with a warning
     ("[[Gamma]]", "Home.md", Status.AMBIGUOUS, "other/Gamma.md", None),
