@@ -7,9 +7,7 @@ so a failed request never leaves a partial file behind.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from markupsafe import escape
 from pybtex.database import BibliographyData, Entry, Person
 
 from cortex.citations.bibliography import Reference, load_bibliography
+from cortex.files import atomic_write_bytes
 
 _PREFIX = re.compile(r"^arxiv:\s*", re.I)
 _URL = re.compile(
@@ -213,18 +212,6 @@ def bibtex_entry(result: arxiv.Result, key: str, arxiv_id: str) -> str:
     return BibliographyData(entries={key: entry}).to_string("bibtex")
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def import_arxiv(
     ids: list[str], bib_path: Path, api_url: str | None = None, *, client: arxiv.Client | None = None
 ) -> ImportReport:
@@ -259,7 +246,7 @@ def import_arxiv(
         report.added.append((arxiv_id, key))
     old = bib_path.read_bytes() if bib_path.exists() else b""
     sep = b"" if not old or old.endswith(b"\n\n") else (b"\n" if old.endswith(b"\n") else b"\n\n")
-    write_atomically(bib_path, old + sep + "\n".join(chunks).encode("utf-8"))
+    atomic_write_bytes(bib_path, old + sep + "\n".join(chunks).encode("utf-8"))
     return report
 
 
@@ -323,5 +310,5 @@ def reading_list(
     results = fetch(client or make_client(api_url), arxiv.Search(query=query, max_results=max_results))
     if not results:
         raise ArxivImportError(f"arXiv found no paper for the query {query!r}; nothing was written")
-    write_atomically(out_path, reading_list_note(query, results, dt.date.today()).encode("utf-8"))
+    atomic_write_bytes(out_path, reading_list_note(query, results, dt.date.today()).encode("utf-8"))
     return [_VERSION.sub("", r.get_short_id()) for r in results]

@@ -168,10 +168,17 @@ def provenance_line(record: ResultRecord, state: Staleness | None) -> str:
 
 def state_text(state: Staleness) -> str:
     if state.state == "fresh":
-        return "fresh: made from the current inputs"
+        return "fresh: made from the current inputs" + unrecorded_text(state)
     if state.state == "stale":
         return "stale: " + "; ".join(state.reasons)
     return "not run"
+
+
+def unrecorded_text(state: Staleness) -> str:
+    """What a run did not record of the inputs hashed today, said after its state."""
+    if not state.unrecorded:
+        return ""
+    return f" (as far as it recorded: {', '.join(state.unrecorded)} were not recorded by {state.run})"
 
 
 def badge(text: str, kind: str, title: str = "") -> str:

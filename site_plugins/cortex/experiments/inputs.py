@@ -34,7 +34,7 @@ class InputHash:
 def input_hash(spec: ExperimentSpec, repo_root: Path) -> InputHash:
     """Hash of what a run depends on: the declaration's params, script, metrics and sizes (not
     its prose or status), the entry point's file and the repository modules it imports,
-    transitively, and the declared data files."""
+    transitively, the declared data files, and the timing harness the runner hands it."""
     root = Path(repo_root).resolve()
     decl = _rel(spec.path, root)
     components = {f"{decl}#{key}": _sha_json(spec.raw.get(key)) for key in HASHED_DECLARATION_FIELDS}
@@ -43,8 +43,25 @@ def input_hash(spec: ExperimentSpec, repo_root: Path) -> InputHash:
             components[_rel(path, root)] = _sha_file(path)
     for rel in spec.data:
         components[Path(rel).as_posix()] = _sha_file(root / rel)
+    if spec.script_path:  # how the runner measures: the harness every entry point is handed
+        components.update(measurement_components())
     total = hashlib.sha256(json.dumps(components, sort_keys=True).encode()).hexdigest()
     return InputHash(total, components)
+
+
+# Inputs a run's numbers depend on that are part of The Cortex itself, named by module so the
+# name is the same wherever the package is installed. Records made before they were hashed
+# lack them: staleness says "not recorded" then, not "changed".
+MEASUREMENT_MODULES = ("cortex.timing.harness", "cortex.timing.measurement", "cortex.timing.ceilings")
+
+
+@functools.cache
+def measurement_components() -> dict[str, str]:
+    package = Path(__file__).resolve().parents[1]  # the cortex package
+    return {
+        module: _sha_file(package.joinpath(*module.split(".")[1:]).with_suffix(".py"))
+        for module in MEASUREMENT_MODULES
+    }
 
 
 def code_files(script: Path, repo_root: Path) -> list[Path]:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from cortex.experiments.declaration import ExperimentSpec, Figure
 from cortex.experiments.record import ResultRecord, metric_value
-from cortex.experiments.store import FIGURES_DIR, atomic_write_text
+from cortex.experiments.store import FIGURES_DIR
+from cortex.files import atomic_write_text
 
 
 def table_rows(record: ResultRecord) -> list[dict]:

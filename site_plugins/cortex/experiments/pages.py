@@ -36,6 +36,7 @@ from cortex.experiments.display import (
     run_date,
     short_hash,
     status_badge,
+    unrecorded_text,
 )
 from cortex.experiments.figures import figure_div_id, figure_html, figure_placeholder
 from cortex.experiments.quotes import render_quotes
@@ -177,7 +178,8 @@ def _state_line(
         text, kind = "stale: " + "; ".join(staleness.reasons) + ".", "stale"
     elif isinstance(record_or_diag, dict):
         text, kind = (
-            f"fresh: made from the current inputs, {staleness.run or _run_words(record_or_diag)}.",
+            f"fresh: made from the current inputs, {staleness.run or _run_words(record_or_diag)}"
+            f"{unrecorded_text(staleness)}.",
             "fresh",
         )
     else:

@@ -14,7 +14,8 @@ from cortex.experiments.devices import run_device
 from cortex.experiments.inputs import InputHash, input_hash
 from cortex.experiments.record import record_hash
 from cortex.experiments.staleness import staleness
-from cortex.experiments.store import RESULT_FILE, atomic_write_text, load_record, read_record
+from cortex.experiments.store import RESULT_FILE, load_record, read_record
+from cortex.files import atomic_write_text
 
 
 @dataclass
@@ -50,15 +51,16 @@ def plan_runs(
             )
             continue
         plan.devices[spec.id] = device
+        now = input_hash(spec, repo_root)
+        record = load_record(results_dir, spec.id)
+        fresh = isinstance(record, dict) and staleness(spec, record, repo_root, now).fresh
         sync_hash_file(
-            Path(hashes_dir) / f"{spec.id}.sha256",
-            input_hash(spec, repo_root),
-            Path(results_dir) / spec.id / RESULT_FILE,
+            Path(hashes_dir) / f"{spec.id}.sha256", now, Path(results_dir) / spec.id / RESULT_FILE, fresh
         )
     return plan
 
 
-def sync_hash_file(hash_file: Path, current: InputHash, result_file: Path) -> bool:
+def sync_hash_file(hash_file: Path, current: InputHash, result_file: Path, fresh: bool | None = None) -> bool:
     """Keep a workflow's per-experiment input file in step with the input hash; returns True if
     it was rewritten.
 
@@ -66,10 +68,13 @@ def sync_hash_file(hash_file: Path, current: InputHash, result_file: Path) -> bo
     other inputs (or a run failed and left an older result), the file also names that result's
     modification time, so a failed run, after which Snakemake restores the previous result and
     records the hash file's checksum, is retried on the next build. A new file for a result
-    already made from these inputs (a fresh checkout) is dated before that result."""
+    already made from these inputs (a fresh checkout) is dated before that result. ``fresh``
+    says whether the result is current (``staleness``); by default, whether its hash is this one."""
     hash_file, result_file = Path(hash_file), Path(result_file)
-    record = read_record(result_file) if result_file.is_file() else None
-    matches = isinstance(record, dict) and record_hash(record) == current.sha256
+    if fresh is None:
+        record = read_record(result_file) if result_file.is_file() else None
+        fresh = isinstance(record, dict) and record_hash(record) == current.sha256
+    matches = fresh
     content = current.sha256 + "\n"
     if not matches and result_file.is_file():
         content += f"result to replace: {result_file.stat().st_mtime_ns}\n"

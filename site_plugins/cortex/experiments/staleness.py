@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cortex.experiments.declaration import ExperimentSpec
-from cortex.experiments.inputs import InputHash, input_hash
+from cortex.experiments.inputs import MEASUREMENT_MODULES, InputHash, input_hash
 from cortex.experiments.record import ResultRecord, record_hash
 
 
@@ -17,6 +17,7 @@ class Staleness:
     state: str  # "fresh" | "stale" | "never-run"
     reasons: tuple[str, ...] = ()
     run: str = ""  # "the run of 2026-11-22 on NVIDIA H100"
+    unrecorded: tuple[str, ...] = ()  # inputs hashed today that the run did not record
 
     @property
     def fresh(self) -> bool:
@@ -41,16 +42,20 @@ def staleness(
     if record_hash(record) == now.sha256:
         return Staleness("fresh", (), run)
     then = record["provenance"]["input_hash"].get("components", {})
-    reasons = []
+    reasons, unrecorded = [], []
     for name in sorted(set(now.components) | set(then)):
         label = _input_label(name)
-        if name not in then:
+        if name not in then and name in MEASUREMENT_MODULES:
+            unrecorded.append(label)  # hashed since that run was made: it cannot say
+        elif name not in then:
             reasons.append(f"{label} is a new input since {run}")
         elif name not in now.components:
             reasons.append(f"{label} is no longer an input since {run}")
         elif then[name] != now.components[name]:
             reasons.append(f"{label} changed since {run}")
-    return Staleness("stale", tuple(reasons) or (f"the inputs changed since {run}",), run)
+    if not reasons and not then:
+        reasons.append(f"the inputs changed since {run}")
+    return Staleness("stale" if reasons else "fresh", tuple(reasons), run, tuple(unrecorded))
 
 
 def _input_label(name: str) -> str:

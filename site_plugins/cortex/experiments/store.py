@@ -9,8 +9,6 @@ record read, checked and hashed once.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,26 +18,11 @@ from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.experiments.declaration import ExperimentSpec
 from cortex.experiments.record import SCHEMA_VERSION, ResultRecord, schema_problem
 from cortex.experiments.staleness import Staleness, staleness
+from cortex.files import atomic_write_text
 
 RESULT_FILE = "result.json"
 HISTORY_DIR = "history"
 FIGURES_DIR = "figures"
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path``, flush it to disk, then rename over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def atomic_write_json(path: Path, data: object) -> None:

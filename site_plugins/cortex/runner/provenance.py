@@ -8,13 +8,13 @@ import platform
 import shutil
 import socket
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 
 
-def environment(device: str, repo_root: Path) -> dict:
-    """Where and with what a run happened."""
+def environment(device: str, repo_root: Path, inputs: Iterable[str] = ()) -> dict:
+    """Where and with what a run happened; ``inputs`` are the run's files (see ``git_state``)."""
     import torch
 
     env = {
@@ -28,7 +28,7 @@ def environment(device: str, repo_root: Path) -> dict:
         "device_name": None,
         "platform": platform.platform(),
         "host": socket.gethostname(),
-        "git": git_state(repo_root),
+        "git": git_state(repo_root, inputs),
         "scheduler": scheduler_job(),
     }
     from cortex.timing.harness import device_name
@@ -82,10 +82,11 @@ def nvidia_driver_version() -> str | None:
     return next((w for w in words if w[:1].isdigit() and "." in w), None)
 
 
-def git_state(repo_root: Path) -> dict:
-    """The commit, and whether tracked files differ from it. Results do not count: a workflow
-    that runs several experiments rewrites committed results before the later runs start, and
-    no experiment reads another's results."""
+def git_state(repo_root: Path, inputs: Iterable[str] = ()) -> dict:
+    """The commit, and whether the run's code differs from it: a tracked file changed, or one of
+    the run's ``inputs`` (paths relative to the repository) is not in git at all, so the commit
+    does not hold it. Results do not count: a workflow that runs several experiments rewrites
+    committed results before the later runs start, and no experiment reads another's results."""
 
     def git(*args: str) -> str | None:
         try:
@@ -98,4 +99,7 @@ def git_state(repo_root: Path) -> dict:
 
     commit = git("rev-parse", "HEAD")
     status = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results")
-    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+    untracked = git("ls-files", "--others", "--", *inputs) if inputs else ""
+    if status is None or untracked is None:
+        return {"commit": commit, "dirty": None}
+    return {"commit": commit, "dirty": bool(status or untracked)}

@@ -199,7 +199,9 @@ class Run:
             "points": self.points,
             "provenance": {
                 "input_hash": self.hash.to_json(),
-                **environment(self.device, self.repo_root),
+                **environment(
+                    self.device, self.repo_root, sorted({c.split("#")[0] for c in self.hash.components})
+                ),
                 "started_at": self.started.isoformat(timespec="seconds"),
                 "finished_at": finished.isoformat(timespec="seconds"),
                 "duration_s": round((finished - self.started).total_seconds(), 3),

@@ -69,6 +69,9 @@ def test_hash_covers_declaration_code_and_imported_helpers(repo: Path):
         "experiments/alpha.md#baselines",
         "experiments/alpha.py",
         "experiments/helpers.py",
+        "cortex.timing.harness",  # how times are measured changes timed numbers
+        "cortex.timing.measurement",
+        "cortex.timing.ceilings",
     }
     assert "experiments/helpers.py" not in input_hash(spec_of(repo, "beta"), repo).components
     assert input_hash(spec_of(repo, "alpha"), repo) == alpha  # deterministic
@@ -265,3 +268,22 @@ def test_a_faceted_figure_has_one_panel_per_value():
     panels = {trace.xaxis: list(trace.y) for trace in fig.data}
     assert panels == {"x": [1, 2], "x2": [2, 4]}
     assert sorted(a.text for a in fig.layout.annotations) == ["causal=False", "causal=True"]
+
+
+def test_an_input_an_older_record_did_not_hash_is_not_recorded_not_changed(repo: Path):
+    alpha = spec_of(repo, "alpha")
+    record = record_for(alpha, repo)
+    components = record["provenance"]["input_hash"]["components"]
+    for module in ("cortex.timing.harness", "cortex.timing.measurement", "cortex.timing.ceilings"):
+        del components[module]  # as a record made before the harness was hashed
+    record["provenance"]["input_hash"]["sha256"] = "0" * 64
+    state = staleness(alpha, record, repo)
+    assert state.fresh and state.reasons == ()
+    assert state.unrecorded == (
+        "`cortex.timing.ceilings`",
+        "`cortex.timing.harness`",
+        "`cortex.timing.measurement`",
+    )
+    components["experiments/alpha.py"] = "1" * 64  # a real change still counts
+    (reason,) = staleness(alpha, record, repo).reasons
+    assert reason.startswith("`experiments/alpha.py` changed since the run of 2026-11-22")

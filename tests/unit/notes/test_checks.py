@@ -58,5 +58,5 @@ def test_an_alias_bomb_is_refused_not_expanded(write_vault):
     rows = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
     rows += [f"{k}: &{k} [{', '.join([f'*{p}'] * 10)}]" for p, k in zip("abcde", "bcdef", strict=True)]
     vault = write_vault({"Bomb.md": "---\n" + "\n".join(rows) + "\n---\n# Bomb\n"})
-    ((name, line, code, message),) = diagnostics(vault)
+    ((name, _, code, message),) = diagnostics(vault)
     assert (name, code) == ("Bomb.md", "invalid-front-matter") and "more than 100,000 values" in message
