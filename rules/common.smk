@@ -10,6 +10,7 @@ if str(REPO_ROOT / "site_plugins") not in sys.path:
     sys.path.insert(0, str(REPO_ROOT / "site_plugins"))
 
 from cortex.experiments.devices import cuda_available
+from cortex.workflow.locks import remove_stale_lock
 
 PYTHON = sys.executable
 RESULTS_DIR = REPO_ROOT / "results"
@@ -27,3 +28,8 @@ def cuda_here():
 def print_diagnostics(diagnostics):
     for d in diagnostics:
         print(d, file=sys.stderr)
+
+
+# A Snakemake that was killed leaves its lock behind; the main process (not a job) clears it.
+if workflow.is_main_process and (removed := remove_stale_lock(REPO_ROOT)):
+    print(removed, file=sys.stderr)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -121,3 +123,34 @@ def test_a_fresh_checkout_with_current_results_runs_nothing(project: Path):
         os.utime(path, (1_000_000_000, 1_000_000_000))
     done, ran = build(project)
     assert done.returncode == 0 and ran == set(), done.stderr
+
+
+def test_a_killed_workflow_leaves_no_lock_the_next_run_trips_on(project: Path):
+    """SIGKILL Snakemake while a job waits; the rerun removes the stale lock and finishes."""
+    (project / "experiments" / "slow.md").write_text(
+        "---\ntitle: Waits\nstatus: planned\nscript: experiments/slow.py:run\nmetrics:\n  n: {unit: ''}\n---\n"
+    )
+    started = project / "started"
+    (project / "experiments" / "slow.py").write_text(
+        "import pathlib, time\n\n\ndef run(point, bench):\n"
+        f"    pathlib.Path({str(started)!r}).touch()\n    time.sleep(600)\n    return {{'n': 1}}\n"
+    )
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "snakemake"], cwd=project, env=env, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(600):  # until the job is running, the lock taken (at most a minute)
+            if started.exists():
+                break
+            assert proc.poll() is None, "snakemake ended before its job started"
+            time.sleep(0.1)
+        assert started.exists() and list((project / ".snakemake" / "locks").glob("*.lock"))
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and the job it started
+        proc.wait(timeout=60)
+    (project / "experiments" / "slow.py").write_text("def run(point, bench):\n    return {'n': 1}\n")
+    done, ran = build(project)
+    assert done.returncode == 0, done.stderr
+    assert "removed a stale workflow lock" in done.stderr and ran == {"slow"}
