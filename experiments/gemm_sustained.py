@@ -20,6 +20,7 @@ from gemm_throughput import SEED, gemm_for, make_operands, not_applicable
 BATCH_S = 0.05  # one timed batch of GEMMs lasts about this long
 BURST_S = 0.3  # the burst from rest, timed call by call
 MAX_BURST_CALLS = 20_000  # events made ahead of a burst; more than 0.3 s of the smallest GEMM
+MIN_BURST_CALLS = 10  # a burst goes on past BURST_S until this many calls: the peak is a median of five
 SETTLED = 1.03  # a burst has reached the sustained rate once its rate is within 3 % of it
 SAMPLE_S = 0.02  # NVML sampling period
 FIRST_S = 1.0  # "cold": batches that end within the first second
@@ -145,11 +146,14 @@ def finish(begin, end, calls: int, start: float) -> Batch:
 
 def burst(gemm, args: tuple, seconds: float, device: torch.device) -> list[tuple[float, float]]:
     """(end, duration) of every call, in seconds of GPU time from the first call's start, for
-    back-to-back calls queued for ``seconds`` of host time (at most MAX_BURST_CALLS). The CUDA
-    events are made beforehand, so that recording one between calls is all the host adds."""
+    back-to-back calls queued for ``seconds`` of host time (at least MIN_BURST_CALLS, at most
+    MAX_BURST_CALLS). The CUDA events are made beforehand, so that recording one between calls
+    is all the host adds."""
     if device.type != "cuda":
         calls, start = [], time.perf_counter()
-        while (t0 := time.perf_counter()) - start < seconds and len(calls) < MAX_BURST_CALLS:
+        while ((t0 := time.perf_counter()) - start < seconds or len(calls) < MIN_BURST_CALLS) and len(
+            calls
+        ) < MAX_BURST_CALLS:
             gemm(*args)
             calls.append((time.perf_counter() - start, time.perf_counter() - t0))
         return calls
@@ -159,7 +163,7 @@ def burst(gemm, args: tuple, seconds: float, device: torch.device) -> list[tuple
     marks[-1].synchronize()
     marks[0].record()
     start, used = time.perf_counter(), 1
-    while time.perf_counter() - start < seconds and used < len(marks):
+    while (time.perf_counter() - start < seconds or used <= MIN_BURST_CALLS) and used < len(marks):
         gemm(*args)
         marks[used].record()
         used += 1
@@ -174,11 +178,16 @@ def rolling_rates(calls: list[tuple[float, float]], flops: float) -> list[float]
     return [statistics.median(rates[i - 4 : i + 1]) for i in range(4, len(rates))]
 
 
-def boost(calls: list[tuple[float, float]], flops: float, sustained: float) -> tuple[float, float | None]:
+def boost(
+    calls: list[tuple[float, float]], flops: float, sustained: float
+) -> tuple[float | None, float | None]:
     """A burst's peak rate, and how long after the peak its rate first came within SETTLED of
     the sustained rate (seconds; None if not within the burst). Rates are medians of five
-    consecutive calls; the peak comes after the clock has risen from idle."""
+    consecutive calls; the peak comes after the clock has risen from idle. A burst of fewer
+    than five calls has no rate to give: (None, None)."""
     rolled = rolling_rates(calls, flops)
+    if not rolled:
+        return None, None
     peak = max(range(len(rolled)), key=rolled.__getitem__)
     for i in range(peak, len(rolled)):
         if rolled[i] <= SETTLED * sustained:
