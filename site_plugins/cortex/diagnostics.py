@@ -40,6 +40,7 @@ class Code(StrEnum):
     ALIAS_LINK = "alias-link"
     EMBED_LOOP = "embed-loop"
     EMBED_TOO_DEEP = "embed-too-deep"
+    BAD_NOTEBOOK = "bad-notebook"
     # citations and references
     UNKNOWN_CITATION = "unknown-citation"
     UNKNOWN_READING_NOTE_KEY = "unknown-reading-note-key"

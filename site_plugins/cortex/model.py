@@ -22,6 +22,7 @@ from cortex.experiments.quotes import body_line_offset, render_quotes
 from cortex.experiments.store import ResultSet
 from cortex.notes.backlinks import Backlink, backlinks, notes_by_tag
 from cortex.notes.checks import check_vault
+from cortex.notes.notebooks import NOTEBOOK_SUFFIX, check_notebook
 from cortex.notes.rendering import MAX_EMBED_DEPTH
 from cortex.notes.vault import Note, Slugify, Vault, load_vault
 
@@ -42,7 +43,10 @@ class KnowledgeBase:
     results: ResultSet | None = None
     curriculum: Curriculum | None = None
     pages: dict[str, str] = field(default_factory=dict)  # generated pages: site path -> Markdown
-    nav_order: dict[str, int] = field(default_factory=dict)  # generated page -> its place in the navigation
+    nav_order: dict[str, int] = field(default_factory=dict)
+    bad_notebooks: set[str] = field(
+        default_factory=set
+    )  # left out of the site (see diagnostics)  # generated page -> its place in the navigation
     quoted: dict[str, str] = field(default_factory=dict)  # note path -> body with result quotes rendered
     bibliography: Bibliography | None = None
     citations: CitationIndex | None = None  # what every page cites
@@ -87,6 +91,11 @@ def load(
         results=results,
     )
     diagnostics += check_vault(vault, max_embed_depth)
+    for path in sorted(p for p in vault.attachments if p.lower().endswith(NOTEBOOK_SUFFIX)):
+        problem = check_notebook(content_dir / path, str(content_dir / path))
+        if problem is not None:
+            kb.bad_notebooks.add(path)
+            diagnostics.append(problem)
     diagnostics += results.diagnostics()
     if specs:
         pages, found = experiment_pages(results)

@@ -256,3 +256,21 @@ def test_backlinks_stay_out_of_the_search_index(built):
         "Linked from" in doc["text"] or "Links to Target" in doc["text"] for doc in target
     )
     assert any("Section body text." in doc["text"] for doc in target)  # the page's own text is indexed
+
+
+def test_a_notebook_that_cannot_be_read_is_reported_and_left_out(write_vault, tmp_path):
+    notebook = (REPO / "content" / "notebooks" / "Floating-point formats explored.ipynb").read_text("utf-8")
+    vault = write_vault({
+        "index.md": "# Home\n",
+        "good.ipynb": notebook,
+        "broken.ipynb": '{"cells": [\n  oops]}',
+        "latin.ipynb": b"\xff\xfe not text",
+        "other.ipynb": '{"a": 1}',
+    })  # fmt: skip
+    build = build_site(vault, tmp_path / "site")
+    assert build.returncode == 0, build.output[-3000:]
+    assert "broken.ipynb:2:3: error: notebook is not valid JSON" in build.output
+    assert "latin.ipynb:1:1: error: notebook is not valid UTF-8" in build.output
+    assert "other.ipynb:1:1: error: this .ipynb file is not a Jupyter notebook" in build.output
+    assert (build.site / "good" / "index.html").is_file()
+    assert not (build.site / "broken").exists() and not (build.site / "broken.ipynb").exists()

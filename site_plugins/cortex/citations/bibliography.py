@@ -288,15 +288,19 @@ class _FileParser:
                 names = [biblatex_name(n) for n in split_name_list(value)]
                 persons[lname] = tuple(n for n in names if n is not None)
                 if len(persons[lname]) < len(names):
-                    message = (f"entry '{key}': a name in '{name}' mixes BibTeX's and biblatex's forms "
-                               "(`family=`, `given=`); it is left out")  # fmt: skip
+                    message = (
+                        f"entry '{key}': a name in '{name}' mixes BibTeX's and biblatex's forms "
+                        "(`family=`, `given=`); it is left out"
+                    )
                     self.result.diagnostics.append(diagnostic(Code.BAD_NAME, self.path, *where, message))
             else:
                 fields[lname] = value
                 if "\\" in value and (unknown := unknown_commands(value)):
                     shown = ", ".join("\\" + c for c in unknown)
-                    message = (f"field '{name}' of entry '{key}' uses {shown}, which the site cannot "
-                               "typeset; it is shown as written")  # fmt: skip
+                    message = (
+                        f"field '{name}' of entry '{key}' uses {shown}, which the site cannot "
+                        "typeset; it is shown as written"
+                    )
                     self.result.diagnostics.append(
                         diagnostic(Code.UNDEFINED_LATEX, self.path, *where, message)
                     )

@@ -16,9 +16,10 @@ from typing import cast
 
 from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.experiments.declaration import ExperimentSpec
-from cortex.experiments.record import SCHEMA_VERSION, ResultRecord, schema_problem
+from cortex.experiments.record import SCHEMA_VERSION, NonFinite, ResultRecord, record_problems
 from cortex.experiments.staleness import Staleness, staleness
 from cortex.files import atomic_write_text
+from cortex.text.json_positions import json_positions, position_of
 
 RESULT_FILE = "result.json"
 HISTORY_DIR = "history"
@@ -59,17 +60,35 @@ def read_json(path: Path, what: str, code: Code) -> object | Diagnostic | None:
 
 
 def read_record(path: Path) -> ResultRecord | Diagnostic | None:
-    data = read_json(path, "result record", Code.UNREADABLE_RESULT)
-    if data is None or isinstance(data, Diagnostic):
-        return data
-    problem = schema_problem(data)
-    if problem:
+    """A result record, checked deeply against its schema; a Diagnostic at the line and column
+    of the first problem in the file otherwise."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        return diagnostic(Code.UNREADABLE_RESULT, path, 1, 1, f"cannot read result record: {exc}")
+    try:
+        data = json.loads(text, parse_constant=lambda name: NonFinite(name))
+    except json.JSONDecodeError as exc:
+        return diagnostic(
+            Code.UNREADABLE_RESULT, path, exc.lineno, exc.colno, f"result record is not valid JSON: {exc.msg}"
+        )
+    problems = record_problems(data)
+    if problems:
+        where, message = problems[0]
+        more = (
+            f" ({len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"
+            if len(problems) > 1
+            else ""
+        )
+        line, col = position_of(json_positions(text), where)
         return diagnostic(
             Code.UNREADABLE_RESULT,
             path,
-            1,
-            1,
-            f"result record does not match schema {SCHEMA_VERSION}: {problem}",
+            line,
+            col,
+            f"result record does not match schema {SCHEMA_VERSION}: {message}{more}",
         )
     return cast(ResultRecord, data)
 

@@ -67,8 +67,15 @@ def note_footer(
 
 # Front-matter keys the theme writes into pages as they are (it does not escape them): text is
 # escaped here, anything else is dropped. A status becomes a class name, so it must be a slug.
-THEME_TEXT = ("title", "description", "author", "subtitle", "revision_date",
-              "git_revision_date_localized", "git_creation_date_localized")  # fmt: skip
+THEME_TEXT = (
+    "title",
+    "description",
+    "author",
+    "subtitle",
+    "revision_date",
+    "git_revision_date_localized",
+    "git_creation_date_localized",
+)
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 
 

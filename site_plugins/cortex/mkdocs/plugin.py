@@ -103,6 +103,8 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             )
             self._freeze_model()
         report(kb.diagnostics, self.config.strict_warnings)
+        for f in [f for f in files if f.src_uri in kb.bad_notebooks]:
+            files.remove(f)  # a notebook that cannot be read is reported, and left out
         if kb.citations is None:
             raise PluginError("cortex: the knowledge base was loaded without its citation index")
         self.citations = CitationsAdapter.from_index(

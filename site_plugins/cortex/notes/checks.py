@@ -20,8 +20,10 @@ def check_vault(vault: Vault, max_embed_depth: int = MAX_EMBED_DEPTH) -> list[Di
             where = f" (in property '{link.prop}')" if link.prop else ""
             if r.alias is not None and r.path is not None:
                 name = Path(r.path).stem
-                message = (f"{link.raw} resolves through the alias '{r.alias}' of '{r.path}'; Obsidian "
-                           f"would not: link to [[{name}]] (or [[{name}|{r.alias}]]){where}")  # fmt: skip
+                message = (
+                    f"{link.raw} resolves through the alias '{r.alias}' of '{r.path}'; Obsidian "
+                    f"would not: link to [[{name}]] (or [[{name}|{r.alias}]]){where}"
+                )
                 found.append(diagnostic(Code.ALIAS_LINK, label, link.line, link.col, message))
             if r.status is Status.AMBIGUOUS:
                 found.append(diagnostic(Code.AMBIGUOUS_LINK, label, link.line, link.col, r.message + where))
@@ -77,8 +79,10 @@ def embed_problems(
             elif len(chain) > max_depth:
                 if key not in found:
                     route = " → ".join(p for p, _, _ in chain)
-                    message = (f"embed of {link.raw} is cut: embeds nest deeper than {max_depth} on the page of "
-                               f"{chain[0][0]} ({route}); raise max_embed_depth to show it")  # fmt: skip
+                    message = (
+                        f"embed of {link.raw} is cut: embeds nest deeper than {max_depth} on the page of "
+                        f"{chain[0][0]} ({route}); raise max_embed_depth to show it"
+                    )
                     found[key] = diagnostic(
                         Code.EMBED_TOO_DEEP, vault.notes[path].file, link.line, link.col, message
                     )

@@ -404,10 +404,15 @@ LIST_PROPERTIES = ("aliases", "alias", "tags", "tag", "cssclasses")
 def property_problems(fm: FrontMatter, file_label: str) -> list[Diagnostic]:
     """A warning for each property written twice, and each known one of the wrong type."""
     found = [
-        diagnostic(Code.DUPLICATE_PROPERTY, file_label, line, col,
-                   f"property `{key}` is written twice; the last value is used (Obsidian reads neither)")
+        diagnostic(
+            Code.DUPLICATE_PROPERTY,
+            file_label,
+            line,
+            col,
+            f"property `{key}` is written twice; the last value is used (Obsidian reads neither)",
+        )
         for key, line, col in fm.repeated
-    ]  # fmt: skip
+    ]
     data = fm.data
 
     def at(key: str) -> tuple[int, int]:
@@ -416,8 +421,14 @@ def property_problems(fm: FrontMatter, file_label: str) -> list[Diagnostic]:
 
     for key in TEXT_PROPERTIES:
         if key in data and not isinstance(data[key], str):
-            found.append(diagnostic(Code.PROPERTY_TYPE, file_label, *at(key),
-                                    f"property `{key}` must be text, not {type_name(data[key])}; it is ignored"))  # fmt: skip
+            found.append(
+                diagnostic(
+                    Code.PROPERTY_TYPE,
+                    file_label,
+                    *at(key),
+                    f"property `{key}` must be text, not {type_name(data[key])}; it is ignored",
+                )
+            )
     for key in LIST_PROPERTIES:
         value = data.get(key)
         if key not in data or value is None or isinstance(value, str):
@@ -425,10 +436,16 @@ def property_problems(fm: FrontMatter, file_label: str) -> list[Diagnostic]:
         items = value if isinstance(value, list) else [value]
         bad = [item for item in items if not isinstance(item, str)]
         if bad:
-            found.append(diagnostic(Code.PROPERTY_TYPE, file_label, *at(key),
-                                    f"property `{key}` must be text or a list of text, not {type_name(bad[0])}"
-                                    + ("" if isinstance(value, list) else "; it is ignored")
-                                    + ("; the other items are kept" if isinstance(value, list) else "")))  # fmt: skip
+            found.append(
+                diagnostic(
+                    Code.PROPERTY_TYPE,
+                    file_label,
+                    *at(key),
+                    f"property `{key}` must be text or a list of text, not {type_name(bad[0])}"
+                    + ("" if isinstance(value, list) else "; it is ignored")
+                    + ("; the other items are kept" if isinstance(value, list) else ""),
+                )
+            )
     return found
 
 

@@ -20,20 +20,86 @@ from functools import cache
 import nh3
 
 _MATHML = {
-    "math", "semantics", "annotation", "annotation-xml", "mrow", "mi", "mo", "mn", "ms", "mtext", "mspace",
-    "msup", "msub", "msubsup", "mfrac", "msqrt", "mroot", "mover", "munder", "munderover", "mtable", "mtr",
-    "mtd", "mstyle", "mpadded", "mphantom", "menclose", "merror", "mmultiscripts", "mprescripts", "none",
-}  # fmt: skip
-TAGS = nh3.ALLOWED_TAGS | _MATHML | {
-    "section", "figure", "figcaption", "details", "summary", "input", "label", "audio", "video", "source",
-    "track", "picture", "tfoot", "center",
-}  # fmt: skip
+    "math",
+    "semantics",
+    "annotation",
+    "annotation-xml",
+    "mrow",
+    "mi",
+    "mo",
+    "mn",
+    "ms",
+    "mtext",
+    "mspace",
+    "msup",
+    "msub",
+    "msubsup",
+    "mfrac",
+    "msqrt",
+    "mroot",
+    "mover",
+    "munder",
+    "munderover",
+    "mtable",
+    "mtr",
+    "mtd",
+    "mstyle",
+    "mpadded",
+    "mphantom",
+    "menclose",
+    "merror",
+    "mmultiscripts",
+    "mprescripts",
+    "none",
+}
+TAGS = (
+    nh3.ALLOWED_TAGS
+    | _MATHML
+    | {
+        "section",
+        "figure",
+        "figcaption",
+        "details",
+        "summary",
+        "input",
+        "label",
+        "audio",
+        "video",
+        "source",
+        "track",
+        "picture",
+        "tfoot",
+        "center",
+    }
+)
 _GENERIC = {"class", "id", "title", "lang", "dir", "role", "style", "tabindex", "hidden"}
 _MATHML_ATTRIBUTES = {
-    "display", "xmlns", "mathvariant", "encoding", "stretchy", "fence", "separator", "accent", "accentunder",
-    "movablelimits", "lspace", "rspace", "linethickness", "columnalign", "rowalign", "columnspacing",
-    "rowspacing", "displaystyle", "scriptlevel", "width", "height", "depth", "notation", "open", "close",
-}  # fmt: skip
+    "display",
+    "xmlns",
+    "mathvariant",
+    "encoding",
+    "stretchy",
+    "fence",
+    "separator",
+    "accent",
+    "accentunder",
+    "movablelimits",
+    "lspace",
+    "rspace",
+    "linethickness",
+    "columnalign",
+    "rowalign",
+    "columnspacing",
+    "rowspacing",
+    "displaystyle",
+    "scriptlevel",
+    "width",
+    "height",
+    "depth",
+    "notation",
+    "open",
+    "close",
+}
 ATTRIBUTES: dict[str, set[str]] = {
     **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
     "*": _GENERIC,
@@ -54,11 +120,35 @@ ATTRIBUTES: dict[str, set[str]] = {
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel", "ftp"}
 STYLE_PROPERTIES = {
-    "color", "background-color", "font-weight", "font-style", "font-size", "font-family", "text-align",
-    "text-decoration", "vertical-align", "width", "max-width", "min-width", "height", "max-height", "margin",
-    "margin-left", "margin-right", "margin-top", "margin-bottom", "padding", "border", "border-radius",
-    "display", "float", "clear", "white-space", "list-style-type", "opacity",
-}  # fmt: skip
+    "color",
+    "background-color",
+    "font-weight",
+    "font-style",
+    "font-size",
+    "font-family",
+    "text-align",
+    "text-decoration",
+    "vertical-align",
+    "width",
+    "max-width",
+    "min-width",
+    "height",
+    "max-height",
+    "margin",
+    "margin-left",
+    "margin-right",
+    "margin-top",
+    "margin-bottom",
+    "padding",
+    "border",
+    "border-radius",
+    "display",
+    "float",
+    "clear",
+    "white-space",
+    "list-style-type",
+    "opacity",
+}
 
 
 def _attribute(tag: str, name: str, value: str) -> str | None:

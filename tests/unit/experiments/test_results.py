@@ -16,6 +16,7 @@ from cortex.experiments.inputs import code_files, input_hash
 from cortex.experiments.plan import plan_runs, sync_hash_file
 from cortex.experiments.staleness import staleness
 from cortex.experiments.store import ResultSet, atomic_write_json, history, load_record, save_run
+from cortex.text.json_positions import json_positions
 
 FIXTURE = TEST_FIXTURES / "experiments"
 
@@ -287,3 +288,47 @@ def test_an_input_an_older_record_did_not_hash_is_not_recorded_not_changed(repo:
     components["experiments/alpha.py"] = "1" * 64  # a real change still counts
     (reason,) = staleness(alpha, record, repo).reasons
     assert reason.startswith("`experiments/alpha.py` changed since the run of 2026-11-22")
+
+
+@pytest.mark.parametrize(
+    ("edit", "where", "words"),
+    [
+        (
+            lambda r: r["points"][0]["metrics"].update(sq={"low": 1}),
+            ("points", 0, "metrics", "sq"),
+            "`points[0].metrics.sq` is an object",
+        ),
+        (
+            lambda r: r["provenance"]["git"].update(commit=42),
+            ("provenance", "git", "commit"),
+            "`provenance.git.commit` must be text or null, not a whole number",
+        ),
+        (
+            lambda r: r["points"][1].update(params="n=2"),
+            ("points", 1, "params"),
+            "`points[1].params` must be an object, not text",
+        ),
+        (lambda r: r.update(status="done"), ("status",), '`status` is "done", not one of "ok", "failed"'),
+        (
+            lambda r: r["points"][0]["metrics"].update(sq=float("nan")),
+            ("points", 0, "metrics", "sq"),
+            "is NaN, which JSON has no number for",
+        ),
+    ],
+    ids=["metric-without-value", "commit-a-number", "params-text", "status-unknown", "nan"],
+)
+def test_a_record_off_its_schema_is_named_at_the_json_line(repo: Path, edit, where, words):
+    alpha = spec_of(repo, "alpha")
+    record = record_for(alpha, repo)
+    record["points"][0]["metrics"] = {"sq": 1}
+    record["provenance"]["git"] = {"commit": "abc", "dirty": False}
+    edit(record)
+    path = repo / "results" / "alpha" / "result.json"
+    path.parent.mkdir(parents=True)
+    text = json.dumps(record, indent=2)  # writes NaN as the bare word NaN, as some tools do
+    path.write_text(text)
+    found = load_record(repo / "results", "alpha")
+    assert isinstance(found, Diagnostic) and found.code.value == "unreadable-result"
+    assert words in found.message, found.message
+    expected = json_positions(text)[where]
+    assert (found.line, found.col) == expected, (found, expected)

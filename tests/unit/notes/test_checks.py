@@ -43,9 +43,11 @@ def test_an_embed_cut_by_the_depth_limit_is_reported_where_it_is_written(write_v
 
 
 def test_properties_of_the_wrong_type_or_written_twice_are_warnings(write_vault):
-    vault = write_vault({
-        "P.md": "---\ntitle: [a, b]\naliases: {}\ntags: [ok, 5, {nested: map}]\ndescription: 3\ncite: x\ncite: y\n---\n# P\n"
-    })  # fmt: skip
+    vault = write_vault(
+        {
+            "P.md": "---\ntitle: [a, b]\naliases: {}\ntags: [ok, 5, {nested: map}]\ndescription: 3\ncite: x\ncite: y\n---\n# P\n"
+        }
+    )
     found = {(line, code) for _, line, code, _ in diagnostics(vault)}
     assert {(2, "property-type"), (3, "property-type"), (4, "property-type"), (5, "property-type")} <= found
     assert (7, "duplicate-property") in found
