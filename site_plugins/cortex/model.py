@@ -131,6 +131,12 @@ def index_citations(
     """Load refs/*.bib and record what every page cites (unknown keys are errors)."""
     kb.bibliography, found = load_bibliography(kb.root / REFS_DIR, cache_dir=cache_dir)
     kb.citations = CitationIndex(kb.bibliography, style, list_all=list_all)
+    for spec in kb.specs:
+        for i, base in enumerate(spec.baselines):
+            if base.cite not in kb.bibliography:
+                message = f"baseline cites '{base.cite}', which no entry in refs/*.bib has"
+                where = spec.position_of("baselines", i, "cite")
+                found.append(diagnostic(Code.UNKNOWN_BASELINE_CITATION, spec.path, *where, message))
     for path, note in kb.vault.notes.items():
         if note.virtual:  # the page is generated: index its text, check the declaration's own
             kb.citations.add_page(path, kb.pages.get(path, ""), note.title, note.meta, note.file)

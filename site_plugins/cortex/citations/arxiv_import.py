@@ -28,37 +28,12 @@ _URL = re.compile(
     r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(.+?)(?:\.pdf)?/?(?:[?#].*)?$", re.I
 )
 _VERSION = re.compile(r"v\d+$")
+_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.I)
 _ID_IN_TEXT = re.compile(
     r"arxiv(?:\.org/(?:abs|pdf)/|[:.]\s*)([a-z\-]+(?:\.[a-z]{2})?/\d{7}|\d{4}\.\d{4,5})", re.I
 )
 _STOP_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "on",
-        "of",
-        "in",
-        "for",
-        "to",
-        "and",
-        "with",
-        "towards",
-        "toward",
-        "via",
-        "from",
-        "is",
-        "are",
-        "at",
-        "by",
-        "do",
-        "does",
-        "how",
-        "what",
-        "when",
-        "why",
-        "we",
-    ]
+    "a an the on of in for to and with towards toward via from is are at by do does how what when why we".split()  # noqa: SIM905
 )
 
 
@@ -78,8 +53,11 @@ def normalize_id(text: str) -> str:
     m = _URL.match(value)
     if m:
         value = m.group(1)
-    if not value:
-        raise ArxivImportError(f"'{text}' is not an arXiv id or URL")
+    if not _ID.fullmatch(value):
+        raise ArxivImportError(
+            f"'{text}' is not an arXiv id or URL (like arXiv:1706.03762, hep-th/9901001 or "
+            "https://arxiv.org/abs/1706.03762)"
+        )
     return value
 
 

@@ -11,6 +11,7 @@ import yaml
 from cortex.text.yaml_positions import LoadedYaml, load_yaml, yaml_error_at
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+_OPENING = re.compile(r"---[ \t]*\r?\n")
 FIRST_LINE = 2  # the file line of the YAML's first line: the one after the opening `---`
 
 
@@ -38,6 +39,8 @@ def split_front_matter(text: str) -> FrontMatter:
     kept, not raised. Keys written twice are listed in ``repeated``."""
     span = front_matter_span(text)
     if span is None:
+        if _OPENING.match(text):  # a fence that nothing closes: Obsidian reads no properties either
+            return FrontMatter({}, "", 0, 0, (1, 1, "front matter is not closed: no `---` line ends it"))
         return FrontMatter({}, "", 0, 0, None)
     raw, raw_start, body_start = span
     try:
