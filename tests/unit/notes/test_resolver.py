@@ -21,6 +21,7 @@ VAULT = {
     "img/Diagram.png": "png",
     "Café & Crème/Ünïcode 日本語.md": "# 日本語の見出し\n\n## Ça va\n",
     "notes/Version 1.2.md": "# Version\n",
+    "notes/Code.md": "# Code\n\n## `move` and **copy**\n\nText.\n",
 }
 
 
@@ -61,7 +62,9 @@ CASES = [
     ("[[./Beta]]", "notes/Alpha.md", Status.OK, "notes/Beta.md", None),
     # a bare name fitting two files: the one in the linking note's folder wins, silently
     ("[[Beta]]", "notes/Alpha.md", Status.AMBIGUOUS, "notes/Beta.md", None),  # own folder wins, and warns
-    ("[[Beta]]", "Home.md", Status.AMBIGUOUS, "notes/Beta.md", None),  # same depth: alphabetical
+    ("[[Beta]]", "Home.md", Status.AMBIGUOUS, "notes/Beta.md", None),
+    ("[[Code#`move` and **copy**]]", "Home.md", Status.OK, "notes/Code.md", "move-and-copy"),  # as written
+    ("[[Code#move and copy]]", "Home.md", Status.OK, "notes/Code.md", "move-and-copy"),  # as read  # same depth: alphabetical
     # from elsewhere, the shortest path wins, with a warning
     ("[[Gamma]]", "Home.md", Status.AMBIGUOUS, "other/Gamma.md", None),
     ("[[First Letter]]", "Home.md", Status.OK, "notes/Alpha.md", None),  # alias
