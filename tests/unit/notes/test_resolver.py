@@ -62,9 +62,9 @@ CASES = [
     ("[[./Beta]]", "notes/Alpha.md", Status.OK, "notes/Beta.md", None),
     # a bare name fitting two files: the one in the linking note's folder wins, silently
     ("[[Beta]]", "notes/Alpha.md", Status.AMBIGUOUS, "notes/Beta.md", None),  # own folder wins, and warns
-    ("[[Beta]]", "Home.md", Status.AMBIGUOUS, "notes/Beta.md", None),
+    ("[[Beta]]", "Home.md", Status.AMBIGUOUS, "notes/Beta.md", None),  # same depth: alphabetical
     ("[[Code#`move` and **copy**]]", "Home.md", Status.OK, "notes/Code.md", "move-and-copy"),  # as written
-    ("[[Code#move and copy]]", "Home.md", Status.OK, "notes/Code.md", "move-and-copy"),  # as read  # same depth: alphabetical
+    ("[[Code#move and copy]]", "Home.md", Status.OK, "notes/Code.md", "move-and-copy"),  # as read
     # from elsewhere, the shortest path wins, with a warning
     ("[[Gamma]]", "Home.md", Status.AMBIGUOUS, "other/Gamma.md", None),
     ("[[First Letter]]", "Home.md", Status.OK, "notes/Alpha.md", None),  # alias
