@@ -41,6 +41,7 @@ class Code(StrEnum):
     EMBED_LOOP = "embed-loop"
     EMBED_TOO_DEEP = "embed-too-deep"
     BAD_NOTEBOOK = "bad-notebook"
+    BAD_MATH = "bad-math"
     # citations and references
     UNKNOWN_CITATION = "unknown-citation"
     UNKNOWN_READING_NOTE_KEY = "unknown-reading-note-key"
@@ -80,6 +81,7 @@ class Code(StrEnum):
 _WARNINGS = frozenset(
     {
         Code.EMBED_TOO_DEEP,
+        Code.BAD_MATH,
         Code.DUPLICATE_PROPERTY,
         Code.PROPERTY_TYPE,
         Code.UNRESOLVED_PROPERTY_LINK,

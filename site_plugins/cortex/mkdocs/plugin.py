@@ -27,6 +27,7 @@ from cortex.model import CACHE_DIR, KnowledgeBase, load, mkdocs_body
 from cortex.notes.rendering import RenderOptions, render_note
 from cortex.notes.tag_pages import tag_pages
 from cortex.notes.vault import Note, root_guard
+from cortex.text.math import typeset_notebook, typeset_page
 from cortex.text.sanitize import sanitize_html
 
 log = get_plugin_logger("cortex")
@@ -150,7 +151,11 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         kb = self.model
         if note.path in kb.quoted and markdown == mkdocs_body(note):
             markdown = kb.quoted[note.path]
-        options = RenderOptions(tags_dir=self.config.tags_dir, max_embed_depth=self.config.max_embed_depth)
+        options = RenderOptions(
+            tags_dir=self.config.tags_dir,
+            max_embed_depth=self.config.max_embed_depth,
+            directory_urls=config.use_directory_urls,
+        )
         rendered = render_note(kb.vault, note, markdown, options)
         if note.front_matter_broken:
             rendered = pages.broken_front_matter_notice(note) + rendered
@@ -161,8 +166,11 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         html = self.cited.finish_page(html)
         if "title" not in page.meta and page.title:  # the title from the page's first heading, as HTML
             page.meta["title"] = page.title  # the theme writes meta titles as they are, and others unescaped
-        # a notebook's outputs are what its code printed when it ran: they are shown as they are
-        return html if page.file.src_uri.endswith(".ipynb") else sanitize_html(html)
+        if page.file.src_uri.endswith(".ipynb"):
+            # a notebook's outputs are what its code printed when it ran: they are shown as they are
+            return typeset_notebook(html)[0]
+        html, _ = typeset_page(html)  # a formula that fails is reported by the model, at its line
+        return sanitize_html(html)
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """Tags and backlinks go in after the search index has read the page: other notes'

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath as Path
 
-from cortex.diagnostics import Code, Diagnostic, diagnostic
+from cortex.diagnostics import Code, Diagnostic, LineIndex, diagnostic
 from cortex.notes.links import Resolution, Status, resolve_wikilink
 from cortex.notes.rendering import MAX_EMBED_DEPTH, embedded_span
 from cortex.notes.vault import Vault, WikiLink
+from cortex.text.math import find_formulas, formula_problem
 
 
 def check_vault(vault: Vault, max_embed_depth: int = MAX_EMBED_DEPTH) -> list[Diagnostic]:
@@ -41,6 +42,7 @@ def check_vault(vault: Vault, max_embed_depth: int = MAX_EMBED_DEPTH) -> list[Di
             if link.embed and r.path in vault.notes and rendered:
                 embeds.setdefault(note.path, []).append((link, r))
     found += embed_problems(vault, embeds, max_embed_depth)
+    found += math_problems(vault)
     return sorted(set(found), key=lambda d: (d.path, d.line, d.col, d.message))
 
 
@@ -94,3 +96,21 @@ def embed_problems(
         whole = (path, note.body_start, len(note.source))
         visit(whole, [whole])
     return list(found.values())
+
+
+def math_problems(vault: Vault) -> list[Diagnostic]:
+    """A warning for each formula the site cannot typeset: it is shown as its source there."""
+    found = []
+    for note in vault.notes.values():
+        if "$" not in note.source and "\\" not in note.source:
+            continue
+        lines = LineIndex(note.source)
+        for offset, latex, display in find_formulas(note.source, note.body_start):
+            if note.regions.covers(offset):
+                continue
+            problem = formula_problem(latex, display)
+            if problem:
+                shown = latex if len(latex) <= 60 else latex[:57] + "..."
+                message = f"math `{shown}` cannot be typeset: {problem}; the page shows its source"
+                found.append(diagnostic(Code.BAD_MATH, note.file, *lines(offset), message))
+    return found

@@ -16,10 +16,14 @@ from urllib.parse import quote
 from markupsafe import escape
 
 from cortex.notes.links import Resolution, Status, resolve_wikilink
+from cortex.notes.obsidian import obsidian_to_markdown
 from cortex.notes.vault import BLOCK_ID, Note, Vault, WikiLink, find_wikilinks, inline_tags, parse_wikilink
 from cortex.text.markdown import Regions, md_text, protected_regions
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".avif"}
+AUDIO_SUFFIXES = {".mp3", ".wav", ".m4a", ".ogg", ".oga", ".flac", ".3gp"}
+VIDEO_SUFFIXES = {".mp4", ".webm", ".ogv", ".mov", ".mkv"}
+_QUOTE_PREFIX = re.compile(r"(?:[ \t]*>[ \t]?)*")
 MAX_EMBED_DEPTH = 4
 Chain = tuple[tuple[str, int, int], ...]  # what is being rendered: (note, start, end) of each embed
 _SIZE = re.compile(r"^(\d+)(?:x(\d+))?$")
@@ -29,6 +33,7 @@ _SIZE = re.compile(r"^(\d+)(?:x(\d+))?$")
 class RenderOptions:
     tags_dir: str | None = "tags"  # where tag pages live, or None for plain tags
     max_embed_depth: int = MAX_EMBED_DEPTH
+    directory_urls: bool = True  # a page's URL is a folder (mkdocs' use_directory_urls)
 
 
 def tag_slug(tag: str) -> str:
@@ -46,6 +51,15 @@ def relative_link(from_path: str, to_path: str, anchor: str | None = None) -> st
     # once each, and the many pairs of them only compared
     url = relative_path(_quoted_folder(from_path), _quoted(to_path))
     return f"{url}#{_quoted_anchor(anchor)}" if anchor else url
+
+
+def page_url_path(source_path: str, directory_urls: bool) -> str:
+    """A stand-in source path in the folder a page's URL is in: ``a/B.md`` is served at
+    ``a/B/`` when URLs are folders, ``a/index.md`` at ``a/`` either way."""
+    stem, _ = posixpath.splitext(source_path)
+    if not directory_urls or posixpath.basename(stem) in ("index", "README"):
+        return source_path
+    return f"{stem}/index.html"
 
 
 @lru_cache(maxsize=65536)
@@ -82,9 +96,10 @@ def render_note(
     host_path: str | None = None,
 ) -> str:
     """The Markdown for ``note``'s page (``text`` defaults to its body)."""
-    return _Renderer(vault, options or RenderOptions(), host_path or note.path).render(
+    rendered = _Renderer(vault, options or RenderOptions(), host_path or note.path).render(
         note, note.body if text is None else text, chain=((note.path, note.body_start, len(note.source)),)
     )
+    return obsidian_to_markdown(rendered)
 
 
 class _Renderer:
@@ -134,6 +149,15 @@ class _Renderer:
         url = relative_link(self.host, path)
         if suffix in IMAGE_SUFFIXES:
             return _image(link, path, url)
+        if suffix in AUDIO_SUFFIXES or suffix in VIDEO_SUFFIXES:
+            # raw HTML, whose URLs MkDocs does not rewrite: relative to the page's own URL
+            player = "audio" if suffix in AUDIO_SUFFIXES else "video"
+            shown = escape(link.display or posixpath.basename(path))
+            source = escape(relative_link(page_url_path(self.host, self.options.directory_urls), path))
+            return (
+                f'<{player} class="cortex-{player}" controls preload="metadata" src="{source}">'
+                f'<a href="{source}">{shown}</a></{player}>'
+            )
         if path not in self.vault.notes:
             name = posixpath.basename(path)
             return f"[{md_text(link.display or name)}]({url}){{ .cortex-file }}"
@@ -152,6 +176,10 @@ class _Renderer:
             f"[{md_text(label)}]({title_url}){{ .cortex-embed-source }}\n\n"
             f"{inner.strip()}\n\n</div>"
         )
+        if ">" in indent:  # inside a blockquote or callout: every line, blank ones too, stays inside
+            quote = indent.rstrip()
+            lines = [indent + line if line else quote for line in block.split("\n")]
+            return f"\n{quote}\n" + "\n".join(lines) + f"\n{quote}\n{indent}"
         if indent:
             block = "\n".join(indent + line if line else line for line in block.split("\n"))
         return f"\n\n{block}\n\n"
@@ -227,9 +255,15 @@ def _unresolved(label: str, why: str) -> str:
 
 
 def _line_indent(text: str, offset: int) -> str:
+    """What each line of a block put at ``offset`` must start with to stay where the link was:
+    its blockquote markers, and the indentation of its list item."""
     line_start = text.rfind("\n", 0, offset) + 1
     prefix = text[line_start:offset]
-    return " " * len(prefix) if prefix.strip() == "" or re.fullmatch(r"\s*([-*+]|\d+[.)])\s+", prefix) else ""
+    quote = _QUOTE_PREFIX.match(prefix).group(0)  # type: ignore[union-attr]  # matches the empty string
+    rest = prefix[len(quote) :]
+    if rest.strip() == "" or re.fullmatch(r"\s*([-*+]|\d+[.)])\s+", rest):
+        return quote + " " * len(rest)
+    return ""
 
 
 def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:

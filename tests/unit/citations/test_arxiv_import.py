@@ -230,11 +230,22 @@ def test_an_id_that_does_not_exist_fails(arxiv_server, tmp_path):
     assert not bib.exists()
 
 
-@REQUIRES_FIXTURES
-def test_malformed_id_reports_http_400_and_writes_nothing(arxiv_server, tmp_path):
+def test_malformed_id_is_refused_before_any_request(arxiv_server, tmp_path):
     bib = tmp_path / "arxiv.bib"
-    with pytest.raises(ArxivImportError, match=r"HTTP 400.*abc"):
-        import_arxiv(["abc"], bib, client=fast_client(arxiv_server.url, num_retries=2))
+    with pytest.raises(ArxivImportError, match=r"'abc' is not an arXiv id"):
+        import_arxiv(["abc"], bib, client=fast_client(arxiv_server.url))
+    assert arxiv_server.requests == []
+    assert not bib.exists()
+
+
+@REQUIRES_FIXTURES
+def test_http_400_is_reported_after_retries_and_writes_nothing(arxiv_server, tmp_path):
+    # arXiv's recorded answer to an id it rejects, served for a well-formed id.
+    recorded = json.loads((ARXIV / "id_abc_s0_m100_b79c8dcf6bc3.json").read_text(encoding="utf-8"))
+    arxiv_server.add(recorded["url"].replace("id_list=abc", "id_list=2501.99999"), 400, recorded["body"])
+    bib = tmp_path / "arxiv.bib"
+    with pytest.raises(ArxivImportError, match=r"HTTP 400.*2501\.99999"):
+        import_arxiv(["2501.99999"], bib, client=fast_client(arxiv_server.url, num_retries=2))
     assert len(arxiv_server.requests) == 3  # the arxiv client retries before giving up
     assert not bib.exists()
 

@@ -1,0 +1,133 @@
+"""Math typeset when the site is built: LaTeX turned into MathML by latex2mathml, which browsers
+draw themselves. No JavaScript, no font download, and the formula is there after instant
+navigation and in either palette. A formula that cannot be read is shown as its source, with
+the reason, and reported.
+
+Pages find their math with pymdownx.arithmatex (generic mode): ``$...$`` and ``\\(...\\)``
+inline, ``$$...$$`` and ``\\[...\\]`` as blocks. Notebooks keep the ``$`` delimiters in the text
+of their Markdown cells; ``typeset_notebook`` finds them there.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+_ARITHMATEX = re.compile(
+    r'<(?P<tag>span|div) class="arithmatex">(?:\\\((?P<inline>.*?)\\\)|\\\[(?P<block>.*?)\\\])</(?P=tag)>',
+    re.S,
+)
+_UNKNOWN = re.compile(r"<mi>\\([A-Za-z]+)</mi>")
+# In a notebook's rendered Markdown: $$...$$ and $...$ (no space inside the dollars, no digit
+# after the closing one, as TeX and Jupyter read prices apart from math).
+_NOTEBOOK_MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$\w])\$(?=\S)([^$\n]+?)(?<=\S)\$(?![\d$])", re.S)
+_MARKDOWN_CELL = re.compile(
+    r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)', re.S
+)
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+class MathError(ValueError):
+    """LaTeX that could not be typeset."""
+
+
+@dataclass(frozen=True)
+class MathProblem:
+    latex: str
+    reason: str
+
+
+@lru_cache(maxsize=8192)
+def to_mathml(latex: str, display: bool) -> str:
+    """MathML for ``latex``; ``MathError`` when it cannot be read, or names a command that
+    latex2mathml does not know (it would show it as a letter)."""
+    import latex2mathml.converter
+
+    try:
+        mathml = latex2mathml.converter.convert(latex, display="block" if display else "inline")
+    except Exception as exc:  # latex2mathml raises its own errors, and IndexError on unbalanced input
+        reason = str(exc) or type(exc).__name__
+        raise MathError(f"the formula cannot be read ({reason})") from exc
+    unknown = sorted(set(_UNKNOWN.findall(mathml)))
+    if unknown:
+        raise MathError("unknown command " + ", ".join("\\" + name for name in unknown))
+    return mathml
+
+
+def _typeset(latex: str, display: bool, problems: list[MathProblem]) -> str:
+    try:
+        mathml = to_mathml(latex.strip(), display)
+    except MathError as exc:
+        problems.append(MathProblem(latex, str(exc)))
+        delimiters = ("$$", "$$") if display else ("$", "$")
+        shown = html.escape(delimiters[0] + latex + delimiters[1])
+        tag = "div" if display else "span"
+        return (
+            f'<{tag} class="cortex-math-error" title="{html.escape(str(exc))}"><code>{shown}</code></{tag}>'
+        )
+    if display:
+        return f'<div class="cortex-math cortex-math--display">{mathml}</div>'
+    return f'<span class="cortex-math">{mathml}</span>'
+
+
+def typeset_page(page_html: str) -> tuple[str, list[MathProblem]]:
+    """``page_html`` with arithmatex's formulas as MathML, and the formulas that failed."""
+    if "arithmatex" not in page_html:
+        return page_html, []
+    problems: list[MathProblem] = []
+
+    def replace(m: re.Match[str]) -> str:
+        display = m.group("block") is not None
+        latex = html.unescape(m.group("block") if display else m.group("inline"))
+        return _typeset(latex, display, problems)
+
+    return _ARITHMATEX.sub(replace, page_html), problems
+
+
+_SOURCE_MATH = re.compile(
+    r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<![\\$\w])\$(?=\S)([^$\n]+?)(?<=\S)\$(?![\d$])", re.S
+)
+
+
+def find_formulas(text: str, start: int = 0) -> list[tuple[int, str, bool]]:
+    """(offset, LaTeX, display) of each formula written in Markdown ``text`` from ``start`` on,
+    with arithmatex's delimiters; the caller leaves out code and comments."""
+    found = []
+    for m in _SOURCE_MATH.finditer(text, start):
+        display = m.group(1) is not None or m.group(2) is not None
+        latex = next(g for g in m.groups() if g is not None)
+        found.append((m.start(), latex, display))
+    return found
+
+
+def formula_problem(latex: str, display: bool) -> str | None:
+    """Why ``latex`` cannot be typeset, or None."""
+    try:
+        to_mathml(latex.strip(), display)
+    except MathError as exc:
+        return str(exc)
+    return None
+
+
+def typeset_notebook(page_html: str) -> tuple[str, list[MathProblem]]:
+    """A notebook page with the math in its Markdown cells as MathML."""
+    if "$" not in page_html:
+        return page_html, []
+    problems: list[MathProblem] = []
+
+    def in_text(text: str) -> str:
+        def replace(m: re.Match[str]) -> str:
+            display = m.group(1) is not None
+            latex = html.unescape(m.group(1) if display else m.group(2))
+            return _typeset(latex, display, problems)
+
+        return _NOTEBOOK_MATH.sub(replace, text)
+
+    def cell(m: re.Match[str]) -> str:
+        parts = _TAG.split(m.group(2))  # math lies in the text between tags
+        inner = "".join(part if part.startswith("<") else in_text(part) for part in parts)
+        return m.group(1) + inner + m.group(3)
+
+    return _MARKDOWN_CELL.sub(cell, page_html), problems
