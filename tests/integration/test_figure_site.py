@@ -14,7 +14,7 @@ from support.html import parse_html
 from support.paths import REPO
 
 from cortex.experiments.figures import PLOTLY_MIMETYPE, figure_html
-from cortex.mkdocs.figures import LOADER, PLOTLY, plotly_js_path
+from cortex.mkdocs.scripts import FIGURES, plotly_js_path
 
 
 @pytest.fixture(scope="module")
@@ -32,15 +32,17 @@ def test_figure_pages_hold_their_figures(site):
 
 
 def test_plotly_js_is_shipped_once_from_the_package_and_loaded_from_the_site(site):
-    shipped = site.site / PLOTLY
+    shipped = site.site / FIGURES.library
     assert shipped.read_bytes() == plotly_js_path().read_bytes()
-    assert (site.site / LOADER).is_file()
+    assert (site.site / FIGURES.loader).is_file()
     assert len(list(site.site.rglob("plotly*.js"))) == 1
     for page in site.site.rglob("*.html"):
         html = page.read_text("utf-8")
         assert not re.search(r"cdn\.plot\.ly|plotly-latest|cdn\.jsdelivr\.net/npm/plotly", html), page
         scripts = [a.get("src", "") for t, a in parse_html(html).tags if t == "script"]
-        assert sum(s.endswith(LOADER) for s in scripts) == 1, page  # the loader fetches plotly.js lazily
+        assert sum(s.endswith(FIGURES.loader) for s in scripts) == 1, (
+            page
+        )  # the loader fetches plotly.js lazily
         assert not any("plotly" in s for s in scripts), page
 
 
@@ -64,6 +66,23 @@ def test_notebook_renders_with_its_figures(site):
     ids = [a["id"] for t, a in parse_html(html).tags if t == "div" and "cortex-figure" in a.get("class", "")]
     assert ids == ["fig-nb-fp-formats-magnitudes", "fig-nb-fp-formats-trade"]
     assert "require.js" not in html and "cdn.plot.ly" not in html
+
+
+def test_a_notebooks_plotly_output_and_latex_are_drawn_by_the_site(site):
+    html = site.page("notebooks/Plotly%20and%20LaTeX/")
+    ids = [a["id"] for t, a in parse_html(html).tags if t == "div" and "cortex-figure" in a.get("class", "")]
+    assert ids == ["fig-nb-Plotly-and-LaTeX-1"]
+    assert "Quokka curve" in html
+    assert html.count("<math ") == 2  # the Markdown cell's formula and the Math output
+    assert "$" not in html.split('class="jp-Notebook', 1)[1].split("</article>", 1)[0].replace("$5", "")
+    assert "require.js" not in html and "require([" not in html
+
+
+def test_a_notebooks_read_of_a_result_this_project_lacks_is_stale(site):
+    html = site.page("notebooks/Floating-point%20formats%20explored/")
+    assert (
+        '<span class="cortex-quote cortex-quote--stale" title="stale: fp_formats has no result now">' in html
+    )
 
 
 def test_markdown_with_notebook_metadata_stays_markdown(site):

@@ -9,6 +9,7 @@ import pytest
 from support.builds import Build, build_site
 from support.forms_vault import BROKEN_FORMULA_LINE, FORMS_FILES
 
+from cortex.mkdocs.scripts import DIAGRAMS, mermaid_js_path
 from cortex.model import load
 
 
@@ -71,9 +72,14 @@ def test_lists_nest_as_in_obsidian(article):
     assert tabs.find("li/ul/li/ul/li").text.strip() == "grandchild"
 
 
-def test_mermaid_is_shown_as_its_source_with_a_notice(article):
-    assert '<p class="cortex-diagram-note">Mermaid diagram, shown as its source' in article
+def test_mermaid_ships_its_source_and_the_sites_own_mermaid_js(article, built):
+    assert (
+        '<div class="cortex-diagram" data-language="mermaid"><pre class="cortex-diagram-source">' in article
+    )
     assert "graph LR\n  A --&gt; B" in article
+    assert (built.site / DIAGRAMS.library).read_bytes() == mermaid_js_path().read_bytes()
+    page = built.page("Every%20form/")
+    assert page.count(DIAGRAMS.loader) == 1 and "unpkg.com" not in page and "cdn.jsdelivr" not in page
 
 
 def test_audio_and_video_are_players(article, built):

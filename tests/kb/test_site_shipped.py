@@ -81,3 +81,9 @@ def test_block_link_lands_on_its_block(shipped):
     html = article(shipped.page("numerics/Kahan%20Summation/"))
     hrefs = [h for h in parse(html).hrefs if "Mixed-Precision" in h or "Floating-Point" in h]
     assert hrefs and all(lands(shipped, "numerics/Kahan%20Summation/", h) for h in hrefs)
+
+
+def test_the_notebook_reads_the_current_fresh_record(shipped):
+    html = shipped.page("notebooks/Floating-point%20formats%20explored/")
+    assert '<p class="cortex-notebook-result"><span class="cortex-quote" title="' in html
+    assert "cortex-quote--stale" not in html

@@ -54,6 +54,29 @@ It stays a Markdown page.
 """
 
 
+PLOTLY_LATEX_CELLS = (
+    ("markdown", "# Plotly and LaTeX\n\nEuler's identity, $e^{i\\pi} + 1 = 0$, in a Markdown cell."),
+    (
+        "code",
+        "import plotly.express as px\npx.line(x=[1, 2, 4, 8], y=[1.0, 1.5, 1.2, 2.5], title='Quokka curve')",
+    ),
+    ("code", "from IPython.display import Math\nMath(r'\\int_0^1 x\\,dx = \\frac{1}{2}')"),
+)
+
+
+def write_plotly_latex_notebook(path: Path) -> None:
+    """A notebook, run here, whose outputs are a plotly figure as Jupyter saves it (the plotly
+    mimetype alone) and LaTeX from IPython's ``Math``."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook()
+    make = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell}
+    notebook.cells = [make[kind](source) for kind, source in PLOTLY_LATEX_CELLS]
+    NotebookClient(notebook, timeout=300, kernel_name="python3", record_timing=False).execute()
+    nbformat.write(notebook, str(path))
+
+
 def trace_figure(title: str):
     return px.line(x=[1, 2, 4, 8], y=[1.0, 1.5, 1.2, 2.5], markers=True, title=title)
 
@@ -88,6 +111,7 @@ def write_figure_site(root: Path) -> Path:
         (docs / rel).write_text(text, "utf-8")
     (docs / "notebooks").mkdir()
     shutil.copy(NOTEBOOK, docs / "notebooks" / NOTEBOOK.name)
+    write_plotly_latex_notebook(docs / "notebooks" / "Plotly and LaTeX.ipynb")
     figures = root / "figures"
     figures.mkdir()
     for name, title in (("first", "Xylophonic first figure"), ("second", "Xylophonic second figure")):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,11 +20,13 @@ from mkdocs.structure.pages import Page
 from cortex.citations.markdown_extension import CitationExtension, RenderCitation
 from cortex.citations.references import CitationStyle
 from cortex.diagnostics import Diagnostic
+from cortex.files import atomic_write_text
 from cortex.mkdocs import pages
 from cortex.mkdocs.citations import CitationsAdapter
-from cortex.mkdocs.figures import FiguresAdapter
 from cortex.mkdocs.navigation import tidy_navigation
+from cortex.mkdocs.scripts import SHIPPED_SCRIPTS
 from cortex.model import CACHE_DIR, KnowledgeBase, load, mkdocs_body
+from cortex.notes.notebooks import NOTEBOOK_SUFFIX, prepare_notebook
 from cortex.notes.rendering import RenderOptions, render_note
 from cortex.notes.tag_pages import tag_pages
 from cortex.notes.vault import Note, root_guard
@@ -61,9 +64,9 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         self.kb: KnowledgeBase | None = None
         self.slugify = None
         self.citations: CitationsAdapter | None = None
-        self.figures = FiguresAdapter()
         self.urls: dict[str, str] = {}  # source path -> site URL of every file, once the files are final
         self.froze_model = False
+        self.cache_dir = Path(CACHE_DIR)  # under the project's folder, once on_files knows it
         self.rendering: Page | None = None  # the page between its final Markdown and its HTML
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -80,7 +83,8 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         for name in SCRIPTS:
             if f"assets/cortex/{name}" not in map(str, config.extra_javascript):
                 config.extra_javascript.append(f"assets/cortex/{name}")
-        self.figures.on_config(config)
+        for script in SHIPPED_SCRIPTS:
+            script.on_config(config)
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
@@ -91,6 +95,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             files.remove(f)  # a link out of the content folder is neither read nor published (load says so)
         style = CitationStyle(self.config.citation_style, self.config.bibliography_style)
         project_root = Path(config.config_file_path or docs_dir).parent
+        self.cache_dir = project_root / CACHE_DIR
         with collector_paused():
             kb = self.kb = load(
                 docs_dir,
@@ -100,7 +105,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                 citation_style=style,
                 list_all_references=self.config.bibliography_all,
                 max_embed_depth=self.config.max_embed_depth,
-                cache_dir=project_root / CACHE_DIR,
+                cache_dir=self.cache_dir,
             )
             self._freeze_model()
         report(kb.diagnostics, self.config.strict_warnings)
@@ -127,7 +132,9 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             files.append(File.generated(config, src_uri, content=content))
         for name in STYLES + SCRIPTS:
             files.append(File.generated(config, f"assets/cortex/{name}", abs_src_path=str(ASSETS / name)))
-        return self.figures.on_files(files, config)
+        for script in SHIPPED_SCRIPTS:
+            files = script.on_files(files, config)
+        return files
 
     def on_nav(self, nav, config: MkDocsConfig, files: Files):
         self.urls = pages.site_urls(files)
@@ -139,6 +146,24 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             return None
         # a broken front matter is dropped so the body still renders
         return note.body if note.front_matter_broken else note.source
+
+    def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
+        """A notebook with plotly outputs or reads of results is rendered (by mkdocs-jupyter,
+        which comes after this plugin) from a copy made ready for the site; the notebook in
+        the content folder is never written."""
+        if not page.file.src_uri.endswith(NOTEBOOK_SUFFIX) or not page.file.abs_src_path:
+            return page
+        source = Path(page.file.abs_src_path)
+        text = source.read_text("utf-8")
+        prepared = prepare_notebook(text, source.stem, self.model.results)
+        if prepared is not None:
+            digest = hashlib.sha256(prepared.encode("utf-8")).hexdigest()[:16]
+            copy = self.cache_dir / "notebooks" / digest / source.name
+            if not copy.is_file():
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write_text(copy, prepared)
+            page.file.abs_src_path = str(copy)  # the same name: the page's download link is unchanged
+        return page
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         self.cited.start_page(page.file.src_uri, page.url)

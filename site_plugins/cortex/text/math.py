@@ -23,8 +23,10 @@ _UNKNOWN = re.compile(r"<mi>\\([A-Za-z]+)</mi>")
 # In a notebook's rendered Markdown: $$...$$ and $...$ (no space inside the dollars, no digit
 # after the closing one, as TeX and Jupyter read prices apart from math).
 _NOTEBOOK_MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$\w])\$(?=\S)([^$\n]+?)(?<=\S)\$(?![\d$])", re.S)
+# Markdown cells, and outputs in LaTeX (IPython's Math, sympy): what Jupyter typesets
 _MARKDOWN_CELL = re.compile(
-    r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)(.*?)(</div>)', re.S
+    r'(<div class="(?:jp-RenderedHTMLCommon jp-RenderedMarkdown|jp-RenderedLatex)[^"]*"[^>]*>)(.*?)(</div>)',
+    re.S,
 )
 _TAG = re.compile(r"(<[^>]*>)")
 
@@ -112,7 +114,7 @@ def formula_problem(latex: str, display: bool) -> str | None:
 
 
 def typeset_notebook(page_html: str) -> tuple[str, list[MathProblem]]:
-    """A notebook page with the math in its Markdown cells as MathML."""
+    """A notebook page with the math in its Markdown cells and LaTeX outputs as MathML."""
     if "$" not in page_html:
         return page_html, []
     problems: list[MathProblem] = []

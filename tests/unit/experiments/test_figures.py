@@ -20,7 +20,7 @@ from cortex.experiments.figures import (
     figure_mimebundle,
     figure_placeholder,
 )
-from cortex.mkdocs.figures import plotly_js_path
+from cortex.mkdocs.scripts import plotly_js_path
 
 
 def written_spec(fig) -> dict:

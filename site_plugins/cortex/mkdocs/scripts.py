@@ -1,0 +1,76 @@
+"""Scripts the site ships instead of fetching from a CDN: a small loader of ours per feature,
+and the library it loads, copied from the Python package that ships it. A loader is on every
+page; it fetches its library (from beside itself) only once a page needs it.
+
+- figures (``div.cortex-figure``, see ``cortex.experiments.figures``): plotly.js, from plotly;
+- diagrams (``div.cortex-diagram``, see ``cortex.notes.diagrams``): mermaid.js, from mermaidx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File, Files
+
+ASSETS = Path(__file__).parent / "assets"
+SITE_FOLDER = "assets/cortex"
+
+
+def plotly_js_path() -> Path:
+    """plotly.min.js as the installed plotly package ships it."""
+    import plotly
+
+    return _shipped(Path(plotly.__file__).parent / "package_data" / "plotly.min.js", "plotly")
+
+
+def mermaid_js_path() -> Path:
+    """mermaid's browser bundle as the installed mermaidx package ships it."""
+    import mermaidx
+
+    return _shipped(Path(mermaidx.__file__).parent / "assets" / "mermaid.js", "mermaidx")
+
+
+def _shipped(path: Path, package: str) -> Path:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path.name} not found at {path}: reinstall the {package} package")
+    return path
+
+
+@dataclass(frozen=True)
+class ShippedScript:
+    """A loader from this package's assets and the library it loads, both put in the site.
+    Called from the plugin's events of the same names; calling them twice adds nothing twice."""
+
+    loader_name: str
+    library_name: str
+    library_path: Callable[[], Path]
+
+    @property
+    def loader(self) -> str:
+        return f"{SITE_FOLDER}/{self.loader_name}"
+
+    @property
+    def library(self) -> str:
+        return f"{SITE_FOLDER}/{self.library_name}"  # the loader finds it beside itself
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if self.loader not in map(str, config.extra_javascript):
+            config.extra_javascript.append(self.loader)
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        for src_uri, source in (
+            (self.loader, ASSETS / self.loader_name),
+            (self.library, self.library_path()),
+        ):
+            if files.get_file_from_path(src_uri) is None:
+                files.append(File.generated(config, src_uri, abs_src_path=str(source)))
+        return files
+
+
+FIGURES = ShippedScript("cortex-figures.js", "plotly.min.js", plotly_js_path)
+DIAGRAMS = ShippedScript("cortex-diagrams.js", "mermaid.min.js", mermaid_js_path)
+SHIPPED_SCRIPTS = (FIGURES, DIAGRAMS)
