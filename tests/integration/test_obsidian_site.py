@@ -9,7 +9,7 @@ import pytest
 from support.builds import Build, build_site
 from support.forms_vault import BROKEN_FORMULA_LINE, FORMS_FILES
 
-from cortex.mkdocs.scripts import DIAGRAMS, mermaid_js_path
+from cortex.mkdocs.scripts import DIAGRAMS, MATH_FONT, math_font_path, mermaid_js_path
 from cortex.model import load
 
 
@@ -49,6 +49,12 @@ def test_every_formula_is_mathml_and_the_broken_one_shows_its_source(article):
     assert '<span class="cortex-math-error" title="the formula cannot be read' in article
     assert "<code>$\\frac{a}{$</code>" in article
     assert "a price of $5 and $10." in article
+
+
+def test_the_math_font_is_the_sites_own(built):
+    assert (built.site / MATH_FONT).read_bytes() == math_font_path().read_bytes()
+    css = (built.site / "assets" / "cortex" / "cortex.css").read_text("utf-8")
+    assert 'url("STIXTwoMath-Regular.ttf")' in css
 
 
 def test_callouts_are_admonitions_with_their_list_and_embed_inside(article):

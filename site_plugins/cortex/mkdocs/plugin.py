@@ -24,7 +24,7 @@ from cortex.files import atomic_write_text
 from cortex.mkdocs import pages
 from cortex.mkdocs.citations import CitationsAdapter
 from cortex.mkdocs.navigation import tidy_navigation
-from cortex.mkdocs.scripts import SHIPPED_SCRIPTS
+from cortex.mkdocs.scripts import SHIPPED_SCRIPTS, add_math_font
 from cortex.model import CACHE_DIR, KnowledgeBase, load, mkdocs_body
 from cortex.notes.notebooks import NOTEBOOK_SUFFIX, prepare_notebook
 from cortex.notes.rendering import RenderOptions, render_note
@@ -134,7 +134,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             files.append(File.generated(config, f"assets/cortex/{name}", abs_src_path=str(ASSETS / name)))
         for script in SHIPPED_SCRIPTS:
             files = script.on_files(files, config)
-        return files
+        return add_math_font(files, config)
 
     def on_nav(self, nav, config: MkDocsConfig, files: Files):
         self.urls = pages.site_urls(files)

@@ -1,9 +1,12 @@
-"""Scripts the site ships instead of fetching from a CDN: a small loader of ours per feature,
-and the library it loads, copied from the Python package that ships it. A loader is on every
-page; it fetches its library (from beside itself) only once a page needs it.
+"""What the site ships instead of fetching from a CDN, copied from the Python packages that
+ship it: a small loader of ours per feature and the library it loads (a loader is on every
+page; it fetches its library, from beside itself, only once a page needs it), and the math font.
 
 - figures (``div.cortex-figure``, see ``cortex.experiments.figures``): plotly.js, from plotly;
-- diagrams (``div.cortex-diagram``, see ``cortex.notes.diagrams``): mermaid.js, from mermaidx.
+- diagrams (``div.cortex-diagram``, see ``cortex.notes.diagrams``): mermaid.js, from mermaidx;
+- math (MathML, see ``cortex.text.math``): STIX Two Math, from ziamath. Browsers draw MathML
+  with the fonts they have, and stretch brackets and set large operators well only with a
+  font that has OpenType math tables; cortex.css declares it, so only pages with math fetch it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,15 @@ def mermaid_js_path() -> Path:
     import mermaidx
 
     return _shipped(Path(mermaidx.__file__).parent / "assets" / "mermaid.js", "mermaidx")
+
+
+def math_font_path() -> Path:
+    """STIX Two Math (SIL Open Font License) as the installed ziamath package ships it."""
+    from importlib.util import find_spec
+
+    spec = find_spec("ziamath")  # found, not imported: only its font file is wanted
+    folder = Path(spec.origin).parent if spec and spec.origin else Path("ziamath-is-not-installed")
+    return _shipped(folder / "fonts" / "STIXTwoMath-Regular.ttf", "ziamath")
 
 
 def _shipped(path: Path, package: str) -> Path:
@@ -74,3 +86,10 @@ class ShippedScript:
 FIGURES = ShippedScript("cortex-figures.js", "plotly.min.js", plotly_js_path)
 DIAGRAMS = ShippedScript("cortex-diagrams.js", "mermaid.min.js", mermaid_js_path)
 SHIPPED_SCRIPTS = (FIGURES, DIAGRAMS)
+MATH_FONT = f"{SITE_FOLDER}/STIXTwoMath-Regular.ttf"  # beside cortex.css, which names it
+
+
+def add_math_font(files: Files, config: MkDocsConfig) -> Files:
+    if files.get_file_from_path(MATH_FONT) is None:
+        files.append(File.generated(config, MATH_FONT, abs_src_path=str(math_font_path())))
+    return files
