@@ -11,7 +11,9 @@ Front matter keys (``title`` and ``status`` required; the rest optional)::
     sizes: {ci: <params override>, full: <params override>}
     script: path/to/code.py:function     # relative to the repository root; def run(point, bench) -> dict
     metrics: {name: {unit: text, better: higher | lower, description: text}}
-    headline: metric name       # what the experiments index shows (default: the first with `better`)
+    labels: {parameter or metric name: text, ...}  # what a reader calls it (default: the name)
+    headline: metric name, or [metric name, ...]  # what a reader sees first: the experiments
+                                # index shows the first (default: the first with `better`)
     baselines: [{metric, value, cite, note?, point?}, ...]
     figures: [{id, kind: line | bar | scatter, x, y, color?, facet?, log_x?, log_y?, title?}, ...]
     timeout: seconds (default 3600) data: [path/in/repo, ...]  # data files are part of the input hash
@@ -98,7 +100,22 @@ class ExperimentSpec:
     figures: list[Figure] = field(default_factory=list)
     verdict: str = ""
     headline: str = ""  # the metric the experiments index shows; empty: the first with a direction
+    headlines: list[str] = field(default_factory=list)  # the metrics a page's results open with
+    # parameter or metric name -> what a reader calls it (axis titles, table headers); not part
+    # of the input hash, so naming things never makes a result stale
+    labels: dict[str, str] = field(default_factory=dict)
     raw: dict = field(default_factory=dict, repr=False)  # the front matter as written, with key positions
+
+    def label_of(self, name: str) -> str:
+        """What a reader calls a metric or parameter: its declared label, else its name with
+        spaces for underscores."""
+        return self.labels.get(name) or name.replace("_", " ")
+
+    def axis_title(self, name: str) -> str:
+        """``label (unit)``, or the label alone for a parameter or a dimensionless metric."""
+        metric = self.metrics.get(name)
+        unit = metric.unit if metric else ""
+        return f"{self.label_of(name)} ({unit})" if unit else self.label_of(name)
 
     @property
     def script_path(self) -> str | None:
@@ -166,6 +183,7 @@ TOP_LEVEL = (
     "figures",
     "verdict",
     "headline",
+    "labels",
 )
 
 
@@ -224,12 +242,7 @@ def load_experiment(path: Path, repo_root: Path) -> tuple[ExperimentSpec | None,
     _check_enums(check, raw, fields)
     metrics = _check_metrics(check, raw)
     fields["metrics"] = metrics
-    if "headline" in raw and check.typed(raw, "headline", str, "a metric name"):
-        if raw["headline"] not in metrics:
-            check.fail(
-                raw, "headline", f"`headline` names `{raw['headline']}`, which is not a declared metric"
-            )
-        fields["headline"] = raw["headline"]
+    _check_headlines(check, raw, metrics, fields)
     params = _check_params(check, raw, "params", raw.get("params", {}))
     fields["params"] = params if params is not None else {}
     fields["sizes"] = _check_sizes(check, raw, params)
@@ -238,6 +251,7 @@ def load_experiment(path: Path, repo_root: Path) -> tuple[ExperimentSpec | None,
         raw["params"] if params is None and isinstance(raw.get("params"), dict) else fields["params"]
     )
     names = set(metrics) | _param_names(declared_params)
+    fields["labels"] = _check_labels(check, raw, names)
     fields["figures"] = _check_figures(check, raw, names)
     if "timeout" in raw and check.typed(raw, "timeout", (int, float), "a number of seconds"):
         if raw["timeout"] <= 0:
@@ -328,6 +342,43 @@ def _check_metrics(check: SchemaChecker, raw: dict) -> dict[str, Metric]:
         if ok:
             metrics[str(name)] = Metric(str(name), decl["unit"], better, decl.get("description", ""))
     return metrics
+
+
+def _check_headlines(check: SchemaChecker, raw: dict, metrics: dict[str, Metric], fields: dict) -> None:
+    """``headline``: the metric, or the list of metrics, a reader sees first."""
+    if "headline" not in raw:
+        return
+    value = raw["headline"]
+    if not check.typed(raw, "headline", (str, list), "a metric name or a list of metric names"):
+        return
+    names = [value] if isinstance(value, str) else value
+    container: Any = raw if isinstance(value, str) else value
+    found: list[str] = []
+    for i, name in enumerate(names):
+        key = "headline" if isinstance(value, str) else i
+        if not isinstance(name, str) or name not in metrics:
+            check.fail(container, key, f"`headline` names `{name}`, which is not a declared metric")
+        elif name not in found:
+            found.append(name)
+    if found:
+        fields["headline"], fields["headlines"] = found[0], found
+
+
+def _check_labels(check: SchemaChecker, raw: dict, names: set[str]) -> dict[str, str]:
+    """``labels``: what a reader calls a parameter or metric."""
+    if "labels" not in raw or not check.typed(
+        raw, "labels", dict, "a mapping of parameter or metric name to text"
+    ):
+        return {}
+    labels: dict[str, str] = {}
+    for name, text in raw["labels"].items():
+        if name not in names:
+            check.fail(
+                raw["labels"], name, f"`labels` names `{name}`, which is neither a parameter nor a metric"
+            )
+        elif check.typed(raw["labels"], name, str, "text"):
+            labels[str(name)] = text.strip()
+    return labels
 
 
 def _check_params(check: SchemaChecker, container: Any, key: Any, params: Any) -> dict | list | None:

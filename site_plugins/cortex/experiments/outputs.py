@@ -7,7 +7,7 @@ import csv
 import io
 from pathlib import Path
 
-from cortex.experiments.declaration import ExperimentSpec, Figure
+from cortex.experiments.declaration import ExperimentSpec
 from cortex.experiments.record import ResultRecord, metric_value
 from cortex.experiments.store import FIGURES_DIR
 from cortex.files import atomic_write_text
@@ -39,38 +39,6 @@ def table_csv(record: ResultRecord) -> str:
     return out.getvalue()
 
 
-def build_figure(figure: Figure, record: ResultRecord, units: dict[str, str]):
-    """A plotly figure from the successful points, with IQR error bars for measurements."""
-    import pandas as pd
-    import plotly.express as px
-
-    table = pd.DataFrame([row for row in table_rows(record) if row["status"] == "ok"])
-    plot = {"line": px.line, "bar": px.bar, "scatter": px.scatter}[figure.kind]
-    extra: dict[str, object] = {"markers": True} if figure.kind == "line" else {}
-    if f"{figure.y}_iqr" in table:
-        extra["error_y"] = table[f"{figure.y}_iqr"] / 2
-    labels = {k: f"{k} ({u})" for k, u in units.items() if u}
-    for column in (figure.color, figure.facet):
-        if column and column in table:
-            table = table.astype({column: str})
-    if figure.facet:
-        extra["facet_col"] = figure.facet
-    fig = plot(
-        table,
-        x=figure.x,
-        y=figure.y,
-        color=figure.color,
-        log_x=figure.log_x,
-        log_y=figure.log_y,
-        title=figure.title or None,
-        labels=labels,
-        **extra,
-    )
-    if figure.kind == "bar":
-        fig.update_layout(barmode="group")
-    return fig
-
-
 def write_outputs(spec: ExperimentSpec, record: ResultRecord, folder: Path) -> list[Path]:
     """Write ``table.csv`` and ``figures/<id>.json`` for a record; returns the paths written.
     Without plotly and pandas installed the figures are skipped (``--render-only`` makes them
@@ -85,7 +53,8 @@ def write_outputs(spec: ExperimentSpec, record: ResultRecord, folder: Path) -> l
         import plotly  # noqa: F401
     except ImportError:
         return written
-    units = {name: m.unit for name, m in spec.metrics.items()}
+    from cortex.experiments.plots import build_figure  # it draws with plotly and pandas
+
     figures_dir = folder / FIGURES_DIR
     keep = {f"{f.id}.json" for f in spec.figures}
     if figures_dir.is_dir():
@@ -94,6 +63,6 @@ def write_outputs(spec: ExperimentSpec, record: ResultRecord, folder: Path) -> l
                 old.unlink()
     for figure in spec.figures:
         path = figures_dir / f"{figure.id}.json"
-        atomic_write_text(path, build_figure(figure, record, units).to_json())
+        atomic_write_text(path, build_figure(figure, spec, record).to_json())
         written.append(path)
     return written

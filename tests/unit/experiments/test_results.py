@@ -256,21 +256,6 @@ def test_run_plan_leaves_cuda_experiments_to_cuda_machines(repo: Path, tmp_path:
     assert plan_runs(specs, repo, cuda=True, results_dir=results, hashes_dir=hashes).devices["gpu"] == "cuda"
 
 
-def test_a_faceted_figure_has_one_panel_per_value():
-    from cortex.experiments.declaration import Figure
-    from cortex.experiments.outputs import build_figure
-
-    points = [
-        {"params": {"n": n, "causal": causal}, "status": "ok", "metrics": {"t": n * (1 + causal)}}
-        for n in (1, 2)
-        for causal in (False, True)
-    ]
-    fig = build_figure(Figure("f", "line", "n", "t", facet="causal"), {"points": points}, {"t": "s"})
-    panels = {trace.xaxis: list(trace.y) for trace in fig.data}
-    assert panels == {"x": [1, 2], "x2": [2, 4]}
-    assert sorted(a.text for a in fig.layout.annotations) == ["causal=False", "causal=True"]
-
-
 def test_an_input_an_older_record_did_not_hash_is_not_recorded_not_changed(repo: Path):
     alpha = spec_of(repo, "alpha")
     record = record_for(alpha, repo)

@@ -11,11 +11,48 @@
   var PLOTLY_URL = new URL("plotly.min.js", document.currentScript.src).href;
   var specs = new WeakMap();
   var plotlyLoading = null;
+  var NARROW = 640;  // px: below this the legend goes under the plot
   var resizes = new ResizeObserver(function (entries) {
     entries.forEach(function (entry) {
-      if (entry.contentRect.width > 0 && specs.has(entry.target)) window.Plotly.Plots.resize(entry.target);
+      var el = entry.target;
+      if (entry.contentRect.width <= 0 || !specs.has(el)) return;
+      var narrow = entry.contentRect.width < NARROW;
+      if (String(narrow) !== el.getAttribute("data-narrow")) {
+        el.setAttribute("data-narrow", String(narrow));
+        window.Plotly.relayout(el, fitUpdate(narrow));
+      } else {
+        window.Plotly.Plots.resize(el);
+      }
     });
   });
+
+  // Legend and margins for the figure's width: beside the plot on a wide screen, under it on
+  // a narrow one, so that a phone keeps the width for the plot.
+  function fitUpdate(narrow) {
+    return narrow ? {
+      "legend.orientation": "h", "legend.x": 0, "legend.xanchor": "left", "legend.y": -0.22,
+      "legend.yanchor": "top", "margin.l": 50, "margin.r": 8, "margin.t": 28, "margin.b": 40,
+      "font.size": 11, "legend.font.size": 10, height: 520
+    } : {
+      "legend.orientation": "v", "legend.x": 1.02, "legend.xanchor": "left", "legend.y": 1,
+      "legend.yanchor": "auto", "margin.l": 70, "margin.r": 10, "margin.t": 36, "margin.b": 60,
+      "font.size": 12, height: 450
+    };
+  }
+
+  // The figure's title as a caption above it, in the page's own type: it wraps on a narrow
+  // screen, where a title inside the plot would be cut off. Set as text, never as HTML.
+  function caption(el, layout) {
+    var title = layout && layout.title;
+    var text = title && (typeof title === "string" ? title : title.text);
+    if (!text || el.previousElementSibling && el.previousElementSibling.classList.contains("cortex-figure-title")) return;
+    var p = document.createElement("p");
+    p.className = "cortex-figure-title";
+    var probe = document.createElement("template");
+    probe.innerHTML = String(text).replace(/<br\s*\/?>/gi, " ");  // plotly titles may hold <br>, <b>
+    p.textContent = probe.content.textContent;
+    el.parentNode.insertBefore(p, el);
+  }
 
   function loadPlotly() {
     if (window.Plotly) return Promise.resolve(window.Plotly);
@@ -95,7 +132,11 @@
       showError(el, error);
       return Promise.resolve();
     }
-    var layout = withUpdate(spec.layout, themeUpdate(spec.layout));
+    caption(el, spec.layout);
+    var narrow = el.clientWidth > 0 && el.clientWidth < NARROW;
+    el.setAttribute("data-narrow", String(narrow));
+    var layout = withUpdate(withUpdate(spec.layout, themeUpdate(spec.layout)), fitUpdate(narrow));
+    delete layout.title;
     layout.autosize = true;
     delete layout.width;
     var config = Object.assign({ responsive: true, displaylogo: false }, spec.config);
