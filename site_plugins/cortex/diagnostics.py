@@ -60,6 +60,7 @@ class Code(StrEnum):
     UNREADABLE_RESULT = "unreadable-result"
     STALE_RESULT = "stale-result"
     MISSING_RESULT = "missing-result"
+    MISSING_VERDICT = "missing-verdict"
     NEEDS_CUDA = "needs-cuda"  # not scheduled here: the machine has no CUDA
     CUDA_UNAVAILABLE = "cuda-unavailable"  # a run on CUDA was asked for where there is none
     MISSING_FIGURE = "missing-figure"
@@ -97,6 +98,7 @@ _WARNINGS = frozenset(
         Code.REFERENCE_FORMAT,
         Code.STALE_RESULT,
         Code.MISSING_RESULT,
+        Code.MISSING_VERDICT,
         Code.NEEDS_CUDA,
         Code.MISSING_FIGURE,
         Code.EMPTY_CURRICULUM,

@@ -87,3 +87,17 @@ def test_the_notebook_reads_the_current_fresh_record(shipped):
     html = shipped.page("notebooks/Floating-point%20formats%20explored/")
     assert '<p class="cortex-notebook-result"><span class="cortex-quote" title="' in html
     assert "cortex-quote--stale" not in html
+
+
+def test_the_search_index_holds_page_text_not_hover_cards_or_result_tables(shipped):
+    import json
+
+    docs = json.loads((shipped.site / "search" / "search_index.json").read_text("utf-8"))["docs"]
+    by_location = {d["location"]: d["text"] for d in docs}
+    problem = by_location["numerics/Kahan%20Summation/#the-problem"]
+    assert "running total" in problem  # the section's own text
+    assert "Accuracy and Stability" not in problem  # the hover card of the citation in it
+    cited = [loc for loc, text in by_location.items() if "Accuracy and Stability" in text]
+    assert cited and all(loc.endswith("#references") or loc == "bibliography/" for loc in cited)
+    results = by_location["experiments/compensated_summation/#results"]
+    assert results.startswith("<p>From the run of") and "float32-positive" not in results

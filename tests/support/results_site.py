@@ -18,7 +18,17 @@ from support.paths import TEST_FIXTURES
 
 FIXTURE = TEST_FIXTURES / "results_site"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
-EXTENSIONS = ["tables", "attr_list", "md_in_html", "toc", "def_list"]
+EXTENSIONS = [
+    "tables",
+    "attr_list",
+    "md_in_html",
+    "toc",
+    "def_list",
+    "admonition",
+    "pymdownx.details",
+    "pymdownx.superfences",
+    "pymdownx.tabbed",
+]
 
 
 def copy_site(tmp_path: Path) -> Path:

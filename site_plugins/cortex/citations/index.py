@@ -192,7 +192,7 @@ def cited_entry(index: CitationIndex, key: str) -> CitedEntry | None:
             authors,
             year,
             f'<span class="citation"><a class="citation-link" href="#{escape(anchor(canonical))}">',
-            f'</a><span class="citation-card" role="tooltip">{index.formatter.html(canonical)}</span></span>',
+            f'</a><span class="citation-card" role="tooltip" data-search-exclude>{index.formatter.html(canonical)}</span></span>',
         )
     return found
 

@@ -56,6 +56,28 @@ def format_number(value: object) -> str:
     return f"{value:.4g}"
 
 
+def format_measured(value: object, spread_width: float | None) -> str:
+    """A measured value to the digits its spread supports: rounded at the spread's second
+    significant digit (691.2 with an interquartile range of 60 prints 691; of 0.6, 691.2; 1
+    with 0.1 prints 1.00), and never to more than the four significant digits ``format_number``
+    prints."""
+    plain = format_number(value)
+    if not is_number(value) or not spread_width or not math.isfinite(spread_width) or spread_width <= 0:
+        return plain
+    if not math.isfinite(value) or value == 0:
+        return plain
+    place = math.floor(math.log10(spread_width)) - 1  # the decimal place of the spread's 2nd digit
+    significant = math.floor(math.log10(abs(value))) - place + 1
+    if significant >= 4:  # format_number's own precision is the finer one
+        return plain
+    if significant < 1:
+        significant = 1  # the spread dwarfs the value: one digit says as much as it can
+    if 1e-3 <= abs(value) < 1e6:
+        decimals = max(0, significant - 1 - math.floor(math.log10(abs(value))))
+        return f"{round(value, decimals):.{decimals}f}"
+    return f"{value:.{significant}g}"
+
+
 def unit_scale(unit: str, values: Iterable[object]) -> tuple[float, str]:
     """(factor, unit) so that times in seconds read in s, ms, µs or ns; other units stay."""
     if unit != "s":

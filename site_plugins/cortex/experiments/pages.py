@@ -43,8 +43,8 @@ from cortex.experiments.quotes import render_quotes
 from cortex.experiments.record import GitState, ResultRecord
 from cortex.experiments.staleness import Staleness
 from cortex.experiments.store import FIGURES_DIR, ResultSet, read_figure
-from cortex.experiments.tables import results_tables
-from cortex.text.markdown import md_prose, md_text
+from cortex.experiments.tables import results_view
+from cortex.text.markdown import indent_block, md_prose, md_text
 
 Cite = Callable[[str], str]
 INDEX_PATH = "experiments/index.md"
@@ -108,10 +108,8 @@ def experiment_page(
     parts = [f"# {md_text(spec.title)}", _badges(spec, record_or_diag, staleness)]
     if spec.hypothesis:
         parts.append(f"**Hypothesis.** {md_prose(spec.hypothesis)}")
-    if spec.status in VERDICT_STATUSES:
-        parts.append(
-            f"**Verdict.** {md_prose(spec.verdict)}" if spec.verdict else "**Verdict.** *Not written yet.*"
-        )
+    if spec.verdict:  # one missing where the status wants it is a `cortex check` warning
+        parts.append(f"**Verdict.** {md_prose(spec.verdict)}")
     parts.append(_state_line(spec, record_or_diag, history, staleness))
     if prose:
         parts.append(prose)
@@ -128,7 +126,7 @@ def experiment_page(
         parts.append(f"*Not run: {not_run_reason(spec, history)}.*")
     else:
         parts.append(f"From {_run_words(record)}.")
-        parts.append(results_tables(spec, record))
+        parts.append(results_view(spec, record))
         figures, diags = _figures(spec, record, results_dir, shown_in=prose)
         parts += figures
         diagnostics += diags
@@ -198,7 +196,14 @@ def _problem(message: str) -> str:
 def _parameters(spec: ExperimentSpec) -> str:
     lines = ["## Parameters"]
     if isinstance(spec.params, dict):
-        rows = [[md_text(name), md_text(", ".join(map(str, values)))] for name, values in spec.params.items()]
+        rows = [
+            [
+                md_text(spec.label_of(name))
+                + (f" (`{name}`)" if spec.label_of(name) != name.replace("_", " ") else ""),
+                md_text(", ".join(map(str, values))),
+            ]
+            for name, values in spec.params.items()
+        ]
         if rows:
             lines.append(markdown_table(["Parameter", "Values"], rows))
     elif spec.params:
@@ -218,10 +223,18 @@ def _parameters(spec: ExperimentSpec) -> str:
     lines.append("\n".join(facts))
     if spec.metrics:
         rows = [
-            [md_text(m.name), md_text(m.unit) or "–", md_text(m.better or "–"), md_text(m.description)]
+            [
+                f"`{md_text(m.name)}`",
+                md_text(spec.labels.get(m.name, "")) or "–",
+                md_text(m.unit) or "–",
+                md_text(m.better or "–"),
+                md_text(m.description),
+            ]
             for m in spec.metrics.values()
         ]
-        lines.append("Metrics:\n\n" + markdown_table(["Metric", "Unit", "Better", "Meaning"], rows))
+        table = markdown_table(["Metric", "Called", "Unit", "Better", "Meaning"], rows)
+        what = "The metric" if len(rows) == 1 else f"The {len(rows)} metrics"
+        lines.append(f'??? info "{what}: units, directions and meanings"\n\n' + indent_block(table))
     return "\n\n".join(lines)
 
 

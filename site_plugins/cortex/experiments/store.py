@@ -155,9 +155,20 @@ class ResultSet:
 
     def diagnostics(self) -> list[Diagnostic]:
         """Warnings for `cortex check`: stale results, unreadable records, and experiments
-        marked analysed or reported that have no result."""
+        marked analysed or reported that have no result or no verdict."""
         out: list[Diagnostic] = []
         for exp_id, spec in self.specs.items():
+            if spec.status in ("analysed", "reported") and not spec.verdict:
+                out.append(
+                    diagnostic(
+                        Code.MISSING_VERDICT,
+                        spec.path,
+                        spec.line_of("status"),
+                        1,
+                        f"status is {spec.status} but there is no `verdict`: say what the result "
+                        "showed about the hypothesis (the page shows none until then)",
+                    )
+                )
             if not spec.runnable:
                 continue
             record = self.records.get(exp_id)

@@ -37,7 +37,9 @@ log = get_plugin_logger("cortex")
 ASSETS = Path(__file__).parent / "assets"
 STYLES = ("cortex.css", "cortex-results.css", "citations.css")
 SCRIPTS = ("cortex-tables.js",)
-REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "toc")
+# what the pages the plugin writes use: admonitions and folds (callouts, the folded parts of
+# experiment pages) and tabs (results)
+REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "toc", "admonition", "pymdownx.details", "pymdownx.tabbed")
 
 
 class CortexConfig(base.Config):
@@ -73,6 +75,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         for name in REQUIRED_EXTENSIONS:
             if name not in config.markdown_extensions:
                 config.markdown_extensions.append(name)
+        config.mdx_configs.setdefault("pymdownx.tabbed", {}).setdefault("alternate_style", True)
         self.slugify = config.mdx_configs.get("toc", {}).get("slugify")
         # the extension is needed before the references are loaded: it calls through
         citations = CitationsIfCited(lambda items: self.cited.render(items), lambda: self.rendering)

@@ -114,3 +114,8 @@ def md_prose(value: object) -> str:
     """Text for a Markdown page that keeps Markdown's own syntax (emphasis, code, math) but no
     HTML: ``&``, ``<`` and ``>`` show as themselves."""
     return str(value).translate(_HTML_ONLY)
+
+
+def indent_block(markdown: str, prefix: str = "    ") -> str:
+    """``markdown`` indented as the body of a block (an admonition, a tab): blank lines stay blank."""
+    return "\n".join(prefix + line if line else line for line in markdown.split("\n"))

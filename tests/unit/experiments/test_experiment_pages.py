@@ -54,9 +54,16 @@ def test_fresh_page_has_every_part(root: Path):
     assert "The prose of the squares experiment." in text
     assert "| Parameter | Values |" in text and "| n | 1, 2, 3 |" in text
     assert "fresh: made from the current inputs, the run of 2026-11-22 on Test GPU." in text
-    # the results table is Markdown, with the time column scaled to µs and the spread in a tooltip
-    assert "| n | time (µs) | sq | label |" in text
-    assert 'title="median of 9 repetitions; interquartile range 3–3.4 µs">3.2</span>' in text
+    # the results open with the metrics that have a direction, Markdown, the time column scaled
+    # to µs, each median to the digits its spread supports and the spread in a tooltip; the
+    # other metrics are folded away, and none of it is in the search index
+    assert (
+        '<section class="cortex-results" data-search-exclude="true" markdown>\n\n| n | time (µs) | sq |\n'
+        in text
+    )
+    assert 'title="median of 9 repetitions; interquartile range 3–3.4 µs">3.20</span>' in text
+    assert '??? abstract "Every other metric (1)"\n\n    | n | label |' in text
+    assert '??? info "The 3 metrics: units, directions and meanings"' in text
     assert 'class="dataframe"' not in text
     # the figure from the record's JSON, under a fixed id
     assert '<div class="cortex-figure" id="fig-squares-growth" data-search-exclude>' in text
@@ -81,7 +88,9 @@ def test_fresh_page_has_every_part(root: Path):
 
 def test_page_renders_as_tables_and_badges(root: Path):
     html = to_html(page_of(root, "squares")[0])
-    assert html.count("<table>") == 5  # parameters, metrics, results, baselines, run history
+    # parameters, metrics, results (headline and folded), baselines, run history
+    assert html.count("<table>") == 6
+    assert html.count("<details") == 3  # the metrics, every other metric, the input hash
     assert '<p class="cortex-badges">' in html
     assert '<p class="cortex-state cortex-state--fresh">' in html
     assert "<th>time (µs)</th>" in html or '<th style="text-align: right;">time (µs)</th>' in html
@@ -202,8 +211,8 @@ def test_a_figure_file_that_is_not_json_and_a_missing_one(root: Path):
 def test_grid_results_are_one_pivot_table_per_metric(root: Path):
     text, _ = page_of(root, "grid")
     assert "**v** (GB/s, higher is better)" in text
-    assert "| a ↓ b → | x | y |" not in text  # rows are the second parameter
-    assert "| b ↓ a → | 1 | 2 |" in text
+    assert "Rows: b; columns: a." in text  # rows are the second parameter
+    assert "| b | 1 | 2 |" in text
     assert "| x | 10 | 20 |" in text and "| y | 11 | 21 |" in text
 
 

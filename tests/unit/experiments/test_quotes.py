@@ -161,7 +161,7 @@ def test_a_table_quote_limited_to_metrics(rs: ResultSet):
 
 def test_a_whole_table_and_an_unknown_table_metric(rs: ResultSet):
     out, diags = quote("{{< table grid >}}", rs)
-    assert diags == [] and "| b ↓ a → | 1 | 2 |" in out
+    assert diags == [] and "Rows: b; columns: a.\n\n| b | 1 | 2 |" in out
     out, diags = quote("{{< table grid [v, w] >}}", rs)
     assert [d.message for d in diags] == ["experiment `grid` has no metric `w` (its metrics: v)"]
     assert '<div class="cortex-problem cortex-quote--missing">Cannot quote table grid [v, w]' in out

@@ -201,13 +201,16 @@ def test_result_set_diagnostics_are_warnings_at_the_declaration(repo: Path):
     edit(repo / "experiments" / "beta.md", "status: planned", "status: analysed")
     specs, _ = load_experiments(repo)
     diags = ResultSet.load(specs, repo).diagnostics()
-    assert [(Path(d.path).name, d.level.value) for d in diags] == [
-        ("alpha.md", "warning"),
-        ("beta.md", "warning"),
+    assert [(Path(d.path).name, d.level.value, d.code.value) for d in diags] == [
+        ("alpha.md", "warning", "stale-result"),
+        ("beta.md", "warning", "missing-verdict"),
+        ("beta.md", "warning", "missing-result"),
     ]
     assert "stale result: `experiments/helpers.py` changed since the run of 2026-11-22" in diags[0].message
     assert diags[0].line == spec_of(repo, "alpha").line_of("script")
-    assert "status is analysed but the experiment has no result" in diags[1].message
+    assert "status is analysed but there is no `verdict`" in diags[1].message
+    assert diags[1].line == diags[2].line == spec_of(repo, "beta").line_of("status")
+    assert "status is analysed but the experiment has no result" in diags[2].message
 
 
 def test_hash_file_is_written_only_when_the_hash_changes(repo: Path, tmp_path: Path):
