@@ -61,6 +61,7 @@ class Code(StrEnum):
     STALE_RESULT = "stale-result"
     MISSING_RESULT = "missing-result"
     MISSING_VERDICT = "missing-verdict"
+    SITE_URL = "site-url"
     NEEDS_CUDA = "needs-cuda"  # not scheduled here: the machine has no CUDA
     CUDA_UNAVAILABLE = "cuda-unavailable"  # a run on CUDA was asked for where there is none
     MISSING_FIGURE = "missing-figure"
@@ -99,6 +100,7 @@ _WARNINGS = frozenset(
         Code.STALE_RESULT,
         Code.MISSING_RESULT,
         Code.MISSING_VERDICT,
+        Code.SITE_URL,
         Code.NEEDS_CUDA,
         Code.MISSING_FIGURE,
         Code.EMPTY_CURRICULUM,

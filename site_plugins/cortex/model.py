@@ -4,7 +4,7 @@ strict build report the same diagnostics."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,12 +13,12 @@ from cortex.citations.index import CitationIndex
 from cortex.citations.references import CitationStyle
 from cortex.citations.syntax import find_citations
 from cortex.curriculum.model import Curriculum, load_curriculum
-from cortex.curriculum.pages import curriculum_pages, topic_uses
+from cortex.curriculum.pages import TopicUses, curriculum_pages, progress_summary, topic_uses
 from cortex.diagnostics import Code, Diagnostic, diagnostic
-from cortex.experiments.board import BOARD_PATH, research_board
+from cortex.experiments.board import BOARD_PATH, latest_results, research_board, status_summary
 from cortex.experiments.declaration import ExperimentSpec, load_experiments
 from cortex.experiments.pages import experiment_page_path, experiment_pages
-from cortex.experiments.quotes import body_line_offset, render_quotes
+from cortex.experiments.quotes import Summary, body_line_offset, render_quotes
 from cortex.experiments.store import ResultSet
 from cortex.notes.backlinks import Backlink, backlinks, notes_by_tag
 from cortex.notes.checks import check_vault
@@ -104,17 +104,17 @@ def load(
         diagnostics += found
     kb.curriculum, found = load_curriculum(content_dir / CURRICULUM_FILE)
     diagnostics += found
+    uses = topic_uses(kb.notes, vault.root, results)
     if kb.curriculum.pillars:
-        pages, found = curriculum_pages(
-            kb.curriculum, topic_uses(kb.notes, vault.root, results), kb.notes, results
-        )
+        pages, found = curriculum_pages(kb.curriculum, uses, kb.notes, results)
         kb.pages.update(pages)
         diagnostics += found
+    summaries = front_page_summaries(kb.curriculum, uses, results)
     for path, note in kb.notes.items():
         if "{{<" in note.body:
             body = mkdocs_body(note)
             kb.quoted[path], found = render_quotes(
-                body, path, note.file, results, body_line_offset(note.source, body)
+                body, path, note.file, results, body_line_offset(note.source, body), summaries
             )
             diagnostics += found
     diagnostics += index_citations(
@@ -123,6 +123,30 @@ def load(
     kb.nav_order = {path: NAV_ORDER.get(path, 1001 + rank) for rank, path in enumerate(kb.pages)}
     kb.diagnostics = sorted(set(diagnostics), key=lambda d: (d.path, d.line, d.col, d.message))
     return kb
+
+
+def front_page_summaries(curriculum: Curriculum, uses: TopicUses, results: ResultSet) -> dict[str, Summary]:
+    """The summary shortcodes a page may use (``{{< latest >}}`` and the others; see
+    ``cortex.experiments.quotes``)."""
+
+    def latest(args: list[str], page: str) -> str:
+        if len(args) > 1 or (args and not args[0].isdigit()):
+            raise ValueError("takes at most one argument, how many experiments to list: {{< latest 5 >}}")
+        return latest_results(results, page, int(args[0]) if args else 5)
+
+    def no_arguments(render: Callable[[str], str]) -> Summary:
+        def summary(args: list[str], page: str) -> str:
+            if args:
+                raise ValueError("takes no arguments")
+            return render(page)
+
+        return summary
+
+    return {
+        "latest": latest,
+        "experiments": no_arguments(lambda page: status_summary(results, page)),
+        "progress": no_arguments(lambda page: progress_summary(curriculum, uses, page)),
+    }
 
 
 def index_citations(

@@ -88,8 +88,9 @@ def figure_colours(page, div_id: str) -> dict:
     )
 
 
-def click_nav(page, title: str) -> None:
-    page.locator("nav.md-nav--primary a.md-nav__link", has_text=title).first.click()
+def click_link(page, text: str) -> None:
+    """Follow a link in the page's text (instant navigation takes it over, as it does the nav)."""
+    page.locator("article a", has_text=text).first.click()
 
 
 def luminance(colour: str) -> float:
@@ -108,10 +109,16 @@ def test_figures_draw_after_instant_navigation(page, served):
     page.goto(served)
     figure_drawn(page, "fig-first")
     page.evaluate("window.cortexMarker = 'still the same document'")
-    click_nav(page, "Second figures page")
+    click_link(page, "Second")
     page.wait_for_url(served + "second/")
     figure_drawn(page, "fig-second")
-    click_nav(page, "Floating-point formats explored")
+    # plotly's CSS survives the new page: its layers stack inside the figure, none below it
+    overflow = page.evaluate(
+        "id => { const el = document.getElementById(id); return el.scrollHeight - el.clientHeight }",
+        "fig-second",
+    )
+    assert overflow <= 2
+    click_link(page, "The notebook")
     page.wait_for_url(served + NOTEBOOK_URL)
     figure_drawn(page, "fig-nb-fp-formats-magnitudes")
     figure_drawn(page, "fig-nb-fp-formats-trade")
@@ -133,7 +140,7 @@ def test_figures_follow_the_dark_mode_toggle(page, served):
     dark = figure_colours(page, "fig-first")
     assert luminance(dark["background"]) < luminance(light["background"])
     assert luminance(dark["text"]) > luminance(light["text"])
-    click_nav(page, "Second figures page")
+    click_link(page, "Second")
     figure_drawn(page, "fig-second")  # drawn in dark colours from the start
     assert luminance(figure_colours(page, "fig-second")["background"]) == luminance(dark["background"])
 
@@ -196,4 +203,152 @@ def test_experiments_index_sorts_by_a_clicked_column(browser, shipped):
     assert ascending == sorted(ascending, key=str.lower) and len(ascending) >= 2
     heading.click()
     assert page.locator(first_cells).all_inner_texts() == ascending[::-1]
+    page.close()
+
+
+# -- reading: math, callouts, diagrams, notebooks, the front door, figures, the navigation -------
+
+FORMS_URL = "forms/Every%20form/"
+
+
+def math_drawn(page, selector: str) -> list[dict]:
+    """The size and font of each MathML formula under ``selector``, once the math font is in."""
+    page.wait_for_function("() => document.fonts.check('16px \"STIX Two Math\"')")
+    return page.evaluate(
+        """sel => [...document.querySelectorAll(sel + ' math')].map(m => {
+            const r = m.getBoundingClientRect();
+            return {width: r.width, height: r.height, font: getComputedStyle(m).fontFamily,
+                    color: getComputedStyle(m).color};
+        })""",
+        selector,
+    )
+
+
+def test_math_is_typeset_in_a_note_with_the_sites_font_in_either_palette(page, served):
+    page.goto(served + FORMS_URL)
+    light = math_drawn(page, "article")
+    assert len(light) == 6 and all(m["width"] > 5 and m["height"] > 5 for m in light)
+    assert all("STIX Two Math" in m["font"] for m in light)
+    assert page.locator("article .cortex-math-error code").inner_text() == "$\\frac{a}{$"
+    assert page.outside == []  # the font and every script come from the site itself
+    page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
+    dark = math_drawn(page, "article")
+    assert luminance(dark[0]["color"]) > luminance(light[0]["color"])  # drawn in the dark text colour
+
+
+def test_math_is_typeset_after_instant_navigation(page, served):
+    page.goto(served)
+    page.evaluate("window.cortexMarker = 'still the same document'")
+    click_link(page, "Second")
+    click_link(page, "The notebook")
+    page.goto(served + FORMS_URL)
+    assert len(math_drawn(page, "article")) == 6
+
+
+def test_math_is_typeset_in_a_citation_hover_card(page, served):
+    page.goto(served + "forms/Cited/")
+    citation = page.locator(".citation").first
+    citation.hover()
+    card = page.locator(".citation-card").first
+    card.wait_for(state="visible")
+    formulas = math_drawn(page, ".citation-card")
+    assert len(formulas) == 2 and all(m["width"] > 5 for m in formulas)
+    assert "Summation in" in card.inner_text()
+
+
+def test_a_callout_shows_its_title_and_folds(page, served):
+    page.goto(served + FORMS_URL)
+    note = page.locator("article .admonition.note").first
+    assert note.locator(".admonition-title").inner_text() == "A note with a title"
+    assert note.locator("mark").inner_text() == "highlighted words"
+    folded = page.locator("article details.tip").first
+    hidden = folded.locator("p", has_text="Hidden until opened")
+    assert not hidden.is_visible()
+    folded.locator("summary").click()
+    hidden.wait_for(state="visible")
+    assert folded.get_attribute("open") is not None
+
+
+def test_a_mermaid_diagram_is_drawn_from_the_sites_own_mermaid(page, served):
+    page.goto(served + FORMS_URL)
+    drawing = page.locator("article .cortex-diagram-drawing svg").first
+    drawing.wait_for(state="visible")
+    assert "A" in drawing.text_content() and "B" in drawing.text_content()
+    assert not page.locator("article .cortex-diagram-source").first.is_visible()
+    assert page.outside == []
+
+
+def test_a_notebooks_plotly_figure_and_latex_draw(page, served):
+    page.goto(served + "notebooks/Plotly%20and%20LaTeX/")
+    figure_drawn(page, "fig-nb-Plotly-and-LaTeX-1")
+    formulas = math_drawn(page, ".jupyter-wrapper")
+    assert len(formulas) == 2 and all(m["width"] > 5 for m in formulas)
+    assert page.outside == []
+
+
+def test_the_home_page_lists_the_latest_results(browser, shipped):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(shipped)
+    latest = page.locator("h2#latest-results + ul > li")
+    assert latest.count() == 5
+    first = latest.first
+    assert "experiments/" in first.locator("a").first.get_attribute("href")
+    assert first.locator(".cortex-badge").inner_text() in ("fresh", "stale ⚠")
+    assert re.search(r"\d{4}-\d\d-\d\d · .+ \d", first.inner_text())
+    tabs = page.locator(".md-tabs__link").all_inner_texts()
+    assert [t.strip() for t in tabs] == [
+        "The Cortex",
+        "Notes",
+        "Method",
+        "Curriculum",
+        "Experiments",
+        "Bibliography",
+    ]
+    page.close()
+
+
+def test_a_figures_axis_titles_are_the_declared_labels(browser, shipped):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(shipped + "experiments/compensated_summation/")
+    figure_drawn(page, "fig-compensated_summation-naive_growth")
+    titles = page.evaluate(
+        """id => ['xtitle', 'ytitle'].map(c => document.querySelector('#' + id + ' .' + c).textContent)""",
+        "fig-compensated_summation-naive_growth",
+    )
+    assert titles == ["Terms summed n", "Recursive summation error (u‖x‖₁)"]
+    ticks = page.evaluate(
+        "() => [...document.querySelectorAll('#fig-compensated_summation-naive_growth .xtick text')].map(t => t.textContent)"
+    )
+    assert ticks == ["10²", "10³", "10⁴", "10⁵", "10⁶"]
+    assert page.locator("article .cortex-math math").count() > 0  # the prose's math is typeset
+    page.close()
+
+
+def test_a_figure_reflows_on_a_phone(browser, shipped):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(shipped + "experiments/compensated_summation/")
+    figure_drawn(page, "fig-compensated_summation-naive_growth")
+    plot = page.evaluate(
+        """id => { const bg = document.querySelector('#' + id + ' .nsewdrag');
+                   return [bg.getBoundingClientRect().width, document.getElementById(id).getBoundingClientRect().width] }""",
+        "fig-compensated_summation-naive_growth",
+    )
+    assert plot[0] > 0.6 * plot[1]  # the plot keeps most of the width; the legend went below it
+    page.close()
+
+
+def test_no_navigation_is_more_than_two_levels_deep_on_first_load(browser, shipped):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    for path in ("", "numerics/Kahan%20Summation/", "curriculum/deep-learning/", "experiments/attention/"):
+        page.goto(shipped + path)
+        depths = page.evaluate(
+            """() => { const nav = document.querySelector('.md-sidebar--primary nav.md-nav--primary');
+                const shown = [...nav.querySelectorAll('.md-nav__link')].filter(a => a.getBoundingClientRect().height > 0);
+                return shown.map(a => { let d = 0; for (let e = a; e && e !== nav; e = e.parentElement) if (e.matches('nav.md-nav')) d++; return d; }); }"""
+        )
+        assert max(depths, default=0) <= 2, path
     page.close()

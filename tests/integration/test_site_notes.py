@@ -156,13 +156,20 @@ def test_backlinks_with_context(built):
     html = built.page("Target/")
     section = html[html.index('class="cortex-backlinks"') :]
     names = re.findall(
-        r'<li><a href="([^"]+)">([^<]+)</a><span class="cortex-context">([^<]*)</span>', section
+        r'<li><a href="([^"]+)">([^<]+)</a><span class="cortex-context">([^<]*)'
+        r'(?:<span class="cortex-more">([^<]*)</span>)?</span>',
+        section,
     )
-    titles = {title for _, title, _ in names}
-    assert {"Home page", "日本語", "Broken", "Latin-1"} <= titles, names
-    context = {title: ctx for _, title, ctx in names}
-    assert context["日本語"] == "Links to Target."
-    for href, _, _ in names:
+    titles = [title for _, title, _, _ in names]
+    assert {"Home page", "日本語", "Broken", "Latin-1"} <= set(titles), names
+    assert len(titles) == len(set(titles))  # each linking note once
+    context = {title: (ctx, more) for _, title, ctx, more in names}
+    assert context["日本語"] == ("Links to Target.", "")
+    # the home page links from several sentences: the first is shown, as text, and the rest counted
+    first, more = context["Home page"]
+    assert first.startswith("Plain Target and shown text and Target") and "[[" not in first
+    assert re.fullmatch(r"and \d+ more", more.strip()), more
+    for href, _, _, _ in names:
         assert lands(built, "Target/", href)
 
 

@@ -51,7 +51,7 @@ def test_method_overview_embeds_and_is_linked_back(shipped):
 
 
 def nav_labels(html: str) -> list[str]:
-    nav = html[html.index('class="md-nav md-nav--primary"') :]
+    nav = html[html.index('class="md-nav md-nav--primary') :]
     nav = nav[: nav.index('class="md-sidebar md-sidebar--secondary"')]
     return [
         re.sub(r"\s+", " ", t).strip() for t in re.findall(r'class="md-ellipsis">(.*?)</span>', nav, re.S)
@@ -73,8 +73,21 @@ def test_navigation_is_ordered_and_titled(shipped):
     ]
     positions = [labels.index(s) for s in steps]
     assert positions == sorted(positions)
-    assert "Open LLMs" in labels and "Llm" not in labels  # the section takes its index note's title
-    assert labels[-1] == "Tags" and not any(label.startswith("#") for label in labels)
+    notes = nav_labels(shipped.page("numerics/Kahan%20Summation/"))
+    assert "Open LLMs" in notes and "Llm" not in notes  # the section takes its index note's title
+    assert "Tags" in notes and not any(label.startswith("#") for label in notes)
+
+
+def test_the_navigation_is_six_tabs_and_the_notes_folder_is_not_a_level(shipped):
+    html = shipped.page("")
+    tabs = [
+        re.sub(r"<[^>]+>|\s+", " ", t).strip()
+        for t in re.findall(r'class="md-tabs__link">(.*?)</a>', html, re.S)
+    ]
+    assert tabs == ["The Cortex", "Notes", "Method", "Curriculum", "Experiments", "Bibliography"]
+    notes = nav_labels(shipped.page("numerics/Kahan%20Summation/"))
+    assert notes.count("Notes") == 1  # content/notes/ is spliced into the Notes tab
+    assert notes.index("Unsupervised Learning") < notes.index("Tags") < notes.index("Method")
 
 
 def test_block_link_lands_on_its_block(shipped):

@@ -1,4 +1,6 @@
-"""A small site of figure pages, a search target, the shipped notebook and a jupytext-tagged note."""
+"""A small site of figure pages, a search target, the shipped notebook, a notebook with a plotly
+figure and LaTeX, a jupytext-tagged note, and the vault of every Obsidian form (under forms/),
+one of whose pages cites a reference with math in its title."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import plotly.express as px
 import yaml
 
 from support.builds import Build, build_site
+from support.forms_vault import FORMS_FILES
 from support.paths import REPO
 
 NOTEBOOK = REPO / "content" / "notebooks" / "Floating-point formats explored.ipynb"
@@ -53,6 +56,15 @@ jupyter:
 It stays a Markdown page.
 """
 
+
+MATH_BIB = """@article{fastsum2020,
+  author = {Ada Lovelace and Alan Turing},
+  title = {Summation in $O(\\log n)$ depth with error $\\gamma_{\\log_2 n}$},
+  journal = {Journal of Quokka Numerics},
+  year = {2020},
+}
+"""
+CITING_NOTE = "# Cited\n\nA tree of additions is shallow [@fastsum2020].\n"
 
 PLOTLY_LATEX_CELLS = (
     ("markdown", "# Plotly and LaTeX\n\nEuler's identity, $e^{i\\pi} + 1 = 0$, in a Markdown cell."),
@@ -102,7 +114,10 @@ def write_figure_site(root: Path) -> Path:
     docs = root / "docs"
     pages = {
         "index.md": "# Figures home\n\nThe first figure.\n\n<!-- figure: first -->\n\n[Second](second.md)\n",
-        "second.md": "# Second figures page\n\nThe second figure.\n\n<!-- figure: second -->\n",
+        "second.md": (
+            "# Second figures page\n\nThe second figure.\n\n<!-- figure: second -->\n\n"
+            "[The notebook](notebooks/Floating-point%20formats%20explored.ipynb)\n"
+        ),
         "notes/Quokka.md": "# Quokka census\n\nThe zanzibarite count of quokkas on the island.\n",
         "notes/Jupytext.md": JUPYTEXT_NOTE,
     }
@@ -112,6 +127,13 @@ def write_figure_site(root: Path) -> Path:
     (docs / "notebooks").mkdir()
     shutil.copy(NOTEBOOK, docs / "notebooks" / NOTEBOOK.name)
     write_plotly_latex_notebook(docs / "notebooks" / "Plotly and LaTeX.ipynb")
+    for rel, content in FORMS_FILES.items():
+        path = docs / "forms" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content, "utf-8")
+    (docs / "forms" / "Cited.md").write_text(CITING_NOTE, "utf-8")
+    (root / "refs").mkdir(exist_ok=True)
+    (root / "refs" / "math.bib").write_text(MATH_BIB, "utf-8")
     figures = root / "figures"
     figures.mkdir()
     for name, title in (("first", "Xylophonic first figure"), ("second", "Xylophonic second figure")):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import click
 from cortex import scaffold
 from cortex.cli.citations import cite, papers
 from cortex.model import CACHE_DIR, find_project_root, load
+from cortex.site_address import publish_problems
 
 
 @click.group()
@@ -31,7 +33,13 @@ def main() -> None:
     help="text: path:line:col: level: message, one per line; json: one array of objects with "
     "path, line, col, level, code and message, for editors and CI.",
 )
-def check(path: Path | None, warnings_as_errors: bool, output_format: str) -> None:
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="Also check what publishing needs: the site's address (site_url, or CORTEX_SITE_URL) "
+    "set, and not one of this machine.",
+)
+def check(path: Path | None, warnings_as_errors: bool, output_format: str, publish: bool) -> None:
     """Print every problem in a content folder as path:line:col: level: message.
 
     PATH defaults to the project's content folder (docs_dir of the nearest mkdocs.yml).
@@ -42,6 +50,8 @@ def check(path: Path | None, warnings_as_errors: bool, output_format: str) -> No
     content, root = content_folder(path)
     project = (root / "mkdocs.yml").is_file()  # a vault checked on its own gets no cache beside it
     kb = load(content, root=root, cache_dir=root / CACHE_DIR if project else None)
+    if publish:
+        kb.diagnostics = [*publish_problems(root / "mkdocs.yml", os.environ), *kb.diagnostics]
     if output_format == "json":
         click.echo(json.dumps([d.to_json() for d in kb.diagnostics], indent=2, ensure_ascii=False))
     else:

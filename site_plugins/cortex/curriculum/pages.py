@@ -5,6 +5,7 @@ resources, projects, evaluation, and the notes and experiments that declare it i
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,20 @@ def curriculum_pages(
         page = pillar_page_path(pillar_progress.pillar.id)
         pages[page] = _pillar_page(page, pillar_progress, notes, results)
     return pages, diagnostics
+
+
+def progress_summary(curriculum: Curriculum, uses: TopicUses, page_path: str) -> str:
+    """The curriculum's overall progress and each pillar's, as a short list linking to them."""
+    if not curriculum.pillars:
+        return "*The curriculum defines no pillars yet.*"
+    done = progress(curriculum, uses.notes, uses.experiments)
+    base = posixpath.dirname(page_path) or "."
+    overview = posixpath.relpath(OVERVIEW_PATH, base)
+    lines = [f"[Curriculum]({overview}): {progress_bar(done.completion)}", ""]
+    for item in done.pillars:
+        link = posixpath.relpath(pillar_page_path(item.pillar.id), base)
+        lines.append(f"- [{md_text(item.pillar.title)}]({link}) {progress_bar(item.completion)}")
+    return "\n".join(lines)
 
 
 def progress_bar(completion: float) -> str:

@@ -1,11 +1,12 @@
 """The research board, ``method/board.md``: every experiment under the step of the research
-method it has reached (idea → planned → running → analysed → reported), with its hypothesis."""
+method it has reached (idea → planned → running → analysed → reported), with its hypothesis;
+and the summaries a front page quotes of it: the latest results and where experiments stand."""
 
 from __future__ import annotations
 
 from cortex.experiments.declaration import STATUSES
-from cortex.experiments.display import experiment_page_path, link_from
-from cortex.experiments.pages import state_badge
+from cortex.experiments.display import experiment_page_path, link_from, run_date
+from cortex.experiments.pages import headline, state_badge
 from cortex.experiments.store import ResultSet
 from cortex.text.markdown import md_prose, md_text
 
@@ -28,3 +29,40 @@ def research_board(results: ResultSet) -> str:
         parts.append(f"## {status.capitalize()} {{#{status}}}")
         parts.append("\n\n".join(by_status[status]) if by_status[status] else "*No experiment.*")
     return "\n\n".join(parts) + "\n"
+
+
+def latest_results(results: ResultSet, page_path: str, count: int = 5) -> str:
+    """Markdown list of the ``count`` experiments with the most recent runs: title, freshness,
+    date and headline number, most recent first."""
+    ran = [(exp_id, record) for exp_id in results.specs if (record := results.record(exp_id)) is not None]
+    ran.sort(key=lambda item: str(item[1].get("provenance", {}).get("started_at", "")), reverse=True)
+    if not ran:
+        return "*No experiment has a result yet.*"
+    lines = []
+    for exp_id, record in ran[:count]:
+        spec = results.specs[exp_id]
+        link = link_from(page_path, experiment_page_path(exp_id))
+        badge = state_badge(record, results.state(exp_id))
+        head = headline(spec, record)
+        lines.append(
+            f"- **[{md_text(spec.title)}]({link})** {badge}  \n"
+            f"  {md_text(run_date(record)[:10])}" + (f" · {md_text(head)}" if head else "")
+        )
+    return "\n".join(lines)
+
+
+def status_summary(results: ResultSet, page_path: str) -> str:
+    """One line per status, each linked to its column of the research board, and how many
+    results are fresh, stale or not run."""
+    counts = dict.fromkeys(STATUSES, 0)
+    for spec in results.specs.values():
+        counts[spec.status] += 1
+    board = link_from(page_path, BOARD_PATH)
+    steps = " → ".join(f"[{status} ({counts[status]})]({board}#{status})" for status in STATUSES)
+    states = [results.state(exp_id).state for exp_id, spec in results.specs.items() if spec.runnable]
+    fresh, stale = states.count("fresh"), states.count("stale")
+    return (
+        f"{len(results.specs)} experiments: {steps}.  \n"
+        f"Of the {len(states)} with code, {fresh} have a fresh result, {stale} a stale one and "
+        f"{len(states) - fresh - stale} none yet."
+    )

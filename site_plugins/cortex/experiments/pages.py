@@ -501,15 +501,15 @@ def headline(spec: ExperimentSpec, record: ResultRecord) -> str:
             k: v for k, v in point["params"].items() if len({str(p["params"].get(k)) for p in points}) > 1
         }
         where = f" ({format_point(varying)})" if varying else ""
-        return f"{chosen.name} {format_quantity(value, units.get(chosen.name, ''))}{where}"
+        return f"{spec.label_of(chosen.name)} {format_quantity(value, units.get(chosen.name, ''))}{where}"
     for name in [chosen.name] if chosen is not None else spec.metrics:
         values = [v for v in (point_value(p, name) for p in points) if is_number(v)]
         if values:
             low, high = min(values), max(values)
             unit = units.get(name, "")
             if low == high:
-                return f"{name} {format_quantity(low, unit)}"
-            return f"{name} {format_number(low)}–{format_quantity(high, unit)}"
+                return f"{spec.label_of(name)} {format_quantity(low, unit)}"
+            return f"{spec.label_of(name)} {format_number(low)}–{format_quantity(high, unit)}"
     return ""
 
 

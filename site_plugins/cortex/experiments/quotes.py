@@ -14,6 +14,14 @@ Three shortcodes quote an experiment's current result into any note or page:
         An interactive figure the experiment declares under `figures:`.
         Example: {{< figure gemm_throughput tflops_vs_size >}}
 
+A front page can also show summaries, each drawn from the current results when the site is
+built (the project passes them in; see ``cortex.model``):
+
+    {{< latest [COUNT] >}}       the experiments with the most recent runs (5 unless COUNT),
+                                 with their freshness and headline number
+    {{< experiments >}}          how many experiments stand at each step of the method
+    {{< progress >}}             the curriculum's progress, overall and per pillar
+
 A quoted number links to the experiment's page; hovering it shows its provenance (device,
 date of the run, commit, input hash and the point). A quote of a stale result carries a
 visible ⚠ marker and says which input changed. A table or figure is followed by a line naming
@@ -28,6 +36,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable, Mapping
 
 import yaml
 from markupsafe import escape
@@ -59,14 +68,19 @@ KINDS = ("result", "table", "figure")
 
 
 def render_quotes(
-    markdown: str, page_path: str, file_label: str, lookup: ResultSet, line_offset: int = 0
+    markdown: str,
+    page_path: str,
+    file_label: str,
+    lookup: ResultSet,
+    line_offset: int = 0,
+    summaries: Mapping[str, Summary] | None = None,
 ) -> tuple[str, list[Diagnostic]]:
     """Replace every result shortcode in ``markdown`` (the text of the site page ``page_path``)
     with the quoted result. Diagnostics name ``file_label`` at the shortcode's line (plus
     ``line_offset``, the lines before ``markdown`` in the file) and column."""
     if "{{<" not in markdown:
         return markdown, []
-    quoter = _Quoter(markdown, page_path, file_label, lookup, line_offset)
+    quoter = _Quoter(markdown, page_path, file_label, lookup, line_offset, summaries)
     regions = protected_regions(markdown)
     out, pos = [], 0
     for m in SHORTCODE.finditer(markdown):
@@ -92,10 +106,22 @@ class _Problem(Exception):
     pass
 
 
+# A summary shortcode: its arguments and the page it is on -> Markdown; ValueError when the
+# arguments are wrong, with the reason
+Summary = Callable[[list[str], str], str]
+
+
 class _Quoter:
     def __init__(
-        self, text: str, page_path: str, file_label: str, lookup: ResultSet, line_offset: int
+        self,
+        text: str,
+        page_path: str,
+        file_label: str,
+        lookup: ResultSet,
+        line_offset: int,
+        summaries: Mapping[str, Summary] | None = None,
     ) -> None:
+        self.summaries = dict(summaries or {})
         self.text = text
         self.page_path = page_path
         self.file_label = file_label
@@ -108,12 +134,18 @@ class _Quoter:
         kind = m.group(2)
         label = f"{kind} {m.group(3).strip()}".strip()
         try:
-            if kind not in KINDS:
-                raise _Problem(f"unknown shortcode `{kind}` (known: {', '.join(KINDS)})")
+            if kind not in KINDS and kind not in self.summaries:
+                known = ", ".join([*KINDS, *self.summaries])
+                raise _Problem(f"unknown shortcode `{kind}` (known: {known})")
             try:
                 args = shlex.split(m.group(3))
             except ValueError as exc:
                 raise _Problem(f"cannot read the shortcode's arguments: {exc}") from None
+            if kind in self.summaries:
+                try:
+                    return "\n\n" + self.summaries[kind](args, self.page_path) + "\n\n"
+                except ValueError as exc:
+                    raise _Problem(f"`{kind}`: {exc}") from None
             return getattr(self, kind)(args)
         except _Problem as problem:
             line, col = line_col(self.text, m.start() + len(m.group(1)))

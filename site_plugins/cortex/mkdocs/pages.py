@@ -57,7 +57,8 @@ def note_footer(
             url = url_of(b.source)
             title = escape(kb.vault.notes[b.source].title)
             anchor = f'<a href="{escape(url)}">{title}</a>' if url else str(title)
-            items.append(f'<li>{anchor}<span class="cortex-context">{escape(b.context)}</span></li>')
+            more = f' <span class="cortex-more">and {b.more} more</span>' if b.more else ""
+            items.append(f'<li>{anchor}<span class="cortex-context">{escape(b.context)}{more}</span></li>')
         parts.append(
             '<section class="cortex-backlinks" data-search-exclude>'
             f'<h2 id="linked-from">Linked from</h2><ul>{"".join(items)}</ul></section>'

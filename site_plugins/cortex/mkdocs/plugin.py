@@ -57,6 +57,11 @@ class CortexConfig(base.Config):
     """The pybtex style that formats references."""
     bibliography_all = c.Type(bool, default=False)
     """List every entry of refs/*.bib on the bibliography page, not only the cited ones."""
+    tabs = c.Type(dict, default={})
+    """Top-level folders with a navigation tab of their own, as {folder: tab title} (an empty
+    title keeps the folder's); every other folder and note is under the notes tab."""
+    notes_tab = c.Type(str, default="Notes")
+    """The title of the tab that holds the notes."""
 
 
 class CortexPlugin(BasePlugin[CortexConfig]):
@@ -141,7 +146,9 @@ class CortexPlugin(BasePlugin[CortexConfig]):
 
     def on_nav(self, nav, config: MkDocsConfig, files: Files):
         self.urls = pages.site_urls(files)
-        return tidy_navigation(nav, self.kb, self.config.tags_dir) if self.kb else nav
+        if self.kb is None:
+            return nav
+        return tidy_navigation(nav, self.kb, self.config.tags_dir, self.config.tabs, self.config.notes_tab)
 
     def on_page_read_source(self, page: Page, config: MkDocsConfig) -> str | None:
         note = self._note(page)

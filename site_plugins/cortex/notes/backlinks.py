@@ -5,36 +5,45 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from cortex.citations.syntax import BARE, GROUP
 from cortex.notes.links import resolve_wikilink
 from cortex.notes.vault import Note, Vault, WikiLink, plain_text
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _LINE_MARKUP = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#{1,6}|>)\s+")
+_SHORTCODE = re.compile(r"\{\{<.*?>\}\}")
+_KEY_NAME_YEAR = re.compile(r"([A-Za-z]+?)[_-]?((?:19|20)\d\d)")
+_SPACES = re.compile(r"[ \t]{2,}")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.,;:!?)])")
 CONTEXT_CHARS = 240
 
 
 @dataclass(frozen=True, slots=True)
 class Backlink:
     source: str  # the linking note's path
-    context: str  # the sentence the link stands in, as plain text
+    context: str  # the first sentence a link to the note stands in, as plain text
     line: int
+    more: int = 0  # the other sentences of the same note that link to it
 
 
 def backlinks(vault: Vault) -> dict[str, list[Backlink]]:
-    """For each note, the other notes that link to or embed it (one entry per linking sentence)."""
+    """For each note, the other notes that link to or embed it: one entry per linking note,
+    with the first sentence it links in and how many more it has."""
     found: dict[str, list[Backlink]] = {}
     for note in vault.notes.values():
-        seen = set()
+        first: dict[str, Backlink] = {}
+        contexts: dict[str, set[str]] = {}
         lines: dict = {}  # several links on one line share its sentences
         for link in note.links:
             r = resolve_wikilink(vault, link, note)
             if r.path is None or r.path == note.path or r.path not in vault.notes:
                 continue
             context = link_context(note, link, lines)
-            if (r.path, context) in seen:
-                continue
-            seen.add((r.path, context))
-            found.setdefault(r.path, []).append(Backlink(note.path, context, link.line))
+            contexts.setdefault(r.path, set()).add(context)
+            first.setdefault(r.path, Backlink(note.path, context, link.line))
+        for target, entry in first.items():
+            more = len(contexts[target]) - 1
+            found.setdefault(target, []).append(Backlink(entry.source, entry.context, entry.line, more))
     for entries in found.values():
         entries.sort(key=lambda b: (vault.notes[b.source].title.lower(), b.line))
     return found
@@ -83,10 +92,25 @@ class _Line:
 
 
 def _plain_sentence(sentence: str) -> str:
-    sentence = plain_text(_LINE_MARKUP.sub("", sentence))
+    """The sentence as a reader reads it: links by their text, citations by their author and
+    year (a key such as ``kahan1965pracniques`` reads ``Kahan 1965``) or left out when
+    bracketed, quoted results as an ellipsis."""
+    sentence = _LINE_MARKUP.sub("", sentence)
+    if "{{<" in sentence:
+        sentence = _SHORTCODE.sub("…", sentence)
+    if "@" in sentence:
+        sentence = GROUP.sub("", sentence)
+        sentence = BARE.sub(lambda m: _cited(m.group(1)), sentence)
+        sentence = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", _SPACES.sub(" ", sentence))
+    sentence = plain_text(sentence)
     if len(sentence) > CONTEXT_CHARS:
         sentence = sentence[: CONTEXT_CHARS - 1].rstrip() + "…"
     return sentence
+
+
+def _cited(key: str) -> str:
+    m = _KEY_NAME_YEAR.match(key)
+    return f"{m.group(1).capitalize()} {m.group(2)}" if m else key
 
 
 def notes_by_tag(vault: Vault) -> dict[str, list[str]]:

@@ -7,9 +7,7 @@ from __future__ import annotations
 from html import escape
 
 
-def mermaid_as_source(
-    source: str, language: str, class_name: str, options: dict, md: object, **kwargs
-) -> str:
+def mermaid_diagram(source: str, language: str, class_name: str, options: dict, md: object, **kwargs) -> str:
     """A pymdownx.superfences format function."""
     return (
         f'<div class="cortex-diagram" data-language="{escape(language)}">'

@@ -13,6 +13,7 @@ from mkdocs_callouts.utils import CalloutParser
 from cortex.text.markdown import protected_regions
 
 _QUOTE = re.compile(r"(?:[ \t]*>[ \t]?)*")
+_INDENT = re.compile(r"[ \t]*")
 _ITEM = re.compile(r"([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+|$)")
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 _DISPLAY = re.compile(r"\$\$(?!\$)(.+?)\$\$|\\\[(.+?)\\\]", re.S)
@@ -43,6 +44,8 @@ def isolate_display_math(text: str) -> str:
             continue
         line_start = text.rfind("\n", 0, m.start()) + 1
         quote = _QUOTE.match(text, line_start).group(0)  # type: ignore[union-attr]  # matches empty
+        # the line's blockquote markers and indentation (a list item's): the block keeps both
+        quote += _INDENT.match(text, line_start + len(quote)).group(0)  # type: ignore[union-attr]
         blank = "\n" + quote.rstrip() + "\n" + quote
         before = text[line_start : m.start()][len(quote) :]
         line_end = text.find("\n", m.end())

@@ -32,6 +32,13 @@ def test_display_math_in_a_blockquote_stays_in_it():
     assert out == "> quoted \n>\n> $$z$$\n>\n>  end\n"
 
 
+def test_display_math_in_a_list_item_stays_in_it():
+    html = to_html("- by\n  $$\n  x\n  $$\n  and more\n\n- next\n")
+    first, second = html.split("<li>")[1:]
+    assert "<p>$$\nx\n$$</p>" in first and "<p>and more</p>" in first  # its own block, in the item
+    assert "next" in second
+
+
 def test_display_math_in_code_is_left_alone():
     text = "```\nA line\n$$\nx\n$$\n```\n`$$y$$` in a span\n"
     assert isolate_display_math(text) == text

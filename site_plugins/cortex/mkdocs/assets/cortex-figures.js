@@ -19,7 +19,9 @@
       var narrow = entry.contentRect.width < NARROW;
       if (String(narrow) !== el.getAttribute("data-narrow")) {
         el.setAttribute("data-narrow", String(narrow));
-        window.Plotly.relayout(el, fitUpdate(narrow));
+        var update = fitUpdate(narrow);
+        el.style.height = update.height + "px";  // the page makes room for the plot's own height
+        window.Plotly.relayout(el, update);
       } else {
         window.Plotly.Plots.resize(el);
       }
@@ -135,6 +137,7 @@
     caption(el, spec.layout);
     var narrow = el.clientWidth > 0 && el.clientWidth < NARROW;
     el.setAttribute("data-narrow", String(narrow));
+    el.style.height = fitUpdate(narrow).height + "px";
     var layout = withUpdate(withUpdate(spec.layout, themeUpdate(spec.layout)), fitUpdate(narrow));
     delete layout.title;
     layout.autosize = true;
@@ -146,13 +149,32 @@
     }, function (error) { showError(el, error); });
   }
 
+  // plotly.js puts its CSS (which stacks a plot's layers) in a <style> of the document's head
+  // once, when it first draws; instant navigation replaces the head, so it is kept here and put
+  // back, or the legend and titles of the next page's figures would fall below their plots.
+  var PLOTLY_STYLE = "plotly.js-style-global";
+  var plotlyCss = null;
+
+  function keepPlotlyCss() {
+    var style = document.getElementById(PLOTLY_STYLE);
+    if (style && style.sheet && style.sheet.cssRules.length) {
+      plotlyCss = Array.prototype.map.call(style.sheet.cssRules, function (rule) { return rule.cssText; }).join("\n");
+    } else if (!style && plotlyCss) {
+      style = document.createElement("style");
+      style.id = PLOTLY_STYLE;
+      style.textContent = plotlyCss;
+      document.head.appendChild(style);
+    }
+  }
+
   function drawAll() {
     var pending = Array.prototype.filter.call(document.querySelectorAll(SELECTOR), function (el) {
       return !el.hasAttribute("data-drawn");
     });
     if (!pending.length) return Promise.resolve();
+    keepPlotlyCss();
     return loadPlotly().then(function (Plotly) {
-      return Promise.all(pending.map(function (el) { return draw(el, Plotly); }));
+      return Promise.all(pending.map(function (el) { return draw(el, Plotly); })).then(keepPlotlyCss);
     }, function (error) { pending.forEach(function (el) { showError(el, error); }); });
   }
 
