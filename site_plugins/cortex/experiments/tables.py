@@ -85,14 +85,42 @@ def _tables(spec: ExperimentSpec, record: ResultRecord, metrics: list[str]) -> s
     units = metric_units(spec, record)
     points = ok_points(record)
     params = _param_names(record)
-    if len(params) == 2 and _is_grid(points, params):
-        pivots = [(m, _pivot(spec, points, params, m, units.get(m, ""))) for m in metrics]
+    varying = [n for n in params if len(_distinct(p["params"].get(n) for p in points)) > 1]
+    constant = _constants(spec, points, [n for n in params if n not in varying])
+    across = _across(points, varying)
+    if across is not None:
+        down = [n for n in varying if n != across]
+        pivots = [(m, _pivot(spec, points, across, down, m, units.get(m, ""))) for m in metrics]
         if len(pivots) == 1:
-            return pivots[0][1]
-        return "\n\n".join(f'=== "{_tab_title(spec, m)}"\n\n' + indent_block(table) for m, table in pivots)
-    if len(points) <= WIDE and len(params) + len(metrics) > WIDE:
-        return _sideways(spec, points, params, metrics, units)
-    return _long(spec, points, params, metrics, units)
+            return constant + pivots[0][1]
+        return constant + "\n\n".join(
+            f'=== "{_tab_title(spec, m)}"\n\n' + indent_block(table) for m, table in pivots
+        )
+    shown = varying or params
+    if len(points) <= WIDE and len(shown) + len(metrics) > WIDE:
+        return constant + _sideways(spec, points, shown, metrics, units)
+    return constant + _long(spec, points, shown, metrics, units)
+
+
+def _across(points: list[PointRecord], varying: list[str]) -> str | None:
+    """The parameter a pivot table spreads across its columns: with two or more parameters
+    that vary over a grid, the one with the most values that still fit (the first declared of
+    equals), leaving the fewest rows. None when the points are not such a grid."""
+    if len(varying) < 2 or not _is_grid(points, varying):
+        return None
+    counts = {n: len(_distinct(p["params"].get(n) for p in points)) for n in varying}
+    fitting = [n for n in varying if counts[n] <= WIDE]
+    return max(fitting, key=lambda n: (counts[n], -varying.index(n))) if fitting else None
+
+
+def _constants(spec: ExperimentSpec, points: list[PointRecord], names: list[str]) -> str:
+    """A line naming the parameters every point shares, which a table would repeat on every row."""
+    if not names or not points or len(points) < 2:
+        return ""
+    shared = ", ".join(
+        f"{md_text(spec.label_of(n))} = {md_text(param_text(points[0]['params'].get(n)))}" for n in names
+    )
+    return f"*Every point has {shared}.*\n\n"
 
 
 def _notes(record: ResultRecord, empty: list[str]) -> list[str]:
@@ -217,17 +245,20 @@ def _sideways(
     return markdown_table(["metric" if len(params) != 1 else _header(spec, params[0], ""), *labels], rows)
 
 
-def _pivot(spec: ExperimentSpec, points: list[PointRecord], params: list[str], metric: str, unit: str) -> str:
-    across, down = params
+def _pivot(
+    spec: ExperimentSpec, points: list[PointRecord], across: str, down: list[str], metric: str, unit: str
+) -> str:
     columns = _distinct(p["params"].get(across) for p in points)
-    rows_keys = _distinct(p["params"].get(down) for p in points)
-    by_key = {(_key(p["params"].get(across)), _key(p["params"].get(down))): p for p in points}
+    rows_keys = _distinct(tuple(p["params"].get(n) for n in down) for p in points)
+    by_key = {
+        (_key(p["params"].get(across)), tuple(_key(p["params"].get(n)) for n in down)): p for p in points
+    }
     factor, shown = _column(points, metric, unit)
     rows = []
     for r in rows_keys:
-        row = [md_text(param_text(r))]
+        row = [md_text(param_text(v)) for v in r]
         for c in columns:
-            point = by_key.get((_key(c), _key(r)))
+            point = by_key.get((_key(c), tuple(_key(v) for v in r)))
             row.append(cell(point.get("metrics", {}).get(metric), unit, factor) if point else " ")
         rows.append(row)
     declared = spec.metrics.get(metric)
@@ -239,13 +270,11 @@ def _pivot(spec: ExperimentSpec, points: list[PointRecord], params: list[str], m
         caption += f": {md_text(declared.description)}"
     if spec.label_of(metric) != metric.replace("_", " "):
         caption += f" `{metric}`"
-    caption += f"  \nRows: {md_text(spec.label_of(down))}; columns: {md_text(spec.label_of(across))}."
-    headers = [md_text(spec.label_of(down))] + [md_text(param_text(c)) for c in columns]
-    return (
-        caption
-        + "\n\n"
-        + markdown_table(headers, rows, [_numeric_param(points, down)] + [True] * len(columns))
-    )
+    row_names = ", ".join(md_text(spec.label_of(n)) for n in down)
+    caption += f"  \nRows: {row_names}; columns: {md_text(spec.label_of(across))}."
+    headers = [md_text(spec.label_of(n)) for n in down] + [md_text(param_text(c)) for c in columns]
+    numeric = [_numeric_param(points, n) for n in down] + [True] * len(columns)
+    return caption + "\n\n" + markdown_table(headers, rows, numeric)
 
 
 def param_text(value: object) -> str:

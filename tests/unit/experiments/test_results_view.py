@@ -91,3 +91,24 @@ def test_a_median_shows_the_digits_its_spread_supports():
 )
 def test_format_measured(value, width, shown):
     assert format_measured(value, width) == shown
+
+
+def test_three_varying_parameters_pivot_on_the_widest_and_constants_are_said_once():
+    points = [
+        {
+            "params": {"backend": b, "seq_len": n, "causal": c, "tokens": 16384},
+            "status": "ok",
+            "metrics": {"tflops": n / 100 + (b == "flash")},
+        }
+        for b in ("math", "flash")
+        for n in (512, 1024, 2048)
+        for c in (False, True)
+    ]
+    grid = ExperimentSpec(
+        "a", Path("a.md"), "", "A", "analysed", metrics={"tflops": Metric("tflops", "TFLOP/s", "higher")}
+    )
+    view = results_view(grid, {"points": points, "metrics": {}})
+    assert "*Every point has tokens = 16,384.*" in view
+    assert "Rows: backend, causal; columns: seq len." in view
+    assert "| backend | causal | 512 | 1024 | 2048 |" in view
+    assert view.count("\n| math |") == 2 and view.count("\n| flash |") == 2  # 4 rows, not 12
