@@ -38,6 +38,24 @@ def test_importing_the_package_loads_no_framework():
     assert out.strip() == "[]"
 
 
+def test_loading_a_vault_with_every_form_loads_no_framework(tmp_path):
+    """The core's libraries (mkdocs-callouts' parser among them) must not bring MkDocs in."""
+    (tmp_path / "Note.md").write_text(
+        "# Note\n\n> [!tip]- Folded\n> Body $x^2$ and ==mark==.\n\n- a\n  - b\n\n```mermaid\ngraph LR\n```\n",
+        "utf-8",
+    )
+    code = (
+        "import sys; from cortex.model import load; from cortex.notes.rendering import render_note; "
+        f"kb = load({str(tmp_path)!r}); assert '!!!' in render_note(kb.vault, kb.notes['Note.md']) "
+        "or '???' in render_note(kb.vault, kb.notes['Note.md']); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in %r))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code % (FRAMEWORKS,)], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
 def imported_modules(path: Path) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text("utf-8"))):

@@ -6,9 +6,10 @@ Obsidian's are. Code, code spans and comments are left alone throughout."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
-
-from mkdocs_callouts.utils import CalloutParser
+from functools import cache
+from pathlib import Path
 
 from cortex.text.markdown import protected_regions
 
@@ -114,10 +115,26 @@ def nest_lists(text: str) -> str:
     return "\n".join(out)
 
 
+@cache
+def _callout_parser_class() -> type:
+    """mkdocs-callouts' ``CalloutParser``, read from its ``utils`` module alone: the package's
+    ``__init__`` imports its MkDocs plugin, and the core never imports MkDocs."""
+    spec = importlib.util.find_spec("mkdocs_callouts")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("mkdocs-callouts is not installed: pip install mkdocs-callouts")
+    path = Path(next(iter(spec.submodule_search_locations))) / "utils.py"
+    module_spec = importlib.util.spec_from_file_location("cortex_callout_parser", path)
+    if module_spec is None or module_spec.loader is None:
+        raise ImportError(f"cannot read {path}")
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)  # it imports only re and typing
+    return module.CalloutParser
+
+
 def callouts(text: str) -> str:
     """Obsidian callouts as admonitions, each with the blank line before it that Python-Markdown
     needs (in Obsidian a callout may follow a paragraph line directly)."""
-    converted = CalloutParser(convert_aliases=True, breakless_lists=True).parse(text)
+    converted = _callout_parser_class()(convert_aliases=True, breakless_lists=True).parse(text)
     lines = converted.split("\n")
     out: list[str] = []
     for line in lines:
