@@ -155,6 +155,12 @@ def test_search_finds_a_note(page, served):
     assert "zanzibarite" in result.inner_text().lower()
 
 
+def new_page(browser, width: int = 1400, height: int = 1000):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
+
+
 @pytest.fixture(scope="module")
 def shipped(tmp_path_factory):
     """The shipped knowledge base, built with the real plugin and served over loopback HTTP."""
@@ -175,8 +181,7 @@ def shipped(tmp_path_factory):
 
 
 def test_quoted_number_shows_its_provenance_on_hover(browser, shipped):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(TIMEOUT_MS)
+    page = new_page(browser)
     page.goto(shipped + "numerics/Floating-Point%20Formats/")
     quote = page.locator(".cortex-quote").first
     quote.scroll_into_view_if_needed()
@@ -193,8 +198,7 @@ def test_quoted_number_shows_its_provenance_on_hover(browser, shipped):
 
 
 def test_experiments_index_sorts_by_a_clicked_column(browser, shipped):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(TIMEOUT_MS)
+    page = new_page(browser)
     page.goto(shipped + "experiments/")
     first_cells = ".cortex-sortable tbody tr td:first-child"
     heading = page.locator(".cortex-sortable thead th", has_text="Experiment")
@@ -287,8 +291,7 @@ def test_a_notebooks_plotly_figure_and_latex_draw(page, served):
 
 
 def test_the_home_page_lists_the_latest_results(browser, shipped):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(TIMEOUT_MS)
+    page = new_page(browser)
     page.goto(shipped)
     latest = page.locator("h2#latest-results + ul > li")
     assert latest.count() == 5
@@ -309,8 +312,7 @@ def test_the_home_page_lists_the_latest_results(browser, shipped):
 
 
 def test_a_figures_axis_titles_are_the_declared_labels(browser, shipped):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(TIMEOUT_MS)
+    page = new_page(browser)
     page.goto(shipped + "experiments/compensated_summation/")
     figure_drawn(page, "fig-compensated_summation-naive_growth")
     titles = page.evaluate(
@@ -327,8 +329,7 @@ def test_a_figures_axis_titles_are_the_declared_labels(browser, shipped):
 
 
 def test_a_figure_reflows_on_a_phone(browser, shipped):
-    page = browser.new_page(viewport={"width": 390, "height": 844})
-    page.set_default_timeout(TIMEOUT_MS)
+    page = new_page(browser, width=390, height=844)
     page.goto(shipped + "experiments/compensated_summation/")
     figure_drawn(page, "fig-compensated_summation-naive_growth")
     plot = page.evaluate(
@@ -341,8 +342,7 @@ def test_a_figure_reflows_on_a_phone(browser, shipped):
 
 
 def test_no_navigation_is_more_than_two_levels_deep_on_first_load(browser, shipped):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(TIMEOUT_MS)
+    page = new_page(browser)
     for path in ("", "numerics/Kahan%20Summation/", "curriculum/deep-learning/", "experiments/attention/"):
         page.goto(shipped + path)
         depths = page.evaluate(

@@ -11,6 +11,7 @@ page; it fetches its library, from beside itself, only once a page needs it), an
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from mkdocs.structure.files import File, Files
 
 ASSETS = Path(__file__).parent / "assets"
 SITE_FOLDER = "assets/cortex"
+SHARED_LOADER = f"{SITE_FOLDER}/cortex-loader.js"  # what every loader uses: script loading, page events
 
 
 def plotly_js_path() -> Path:
@@ -69,12 +71,14 @@ class ShippedScript:
         return f"{SITE_FOLDER}/{self.library_name}"  # the loader finds it beside itself
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        if self.loader not in map(str, config.extra_javascript):
-            config.extra_javascript.append(self.loader)
+        for script in (SHARED_LOADER, self.loader):  # the shared part first: the loader uses it
+            if script not in map(str, config.extra_javascript):
+                config.extra_javascript.append(script)
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         for src_uri, source in (
+            (SHARED_LOADER, ASSETS / posixpath.basename(SHARED_LOADER)),
             (self.loader, ASSETS / self.loader_name),
             (self.library, self.library_path()),
         ):

@@ -11,24 +11,12 @@
 
   var SELECTOR = ".cortex-diagram";
   var MERMAID_URL = new URL("mermaid.min.js", document.currentScript.src).href;
-  var mermaidLoading = null;
   var count = 0;
 
   function loadMermaid() {
-    if (window.mermaid && typeof window.mermaid.render === "function") return Promise.resolve(window.mermaid);
-    if (!mermaidLoading) {
-      mermaidLoading = new Promise(function (resolve, reject) {
-        var script = document.createElement("script");
-        script.src = MERMAID_URL;
-        script.onload = function () { resolve(window.mermaid); };
-        script.onerror = function () {
-          mermaidLoading = null;
-          reject(new Error("could not load " + MERMAID_URL));
-        };
-        document.head.appendChild(script);
-      });
-    }
-    return mermaidLoading;
+    return window.cortexLoader.script(MERMAID_URL, function () {
+      return window.mermaid && typeof window.mermaid.render === "function" ? window.mermaid : null;
+    });
   }
 
   function theme() {
@@ -84,12 +72,6 @@
     attributes: true,
     attributeFilter: ["data-md-color-scheme"]
   });
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(drawAll);  // first load and every instant navigation
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", drawAll);
-  } else {
-    drawAll();
-  }
+  window.cortexLoader.onEachPage(drawAll);  // first load and every instant navigation
   window.cortexDiagrams = { drawAll: drawAll };
 })();

@@ -10,7 +10,6 @@
   var SELECTOR = ".cortex-figure";
   var PLOTLY_URL = new URL("plotly.min.js", document.currentScript.src).href;
   var specs = new WeakMap();
-  var plotlyLoading = null;
   var NARROW = 640;  // px: below this the legend goes under the plot
   var resizes = new ResizeObserver(function (entries) {
     entries.forEach(function (entry) {
@@ -57,20 +56,7 @@
   }
 
   function loadPlotly() {
-    if (window.Plotly) return Promise.resolve(window.Plotly);
-    if (!plotlyLoading) {
-      plotlyLoading = new Promise(function (resolve, reject) {
-        var script = document.createElement("script");
-        script.src = PLOTLY_URL;
-        script.onload = function () { resolve(window.Plotly); };
-        script.onerror = function () {
-          plotlyLoading = null;
-          reject(new Error("could not load " + PLOTLY_URL));
-        };
-        document.head.appendChild(script);
-      });
-    }
-    return plotlyLoading;
+    return window.cortexLoader.script(PLOTLY_URL, function () { return window.Plotly; });
   }
 
   // A CSS colour (custom properties included) as the rgb()/rgba() string plotly understands.
@@ -189,12 +175,6 @@
     attributes: true,
     attributeFilter: ["data-md-color-scheme", "data-md-color-primary"]
   });
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(drawAll);  // first load and every instant navigation
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", drawAll);
-  } else {
-    drawAll();
-  }
+  window.cortexLoader.onEachPage(drawAll);  // first load and every instant navigation
   window.cortexFigures = { drawAll: drawAll };
 })();
