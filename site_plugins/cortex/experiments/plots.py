@@ -105,7 +105,7 @@ def build_figure(figure: Figure, spec: ExperimentSpec, record: ResultRecord):
         if ticks:
             fig.update_xaxes(tickmode="array", tickvals=ticks[0], ticktext=ticks[1])
     if figure.log_y:
-        _decades_only(fig, "y", [v for trace in fig.data for v in (trace.y if trace.y is not None else ())])
+        _decades_only(fig, [v for trace in fig.data for v in (trace.y if trace.y is not None else ())])
     if figure.facet:  # "causal=True" over each panel, in the reader's words
         fig.for_each_annotation(
             lambda a: a.update(text=a.text.replace(f"{labels[figure.facet]}=", f"{labels[figure.facet]}: "))
@@ -115,12 +115,13 @@ def build_figure(figure: Figure, spec: ExperimentSpec, record: ResultRecord):
     return fig
 
 
-def _decades_only(fig, axis: str, values: Sequence[object]) -> None:
-    """On a log axis spanning two decades or more, a tick at each power of ten and no others:
-    plotly's 2 and 5 between them crowd a small figure."""
+def _decades_only(fig, values: Sequence[object]) -> None:
+    """On a log y axis spanning two decades or more, a tick at each power of ten and no others:
+    plotly's 2 and 5 between them crowd a small figure. (A log x axis of parameter values is
+    ticked at its values.)"""
     positive = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool) and v > 0]
     if positive and math.log10(max(positive) / min(positive)) >= 2:
-        (fig.update_yaxes if axis == "y" else fig.update_xaxes)(dtick=1)
+        fig.update_yaxes(dtick=1)
 
 
 def _name_identical_series(fig) -> None:

@@ -167,9 +167,10 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         text = source.read_text("utf-8")
         prepared = prepare_notebook(text, source.stem, self.model.results)
         if prepared is not None:
-            digest = hashlib.sha256(prepared.encode("utf-8")).hexdigest()[:16]
-            copy = self.cache_dir / "notebooks" / digest / source.name
-            if not copy.is_file():
+            # one copy per notebook, rewritten when it changes (mkdocs-jupyter caches by content)
+            folder = hashlib.sha256(page.file.src_uri.encode("utf-8")).hexdigest()[:16]
+            copy = self.cache_dir / "notebooks" / folder / source.name
+            if not copy.is_file() or copy.read_text("utf-8") != prepared:
                 copy.parent.mkdir(parents=True, exist_ok=True)
                 atomic_write_text(copy, prepared)
             page.file.abs_src_path = str(copy)  # the same name: the page's download link is unchanged

@@ -23,6 +23,7 @@ from cortex.experiments.notebook import RESULT_MIMETYPE, run_identity
 from cortex.experiments.staleness import describe_run
 from cortex.experiments.store import ResultSet
 from cortex.text.json_positions import json_positions, position_of
+from cortex.text.sanitize import tooltip_text
 
 NOTEBOOK_SUFFIX = ".ipynb"
 
@@ -127,7 +128,8 @@ def prepare_notebook(text: str, stem: str, results: ResultSet | None) -> str | N
 
 def _result_output(read: object, text: str, results: ResultSet | None) -> str:
     """The HTML of a ``read_result`` output: the run it read, marked stale when the record has
-    moved on since or its inputs have changed."""
+    moved on since or its inputs have changed. A notebook page is not sanitized, so the titles
+    written here are made safe for tooltips here."""
     read = read if isinstance(read, dict) else {}
     experiment = str(read.get("experiment", ""))
     current = results.record(experiment) if results else None
@@ -140,9 +142,9 @@ def _result_output(read: object, text: str, results: ResultSet | None) -> str:
         why = "; ".join(state.reasons) if state is not None and state.state == "stale" else ""
     if not why:
         title = provenance_line(current, results.state(experiment)) if current and results else text
-        return f'<p class="cortex-notebook-result"><span class="cortex-quote" title="{escape(title)}">{escape(text)}</span></p>'
+        return f'<p class="cortex-notebook-result"><span class="cortex-quote" title="{escape(tooltip_text(title))}">{escape(text)}</span></p>'
     return (
-        f'<p class="cortex-notebook-result"><span class="cortex-quote cortex-quote--stale" title="{escape("stale: " + why)}">'
+        f'<p class="cortex-notebook-result"><span class="cortex-quote cortex-quote--stale" title="{escape(tooltip_text("stale: " + why))}">'
         f'{escape(text)} <span class="cortex-quote-mark" aria-label="stale">⚠</span></span> '
         f"<em>Stale: {escape(why)}.</em></p>"
     )

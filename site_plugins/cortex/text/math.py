@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from cortex.text.sanitize import tooltip_text
+
 _ARITHMATEX = re.compile(
     r'<(?P<tag>span|div) class="arithmatex">(?:\\\((?P<inline>.*?)\\\)|\\\[(?P<block>.*?)\\\])</(?P=tag)>',
     re.S,
@@ -58,7 +60,9 @@ def to_mathml(latex: str, display: bool) -> str:
     return mathml
 
 
-def _typeset(latex: str, display: bool, problems: list[MathProblem]) -> str:
+def _typeset(latex: str, display: bool, problems: list[MathProblem], cleaned: bool = True) -> str:
+    """MathML for one formula, or its source with the reason; ``cleaned``: the page goes through
+    the sanitizer, which makes titles safe for tooltips (a notebook page does not)."""
     try:
         mathml = to_mathml(latex.strip(), display)
     except MathError as exc:
@@ -66,9 +70,8 @@ def _typeset(latex: str, display: bool, problems: list[MathProblem]) -> str:
         delimiters = ("$$", "$$") if display else ("$", "$")
         shown = html.escape(delimiters[0] + latex + delimiters[1])
         tag = "div" if display else "span"
-        return (
-            f'<{tag} class="cortex-math-error" title="{html.escape(str(exc))}"><code>{shown}</code></{tag}>'
-        )
+        title = html.escape(str(exc) if cleaned else tooltip_text(str(exc)))
+        return f'<{tag} class="cortex-math-error" title="{title}"><code>{shown}</code></{tag}>'
     if display:
         return f'<div class="cortex-math cortex-math--display">{mathml}</div>'
     return f'<span class="cortex-math">{mathml}</span>'
@@ -123,7 +126,7 @@ def typeset_notebook(page_html: str) -> tuple[str, list[MathProblem]]:
         def replace(m: re.Match[str]) -> str:
             display = m.group(1) is not None
             latex = html.unescape(m.group(1) if display else m.group(2))
-            return _typeset(latex, display, problems)
+            return _typeset(latex, display, problems, cleaned=False)
 
         return _NOTEBOOK_MATH.sub(replace, text)
 

@@ -166,10 +166,17 @@ STYLE_PROPERTIES = {
 }
 
 
+def tooltip_text(value: str) -> str:
+    """A title attribute's value as material's tooltips need it: they show it as HTML, so it
+    must read as text there too. Escape the result once more for the attribute itself; pages
+    the sanitizer cleans get this done to every title, notebook pages (not cleaned) need it
+    where the site writes a title."""
+    return html.escape(value, quote=False)
+
+
 def _attribute(tag: str, name: str, value: str) -> str | None:
-    """A title is shown by material's tooltips as HTML: it must read as text there too."""
     if name == "title":
-        return html.escape(value, quote=False)
+        return tooltip_text(value)
     return value
 
 

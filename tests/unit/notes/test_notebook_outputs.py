@@ -105,3 +105,12 @@ def test_read_result_finds_the_record_from_a_folder_below_and_names_its_run(tmp_
     assert bundle[RESULT_MIMETYPE]["started_at"] == RECORD["provenance"]["started_at"]
     with pytest.raises(FileNotFoundError, match="run the experiment first"):
         find_record("never_run", below)
+
+
+def test_titles_the_site_writes_into_a_notebook_are_safe_in_a_tooltip():
+    # a notebook page is not sanitized, and material's tooltips show a title as HTML
+    bundle = result_bundle("fp_formats", RECORD)
+    bundle[RESULT_MIMETYPE]["experiment"] = "<img src=x onerror=alert(1)>"
+    (html,) = html_outputs(prepare_notebook(notebook(bundle), "nb", results(RECORD)))
+    assert 'title="stale: &amp;lt;img src=x onerror=alert(1)&amp;gt; has no result now"' in html
+    assert "<img" not in html

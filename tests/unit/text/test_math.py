@@ -68,3 +68,17 @@ def test_notebook_markdown_cells_are_typeset_and_code_outputs_are_not():
     assert html.count("<math") == 2
     assert "costs $5 a run" in html
     assert "<pre>$not math$</pre>" in html
+
+
+def test_the_reason_a_formula_failed_is_safe_in_a_tooltip(monkeypatch):
+    import cortex.text.math as math_module
+
+    def refuse(latex, display):
+        raise math_module.MathError("<b>no</b>")
+
+    monkeypatch.setattr(math_module, "to_mathml", refuse)
+    page, _ = typeset_page('<span class="arithmatex">\\(x\\)</span>')
+    assert 'title="&lt;b&gt;no&lt;/b&gt;"' in page  # the sanitizer, run next, makes it tooltip-safe
+    notebook = '<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown"><p>$x$</p></div>'
+    html, _ = typeset_notebook(notebook)
+    assert 'title="&amp;lt;b&amp;gt;no&amp;lt;/b&amp;gt;"' in html  # no sanitizer runs on a notebook
