@@ -67,6 +67,7 @@ class Code(StrEnum):
     MISSING_FIGURE = "missing-figure"
     UNREADABLE_FIGURE = "unreadable-figure"
     BAD_QUOTE = "bad-quote"
+    UNSOURCED_NUMBER = "unsourced-number"  # `cortex check --claims`: a number neither quoted nor cited
     RUN_FAILED = "run-failed"
     RUN_USAGE = "run-usage"
     # curriculum
@@ -103,6 +104,7 @@ _WARNINGS = frozenset(
         Code.SITE_URL,
         Code.NEEDS_CUDA,
         Code.MISSING_FIGURE,
+        Code.UNSOURCED_NUMBER,
         Code.EMPTY_CURRICULUM,
         Code.AMBIGUOUS_TOPIC_NAME,
     }

@@ -16,6 +16,7 @@ from cortex.curriculum.model import Curriculum, load_curriculum
 from cortex.curriculum.pages import TopicUses, curriculum_pages, progress_summary, topic_uses
 from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.experiments.board import BOARD_PATH, latest_results, research_board, status_summary
+from cortex.experiments.claims import unsourced_numbers
 from cortex.experiments.declaration import ExperimentSpec, load_experiments
 from cortex.experiments.pages import experiment_page_path, experiment_pages
 from cortex.experiments.quotes import Summary, body_line_offset, render_quotes
@@ -123,6 +124,15 @@ def load(
     kb.nav_order = {path: NAV_ORDER.get(path, 1001 + rank) for rank, path in enumerate(kb.pages)}
     kb.diagnostics = sorted(set(diagnostics), key=lambda d: (d.path, d.line, d.col, d.message))
     return kb
+
+
+def unsourced_claims(kb: KnowledgeBase) -> list[Diagnostic]:
+    """``cortex check --claims``: the numbers in the experiments' hypotheses, verdicts and
+    analyses that have no source (see ``cortex.experiments.claims``)."""
+    found: list[Diagnostic] = []
+    for spec in kb.specs:
+        found += unsourced_numbers(spec, spec.path.read_text("utf-8"))
+    return found
 
 
 def front_page_summaries(curriculum: Curriculum, uses: TopicUses, results: ResultSet) -> dict[str, Summary]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -31,6 +32,20 @@ def test_cortex_check_is_clean():
     )
     assert check.returncode == 0, check.stdout
     assert ": error: " not in check.stdout
+
+
+def test_every_number_in_an_experiments_hypothesis_verdict_and_analysis_has_a_source():
+    check = subprocess.run(
+        [sys.executable, "-m", "cortex.cli", "check", "--claims", "--format", "json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stderr
+    unsourced = [d for d in json.loads(check.stdout) if d["code"] == "unsourced-number"]
+    assert unsourced == [], "\n".join(
+        f"{d['path']}:{d['line']}:{d['col']}: {d['message']}" for d in unsourced
+    )
 
 
 def test_strict_build_succeeds(shipped):

@@ -40,6 +40,6 @@ def test_a_summary_with_wrong_arguments_is_an_error_at_its_line(write_vault):
         (
             7,
             "bad-quote",
-            "unknown shortcode `nope` (known: result, table, figure, latest, experiments, progress)",
+            "unknown shortcode `nope` (known: result, table, figure, n, latest, experiments, progress)",
         ),
     ]

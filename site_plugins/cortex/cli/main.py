@@ -11,7 +11,7 @@ import click
 
 from cortex import scaffold
 from cortex.cli.citations import cite, papers
-from cortex.model import CACHE_DIR, find_project_root, load
+from cortex.model import CACHE_DIR, find_project_root, load, unsourced_claims
 from cortex.site_address import publish_problems
 
 
@@ -39,19 +39,30 @@ def main() -> None:
     help="Also check what publishing needs: the site's address (site_url, or CORTEX_SITE_URL) "
     "set, and not one of this machine.",
 )
-def check(path: Path | None, warnings_as_errors: bool, output_format: str, publish: bool) -> None:
+@click.option(
+    "--claims",
+    is_flag=True,
+    help="Also list every number in an experiment's hypothesis, verdict or analysis that is neither "
+    'quoted from a result nor cited in its sentence; mark one meant as written with {{< n "1998" >}}.',
+)
+def check(
+    path: Path | None, warnings_as_errors: bool, output_format: str, publish: bool, claims: bool
+) -> None:
     """Print every problem in a content folder as path:line:col: level: message.
 
     PATH defaults to the project's content folder (docs_dir of the nearest mkdocs.yml).
     Exits 1 when there is an error, 0 otherwise.
 
-    Example: cortex check --format json | jq '.[] | select(.code == "unresolved-link")'
+    Examples: cortex check --format json | jq '.[] | select(.code == "unresolved-link")';
+    cortex check --claims -W (fails while any number in an analysis has no source)
     """
     content, root = content_folder(path)
     project = (root / "mkdocs.yml").is_file()  # a vault checked on its own gets no cache beside it
     kb = load(content, root=root, cache_dir=root / CACHE_DIR if project else None)
     if publish:
         kb.diagnostics = [*publish_problems(root / "mkdocs.yml", os.environ), *kb.diagnostics]
+    if claims:
+        kb.diagnostics = sorted([*kb.diagnostics, *unsourced_claims(kb)])
     if output_format == "json":
         click.echo(json.dumps([d.to_json() for d in kb.diagnostics], indent=2, ensure_ascii=False))
     else:

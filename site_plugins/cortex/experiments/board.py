@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from cortex.experiments.declaration import STATUSES
 from cortex.experiments.display import experiment_page_path, link_from, run_date
-from cortex.experiments.pages import headline, state_badge
+from cortex.experiments.pages import headline, prose_field, state_badge
 from cortex.experiments.store import ResultSet
-from cortex.text.markdown import md_prose, md_text
+from cortex.text.markdown import md_text
 
 BOARD_PATH = "method/board.md"
 
@@ -20,8 +20,9 @@ def research_board(results: ResultSet) -> str:
         link = link_from(BOARD_PATH, experiment_page_path(exp_id))
         badge = state_badge(results.records.get(exp_id), results.state(exp_id))
         entry = f"- **[{md_text(spec.title)}]({link})** {badge}"
-        if spec.hypothesis:
-            entry += "\n\n    " + md_prose(" ".join(spec.hypothesis.split()))
+        if spec.hypothesis:  # its problems are reported once, on the experiment's page
+            hypothesis, _ = prose_field(spec, "hypothesis", BOARD_PATH, results)
+            entry += "\n\n    " + " ".join(hypothesis.split())
         by_status[spec.status].append(entry)
     counts = " → ".join(f"{status} ({len(by_status[status])})" for status in STATUSES)
     parts = ["# Research board", f"Where every experiment stands: {counts}."]

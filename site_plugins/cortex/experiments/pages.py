@@ -10,6 +10,7 @@ noise)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from markupsafe import escape
@@ -39,7 +40,7 @@ from cortex.experiments.display import (
     unrecorded_text,
 )
 from cortex.experiments.figures import figure_div_id, figure_html, figure_placeholder
-from cortex.experiments.quotes import render_quotes
+from cortex.experiments.quotes import SHORTCODE, render_quotes
 from cortex.experiments.record import GitState, ResultRecord
 from cortex.experiments.staleness import Staleness
 from cortex.experiments.store import FIGURES_DIR, ResultSet, read_figure
@@ -78,6 +79,26 @@ def experiment_pages(
     return pages, diagnostics
 
 
+def prose_field(
+    spec: ExperimentSpec, key: str, page_path: str, quotes: ResultSet | None
+) -> tuple[str, list[Diagnostic]]:
+    """A front-matter text (``hypothesis``, ``verdict``) as Markdown for the page ``page_path``:
+    Markdown without HTML, its shortcodes rendered when ``quotes`` is given. A problem with a
+    shortcode is reported at the key's line and column, since folded YAML text has no columns of
+    its own."""
+    text: str = getattr(spec, key)
+    pieces, pos = [], 0
+    for m in SHORTCODE.finditer(text):
+        pieces += [md_prose(text[pos : m.start()]), m.group(0)]
+        pos = m.end()
+    markdown = "".join(pieces) + md_prose(text[pos:])
+    if quotes is None or pos == 0:
+        return markdown, []
+    rendered, found = render_quotes(markdown, page_path, str(spec.path), quotes)
+    line, col = spec.position_of(key)
+    return rendered, [replace(d, line=line, col=col) for d in found]
+
+
 def experiment_page(
     spec: ExperimentSpec,
     record_or_diag: ResultRecord | Diagnostic | None,
@@ -106,10 +127,11 @@ def experiment_page(
         diagnostics += found
     record = record_or_diag if isinstance(record_or_diag, dict) else None
     parts = [f"# {md_text(spec.title)}", _badges(spec, record_or_diag, staleness)]
-    if spec.hypothesis:
-        parts.append(f"**Hypothesis.** {md_prose(spec.hypothesis)}")
-    if spec.verdict:  # one missing where the status wants it is a `cortex check` warning
-        parts.append(f"**Verdict.** {md_prose(spec.verdict)}")
+    for key in ("hypothesis", "verdict"):  # a verdict missing where the status wants one is a warning
+        if getattr(spec, key):
+            text, found = prose_field(spec, key, experiment_page_path(spec.id), quotes)
+            parts.append(f"**{key.capitalize()}.** {text}")
+            diagnostics += found
     parts.append(_state_line(spec, record_or_diag, history, staleness))
     if prose:
         parts.append(prose)

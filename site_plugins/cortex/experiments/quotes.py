@@ -1,6 +1,7 @@
 """Quoting results in any page, with Quarto-style shortcodes.
 
-Three shortcodes quote an experiment's current result into any note or page:
+Three shortcodes quote an experiment's current result into any note or page, and a fourth
+marks a number that needs no source:
 
     {{< result EXPERIMENT METRIC [PARAM=VALUE ...] >}}
         One number with its unit, from the parameter point the PARAM=VALUE pairs name
@@ -13,6 +14,11 @@ Three shortcodes quote an experiment's current result into any note or page:
     {{< figure EXPERIMENT FIGURE_ID >}}
         An interactive figure the experiment declares under `figures:`.
         Example: {{< figure gemm_throughput tflops_vs_size >}}
+    {{< n TEXT >}}
+        A number meant as written, shown unchanged: a year, a dimension, a prediction made
+        before the run. ``cortex check --claims`` lists every other number in an experiment's
+        hypothesis, verdict and analysis that is neither quoted nor cited (see
+        ``cortex.experiments.claims``). Example: {{< n "8×8" >}} images
 
 A front page can also show summaries, each drawn from the current results when the site is
 built (the project passes them in; see ``cortex.model``):
@@ -64,7 +70,8 @@ from cortex.experiments.tables import results_tables
 from cortex.text.markdown import md_text, protected_regions
 
 SHORTCODE = re.compile(r"(\{?)\{\{<[ \t]*([A-Za-z][\w-]*)([^\n]*?)[ \t]*>\}\}(\}?)")
-KINDS = ("result", "table", "figure")
+KINDS = ("result", "table", "figure", "n")
+INLINE_KINDS = ("result", "n")
 
 
 def render_quotes(
@@ -202,6 +209,12 @@ class _Quoter:
         span = f'<span class="{classes}" title="{attr(title)}">{escape(format_quantity(value, unit))}{mark}</span>'
         return f"[{span}]({self._link(spec)})"
 
+    def n(self, args: list[str]) -> str:
+        """A number meant as written: its text, shown unchanged."""
+        if not args:
+            raise _Problem('`n` needs the text it marks: {{< n "8×8" >}}')
+        return md_text(" ".join(args))
+
     def table(self, args: list[str]) -> str:
         if not args:
             raise _Problem("`table` needs an experiment: {{< table EXPERIMENT [metric1,metric2] >}}")
@@ -330,6 +343,6 @@ def _points_summary(points: list[PointRecord]) -> str:
 
 
 def _placeholder(kind: str, label: str, message: str) -> str:
-    if kind == "result" or kind not in KINDS:
+    if kind in INLINE_KINDS or kind not in KINDS:
         return f'<span class="cortex-quote cortex-quote--missing" title="{attr(message)}">⚠ {escape(label)}</span>'
     return f'\n\n<div class="cortex-problem cortex-quote--missing">Cannot quote {escape(label)}: {escape(message)}</div>\n\n'

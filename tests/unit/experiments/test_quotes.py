@@ -106,7 +106,7 @@ def test_a_stale_quote_carries_a_visible_marker(root: Path):
         ("{{< result squares >}}", "`result` needs an experiment and a metric"),
         ("{{< result squares sq n >}}", "`n` is not a parameter=value pair"),
         ("{{< result squares 'sq >}}", "cannot read the shortcode's arguments: No closing quotation"),
-        ("{{< chart squares >}}", "unknown shortcode `chart` (known: result, table, figure)"),
+        ("{{< chart squares >}}", "unknown shortcode `chart` (known: result, table, figure, n)"),
     ],
 )
 def test_bad_quotes_are_errors_at_their_position_with_a_placeholder(rs: ResultSet, text: str, message: str):
