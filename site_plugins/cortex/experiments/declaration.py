@@ -17,6 +17,9 @@ Front matter keys (``title`` and ``status`` required; the rest optional)::
     baselines: [{metric, value, cite, note?, point?}, ...]
     figures: [{id, kind: line | bar | scatter, x, y, color?, facet?, log_x?, log_y?, title?}, ...]
     timeout: seconds (default 3600) data: [path/in/repo, ...]  # data files are part of the input hash
+    project: text               # a project of one of its topics (pillars.yaml) that it carries out
+    freeze: true | false        # (default false) a frozen experiment is not rerun when its inputs
+                                # change: it is shown stale, with why, until unfrozen or forced
 
 The front matter is validated when it loads; every problem is a Diagnostic at the line of
 the offending key, and a declaration with errors is left out while the others load.
@@ -99,6 +102,8 @@ class ExperimentSpec:
     data: list[str] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     verdict: str = ""
+    project: str = ""  # the curriculum project it carries out (one of its topics' `projects`)
+    freeze: bool = False  # not rerun when its inputs change, until unfrozen or forced
     headline: str = ""  # the metric the experiments index shows; empty: the first with a direction
     headlines: list[str] = field(default_factory=list)  # the metrics a page's results open with
     # parameter or metric name -> what a reader calls it (axis titles, table headers); not part
@@ -184,6 +189,8 @@ TOP_LEVEL = (
     "verdict",
     "headline",
     "labels",
+    "project",
+    "freeze",
 )
 
 
@@ -291,9 +298,11 @@ def _check_text_fields(check: SchemaChecker, raw: dict, fields: dict) -> None:
     for key in ("title", "status"):
         if key not in raw:
             check.fail(None, None, f"the experiment declaration is missing `{key}`")
-    for key in ("title", "hypothesis", "verdict"):
+    for key in ("title", "hypothesis", "verdict", "project"):
         if key in raw and check.typed(raw, key, str, "text"):
             fields[key] = raw[key].strip()
+    if "freeze" in raw and check.typed(raw, "freeze", bool, "true or false"):
+        fields["freeze"] = raw["freeze"]
 
 
 def _check_lists_of_text(check: SchemaChecker, raw: dict, fields: dict) -> None:
