@@ -59,6 +59,7 @@ class Code(StrEnum):
     INVALID_DECLARATION = "invalid-declaration"
     UNREADABLE_RESULT = "unreadable-result"
     STALE_RESULT = "stale-result"
+    FROZEN_STALE_RESULT = "frozen-stale-result"  # stale, and `freeze: true` keeps it from rerunning
     MISSING_RESULT = "missing-result"
     MISSING_VERDICT = "missing-verdict"
     SITE_URL = "site-url"
@@ -75,6 +76,7 @@ class Code(StrEnum):
     EMPTY_CURRICULUM = "empty-curriculum"
     AMBIGUOUS_TOPIC_NAME = "ambiguous-topic-name"
     UNKNOWN_TOPIC = "unknown-topic"
+    UNKNOWN_PROJECT = "unknown-project"  # an experiment's `project` is none of its topics' projects
 
     @property
     def level(self) -> Level:
@@ -99,6 +101,7 @@ _WARNINGS = frozenset(
         Code.UNDEFINED_LATEX,
         Code.REFERENCE_FORMAT,
         Code.STALE_RESULT,
+        Code.FROZEN_STALE_RESULT,
         Code.MISSING_RESULT,
         Code.MISSING_VERDICT,
         Code.SITE_URL,

@@ -158,3 +158,27 @@ def test_a_killed_workflow_leaves_no_lock_the_next_run_trips_on(project: Path):
     done, ran = build(project)
     assert done.returncode == 0, done.stderr
     assert "removed a stale workflow lock" in done.stderr and ran == {"slow"}
+
+
+def test_a_frozen_experiment_is_not_rerun_when_its_inputs_change_until_forced(project: Path):
+    md = project / "experiments" / "alpha.md"
+    edit(md, "status: planned", "status: planned\nfreeze: true")  # freezing changes no input
+    assert build(project)[1] == set()
+    edit(md, "n: [1, 2, 3]", "n: [1, 2, 3, 4]")
+    done, ran = build(project)
+    assert done.returncode == 0 and ran == set(), done.stderr
+    done_before = {p.name for p in (project / "results" / "alpha" / "history").glob("*.json")}
+    assert (
+        "experiments/alpha.md:5:1: warning: stale: `params` in `experiments/alpha.md` changed" in done.stderr
+    )
+    assert "frozen (`freeze: true`)" in done.stderr and "cortex rerun alpha" in done.stderr
+    (project / "mkdocs.yml").write_text("site_name: Frozen\n")  # `cortex` finds the project by it
+    rerun = subprocess.run(
+        [sys.executable, "-m", "cortex.cli", "rerun", "alpha"], cwd=project, capture_output=True, text=True
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert {p.name for p in (project / "results" / "alpha" / "history").glob("*.json")} - done_before
+    assert build(project)[1] == set()  # now fresh, and still frozen
+    edit(md, "freeze: true", "freeze: false")  # unfrozen and stale: the next build reruns it
+    edit(md, "n: [1, 2, 3, 4]", "n: [1, 2]")
+    assert build(project)[1] == {"alpha"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -113,6 +114,25 @@ def run(exp_id: str, runner_args: tuple[str, ...]) -> None:
 
     _, root = content_folder(None)
     sys.exit(run_experiment([str(root / "experiments" / f"{exp_id}.md"), *runner_args]))
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("exp_id")
+@click.argument("snakemake_args", nargs=-1, type=click.UNPROCESSED)
+def rerun(exp_id: str, snakemake_args: tuple[str, ...]) -> None:
+    """Rerun one experiment through Snakemake whatever its state, a frozen one included.
+
+    Runs `snakemake --forcerun results/EXP_ID/result.json results/EXP_ID/result.json` in the
+    project (its default profile applies); further options go to Snakemake.
+
+    Example: cortex rerun char_language_model --cores 2
+    """
+    _, root = content_folder(None)
+    if not (root / "experiments" / f"{exp_id}.md").is_file():
+        raise click.UsageError(f"no experiment `{exp_id}`: experiments/{exp_id}.md does not exist")
+    target = f"results/{exp_id}/result.json"
+    command = [sys.executable, "-m", "snakemake", *snakemake_args, f"--forcerun={target}", target]
+    sys.exit(subprocess.call(command, cwd=root))
 
 
 def content_folder(path: Path | None) -> tuple[Path, Path]:

@@ -289,6 +289,32 @@ def _closest(name: str, candidates: Iterable[str], cutoff: float = 0.7) -> str |
     return best
 
 
+def same_project(a: str, b: str) -> bool:
+    """Whether two project texts name the same project: case, spacing and a final full stop aside."""
+    return _project_key(a) == _project_key(b)
+
+
+def _project_key(text: str) -> str:
+    return " ".join(text.split()).rstrip(".").casefold()
+
+
+def check_projects(
+    declared: Iterable[tuple[str, list[str], str, int]], curriculum: Curriculum
+) -> list[Diagnostic]:
+    """An error for each declared (project, its topics, file, line) that is not a project of one
+    of those topics, listing the projects they have."""
+    diagnostics = []
+    for project, topic_names, path, line in declared:
+        topics = [t for t in (curriculum.topic(n) for n in topic_names) if t is not None]
+        offered = [p for t in topics for p in t.projects]
+        if any(same_project(project, p) for p in offered):
+            continue
+        message = f"`project` {project!r} is not a project of the experiment's topics"
+        message += "; theirs: " + "; ".join(repr(p) for p in offered) if offered else " (they list none)"
+        diagnostics.append(diagnostic(Code.UNKNOWN_PROJECT, path, line, 1, message))
+    return diagnostics
+
+
 def check_topics(declared: Iterable[tuple[object, str, int]], curriculum: Curriculum) -> list[Diagnostic]:
     """An error for each declared (topic name, file, line) that names no topic of the curriculum.
     It suggests the topic with that exact subtopic, else the topic whose id or title is closest, else

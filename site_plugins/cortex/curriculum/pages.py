@@ -12,12 +12,12 @@ from pathlib import Path
 
 import yaml
 
-from cortex.curriculum.model import Curriculum, Topic, check_topics
-from cortex.curriculum.progress import PillarProgress, TopicProgress, progress
+from cortex.curriculum.model import Curriculum, Topic, check_projects, check_topics
+from cortex.curriculum.progress import PillarProgress, ProjectProgress, TopicProgress, progress
 from cortex.diagnostics import Diagnostic, line_col
 from cortex.experiments.declaration import ExperimentSpec
 from cortex.experiments.display import experiment_page_path, link_from
-from cortex.experiments.pages import state_badge
+from cortex.experiments.pages import VERDICT_STATUSES, state_badge
 from cortex.experiments.store import ResultSet
 from cortex.notes.vault import Note
 from cortex.text.front_matter import split_front_matter
@@ -32,12 +32,16 @@ def pillar_page_path(pillar_id: str) -> str:
 
 @dataclass
 class TopicUses:
-    """Who declares which topic: topic name as written -> note paths, and -> (experiment id,
-    state); ``declared`` is every (name, file, line) for ``check_topics``."""
+    """Who declares which topic: topic name as written -> note paths, -> (experiment id, state),
+    and -> (project, experiment id, whether it completes the project); ``declared`` is every
+    (name, file, line) for ``check_topics``, ``declared_projects`` every (project, topics, file,
+    line) for ``check_projects``."""
 
     notes: dict[str, list[str]] = field(default_factory=dict)
     experiments: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    projects: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)
     declared: list[tuple[object, str, int]] = field(default_factory=list)
+    declared_projects: list[tuple[str, list[str], str, int]] = field(default_factory=list)
 
 
 def topic_uses(notes: Mapping[str, Note], content_root: Path, results: ResultSet) -> TopicUses:
@@ -53,9 +57,16 @@ def topic_uses(notes: Mapping[str, Note], content_root: Path, results: ResultSet
                 uses.notes.setdefault(name, []).append(path)
     for exp_id, spec in sorted(results.specs.items()):
         state = results.state(exp_id).state
+        complete = spec.status in VERDICT_STATUSES and state == "fresh"
         for name, line in experiment_topics(spec):
             uses.declared.append((name, str(spec.path), line))
             uses.experiments.setdefault(name, []).append((exp_id, state))
+            if spec.project:
+                uses.projects.setdefault(name, []).append((spec.project, exp_id, complete))
+        if spec.project:
+            uses.declared_projects.append(
+                (spec.project, spec.topics, str(spec.path), spec.line_of("project"))
+            )
     return uses
 
 
@@ -94,8 +105,8 @@ def curriculum_pages(
 ) -> tuple[dict[str, str], list[Diagnostic]]:
     """The overview and one page per pillar, as {site path: Markdown}, and a diagnostic for
     every topic name that names no topic."""
-    diagnostics = check_topics(uses.declared, curriculum)
-    done = progress(curriculum, uses.notes, uses.experiments)
+    diagnostics = check_topics(uses.declared, curriculum) + check_projects(uses.declared_projects, curriculum)
+    done = progress(curriculum, uses.notes, uses.experiments, uses.projects)
     pages = {OVERVIEW_PATH: _overview(curriculum, done.pillars, done.completion)}
     for pillar_progress in done.pillars:
         page = pillar_page_path(pillar_progress.pillar.id)
@@ -107,7 +118,7 @@ def progress_summary(curriculum: Curriculum, uses: TopicUses, page_path: str) ->
     """The curriculum's overall progress and each pillar's, as a short list linking to them."""
     if not curriculum.pillars:
         return "*The curriculum defines no pillars yet.*"
-    done = progress(curriculum, uses.notes, uses.experiments)
+    done = progress(curriculum, uses.notes, uses.experiments, uses.projects)
     base = posixpath.dirname(page_path) or "."
     overview = posixpath.relpath(OVERVIEW_PATH, base)
     lines = [f"[Curriculum]({overview}): {progress_bar(done.completion)}", ""]
@@ -142,18 +153,24 @@ def _overview(curriculum: Curriculum, pillars: tuple[PillarProgress, ...], compl
         [
             f"[{md_text(p.pillar.title)}]({p.pillar.id}.md)",
             str(len(p.topics)),
+            str(p.topics_studied),
+            str(p.topics_done),
             str(p.notes_written),
             f"{p.experiments_run} / {p.experiments_fresh}",
             progress_bar(p.completion),
         ]
         for p in pillars
     ]
-    header = "| Pillar | Topics | Notes | Experiments run / fresh | Progress |\n| --- | ---: | ---: | ---: | --- |\n"
+    header = (
+        "| Pillar | Topics | Studied | Done | Notes | Experiments run / fresh | Progress |\n"
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |\n"
+    )
     parts.append(header + "\n".join("| " + " | ".join(r) + " |" for r in rows))
     parts.append(
-        "A topic is half done once a note on it is written, and done when every experiment that "
-        "declares it also has a fresh result; a pillar's progress is the mean over its topics. Notes "
-        "and experiments count toward a topic by naming it (its id or title) in their `topics:` front matter."
+        "A topic is **studied** once a note or an experiment names it (its id or title) in its "
+        "`topics:` front matter: that is half of it. It is **done** once each of its projects is "
+        "complete: an experiment that names the topic, and the project in `project:`, has reached "
+        "`analysed` or `reported` with a fresh result. A pillar's progress is the mean over its topics."
     )
     if curriculum.routine:
         parts.append(
@@ -174,9 +191,10 @@ def _pillar_page(page: str, item: PillarProgress, notes: Mapping[str, Note], res
 
 def _topic_section(page: str, item: TopicProgress, notes: Mapping[str, Note], results: ResultSet) -> str:
     topic: Topic = item.topic
+    standing = "done" if item.done else "studied" if item.studied else "not studied yet"
     parts = [
         f"## {md_text(topic.title)} {{#{topic.id}}}",
-        f"{progress_bar(item.completion)} ({_counts(item)})",
+        f"{progress_bar(item.completion)} **{standing}** ({_counts(item)})",
     ]
     if topic.subtopics:
         parts.append("**Subtopics:** " + ", ".join(md_text(s) for s in topic.subtopics))
@@ -188,9 +206,10 @@ def _topic_section(page: str, item: TopicProgress, notes: Mapping[str, Note], re
                 for r in topic.resources
             )
         )
-    for heading, entries in (("Projects", topic.projects), ("Evaluation", topic.evaluation)):
-        if entries:
-            parts.append(f"**{heading}:**\n\n" + "\n".join(f"- {md_text(e)}" for e in entries))
+    if item.projects:
+        parts.append("**Projects:**\n\n" + "\n".join(_project_line(page, p, results) for p in item.projects))
+    if topic.evaluation:
+        parts.append("**Evaluation:**\n\n" + "\n".join(f"- {md_text(e)}" for e in topic.evaluation))
     note_links = [
         f"- [{md_text(notes[p].title if p in notes else p)}]({link_from(page, p)})" for p in item.notes
     ]
@@ -209,3 +228,20 @@ def _topic_section(page: str, item: TopicProgress, notes: Mapping[str, Note], re
         else "**Experiments:** none yet."
     )
     return "\n\n".join(parts)
+
+
+def _project_line(page: str, project: ProjectProgress, results: ResultSet) -> str:
+    """A project, whether it is complete, and the experiments that carry it out."""
+    links = []
+    for exp_id, _done in project.experiments:
+        spec = results.specs[exp_id]
+        badge = state_badge(results.records.get(exp_id), results.state(exp_id))
+        link = link_from(page, experiment_page_path(exp_id))
+        links.append(f"[{md_text(spec.title)}]({link}) ({md_text(spec.status)}) {badge}")
+    if project.complete:
+        mark = "✓ complete"
+    elif links:
+        mark = "under way"
+    else:
+        mark = "not started"
+    return f"- {md_text(project.text)}: **{mark}**" + ("; " + "; ".join(links) if links else "")

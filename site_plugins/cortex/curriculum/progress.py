@@ -1,5 +1,10 @@
-"""Curriculum progress: per topic and per pillar, the notes written and the experiments
-declared, run and fresh."""
+"""Curriculum progress: per topic and per pillar, the notes written, the experiments declared,
+run and fresh, and the topics' projects carried out.
+
+A topic is *studied* once a note or an experiment names it in `topics:`, and *done* once each of
+its projects is complete: an experiment that names the topic and, in `project:`, the project has
+reached `analysed` (or `reported`) with a fresh result. Its completion is half for being studied
+and half for the share of its projects complete, so a tag alone never completes a topic."""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cortex.curriculum.model import Curriculum, Pillar, Topic
+from cortex.curriculum.model import Curriculum, Pillar, Topic, same_project
 
 EXPERIMENT_STATES = ("fresh", "stale", "never-run")
 
@@ -51,20 +56,45 @@ class _Counts:
 
 
 @dataclass(frozen=True)
+class ProjectProgress:
+    """One of a topic's projects and the experiments that carry it out: (experiment id, whether
+    it completes the project: analysed or reported, with a fresh result)."""
+
+    text: str
+    experiments: tuple[tuple[str, bool], ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return any(done for _, done in self.experiments)
+
+
+@dataclass(frozen=True)
 class TopicProgress(_Counts):
     topic: Topic
     notes: tuple[Any, ...]
     experiments: tuple[tuple[str, str], ...]
+    projects: tuple[ProjectProgress, ...] = ()
+
+    @property
+    def studied(self) -> bool:
+        """A note or an experiment names the topic."""
+        return bool(self.notes or self.experiments)
+
+    @property
+    def projects_complete(self) -> int:
+        return sum(p.complete for p in self.projects)
+
+    @property
+    def done(self) -> bool:
+        """Studied, and every project complete (a topic that lists no project: studied)."""
+        return self.studied and self.projects_complete == len(self.projects)
 
     @property
     def completion(self) -> float:
-        """Half for having been learnt, half for having been tested: 0.5 once at least one note is
-        written on the topic, plus 0.5 times the share of its declared experiments whose results are
-        fresh. Stale and never-run experiments add nothing, and a topic with no experiment declared
-        stops at 0.5: a topic is complete when it is written up and every experiment on it is current."""
-        learnt = 1.0 if self.notes else 0.0
-        tested = self.experiments_fresh / self.experiments_declared if self.experiments else 0.0
-        return (learnt + tested) / 2
+        """Half for being studied, half for the share of its projects complete."""
+        if not self.projects:
+            return 1.0 if self.studied else 0.0
+        return (self.studied + self.projects_complete / len(self.projects)) / 2
 
 
 @dataclass(frozen=True)
@@ -80,6 +110,14 @@ class PillarProgress(_Counts):
     @property
     def completion(self) -> float:
         return sum(t.completion for t in self.topics) / len(self.topics) if self.topics else 0.0
+
+    @property
+    def topics_studied(self) -> int:
+        return sum(t.studied for t in self.topics)
+
+    @property
+    def topics_done(self) -> int:
+        return sum(t.done for t in self.topics)
 
 
 @dataclass(frozen=True)
@@ -103,13 +141,21 @@ def progress(
     curriculum: Curriculum,
     notes_by_topic: Mapping[str, Sequence[Any]],
     experiments_by_topic: Mapping[str, Sequence[tuple[str, str]]],
+    projects_by_topic: Mapping[str, Sequence[tuple[str, str, bool]]] | None = None,
 ) -> Progress:
-    """Per topic and per pillar: notes written, experiments declared, run (fresh or stale) and fresh.
+    """Per topic and per pillar: notes written, experiments declared, run (fresh or stale) and
+    fresh, and the projects carried out.
 
     Keys are topic names as declared (id or title, any case); keys naming no topic are skipped
     (``check_topics`` reports them). Experiments are (experiment id, state) pairs, the state one
-    of ``EXPERIMENT_STATES``; an experiment listed twice for one topic counts once.
+    of ``EXPERIMENT_STATES``; an experiment listed twice for one topic counts once. Projects are
+    (project text, experiment id, whether that experiment completes it) triples; a text that is
+    none of the topic's projects is skipped (``check_projects`` reports it).
     """
+    carried: dict[str, list[tuple[str, str, bool]]] = {}
+    for name, triples in (projects_by_topic or {}).items():
+        if (topic := curriculum.topic(name)) is not None:
+            carried.setdefault(topic.id, []).extend(triples)
     notes: dict[str, list[Any]] = {}
     experiments: dict[str, dict[str, str]] = {}
     for name, items in notes_by_topic.items():
@@ -124,10 +170,26 @@ def progress(
     pillars = []
     for pillar in curriculum.pillars:
         topics = tuple(
-            TopicProgress(t, tuple(_distinct(notes.get(t.id, ()))), tuple(experiments.get(t.id, {}).items()))
+            TopicProgress(
+                t,
+                tuple(_distinct(notes.get(t.id, ()))),
+                tuple(experiments.get(t.id, {}).items()),
+                tuple(_projects(t, carried.get(t.id, ()))),
+            )
             for t in pillar.topics
         )
         pillar_notes = tuple(_distinct(n for t in topics for n in t.notes))
         pillar_experiments = tuple(dict(e for t in topics for e in t.experiments).items())
         pillars.append(PillarProgress(pillar, topics, pillar_notes, pillar_experiments))
     return Progress(tuple(pillars))
+
+
+def _projects(topic: Topic, carried: Sequence[tuple[str, str, bool]]) -> list[ProjectProgress]:
+    """Each of the topic's projects, with the experiments that name it."""
+    return [
+        ProjectProgress(
+            text,
+            tuple({exp_id: done for project, exp_id, done in carried if same_project(project, text)}.items()),
+        )
+        for text in topic.projects
+    ]

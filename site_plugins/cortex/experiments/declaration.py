@@ -16,7 +16,7 @@ Front matter keys (``title`` and ``status`` required; the rest optional)::
                                 # index shows the first (default: the first with `better`)
     baselines: [{metric, value, cite, note?, point?}, ...]
     figures: [{id, kind: line | bar | scatter, x, y, color?, facet?, log_x?, log_y?, title?}, ...]
-    timeout: seconds (default 3600) data: [path/in/repo, ...]  # data files are part of the input hash
+    timeout: seconds (default 3600) data: [path/in/repo or glob, ...]  # part of the input hash
     project: text               # a project of one of its topics (pillars.yaml) that it carries out
     freeze: true | false        # (default false) a frozen experiment is not rerun when its inputs
                                 # change: it is shown stale, with why, until unfrozen or forced
@@ -265,7 +265,7 @@ def load_experiment(path: Path, repo_root: Path) -> tuple[ExperimentSpec | None,
             check.fail(raw, "timeout", "`timeout` must be positive")
         fields["timeout"] = float(raw["timeout"])
         fields["timeout_declared"] = True
-    fields["data"] = _check_data(check, raw, repo_root)
+    fields["data"] = _check_data(check, raw, repo_root, path)
     if "script" in raw:
         fields["script"] = _check_script(check, raw, repo_root)
         if not metrics and "metrics" not in raw:
@@ -542,20 +542,43 @@ def _inside(repo_root: Path, rel: str) -> Path | None:
     return candidate if candidate.is_relative_to(root) and not Path(rel).is_absolute() else None
 
 
-def _check_data(check: SchemaChecker, raw: dict, repo_root: Path) -> list[str]:
+def _check_data(check: SchemaChecker, raw: dict, repo_root: Path, declaration: Path) -> list[str]:
+    """``data``: files, or glob patterns (``content/**/*.md``) that expand to every file they match
+    when the declaration loads, the declaration itself excepted, so a file added or removed there
+    changes the input hash as an edited one does."""
     out: list[str] = []
-    if "data" not in raw or not check.typed(raw, "data", list, "a list of file paths"):
+    if "data" not in raw or not check.typed(raw, "data", list, "a list of file paths or glob patterns"):
         return out
     for i, rel in enumerate(raw["data"]):
-        if not isinstance(rel, str):
+        if isinstance(rel, str) and any(c in rel for c in "*?["):
+            matched = _glob_data(repo_root, rel, declaration)
+            if matched is None:
+                check.fail(raw["data"], i, f"data pattern `{rel}` reaches outside the repository")
+            elif not matched:
+                check.fail(raw["data"], i, f"data pattern `{rel}` matches no file")
+            out += [m for m in matched or () if m not in out]
+        elif not isinstance(rel, str):
             check.fail(raw["data"], i, f"data file must be a path, not {type_name(rel)}")
         elif (path := _inside(repo_root, rel)) is None:
             check.fail(raw["data"], i, f"data file `{rel}` is outside the repository")
         elif not path.is_file():
             check.fail(raw["data"], i, f"data file `{rel}` does not exist")
-        else:
+        elif rel not in out:
             out.append(rel)
     return out
+
+
+def _glob_data(repo_root: Path, pattern: str, declaration: Path) -> list[str] | None:
+    """The repository-relative files ``pattern`` matches, sorted; None when it leaves the repository."""
+    root = repo_root.resolve()
+    if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+        return None
+    own = declaration.resolve()
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.glob(pattern)
+        if p.is_file() and p.resolve() != own and p.resolve().is_relative_to(root)
+    )
 
 
 def _check_script(check: SchemaChecker, raw: dict, repo_root: Path) -> str | None:

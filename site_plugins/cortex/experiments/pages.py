@@ -42,7 +42,7 @@ from cortex.experiments.display import (
 from cortex.experiments.figures import figure_div_id, figure_html, figure_placeholder
 from cortex.experiments.quotes import SHORTCODE, render_quotes
 from cortex.experiments.record import GitState, ResultRecord
-from cortex.experiments.staleness import Staleness
+from cortex.experiments.staleness import Staleness, frozen_text
 from cortex.experiments.store import FIGURES_DIR, ResultSet, read_figure
 from cortex.experiments.tables import results_view
 from cortex.text.markdown import indent_block, md_prose, md_text
@@ -196,6 +196,8 @@ def _state_line(
         text, kind = "unreadable: the result file cannot be read.", "unreadable"
     elif isinstance(record_or_diag, dict) and staleness.state == "stale":
         text, kind = "stale: " + "; ".join(staleness.reasons) + ".", "stale"
+        if spec.freeze:
+            text += " It is " + frozen_text(spec) + "."
     elif isinstance(record_or_diag, dict):
         text, kind = (
             f"fresh: made from the current inputs, {staleness.run or _run_words(record_or_diag)}"

@@ -13,7 +13,7 @@ from cortex.experiments.declaration import ExperimentSpec
 from cortex.experiments.devices import run_device
 from cortex.experiments.inputs import InputHash, input_hash
 from cortex.experiments.record import record_hash
-from cortex.experiments.staleness import staleness
+from cortex.experiments.staleness import frozen_text, staleness
 from cortex.experiments.store import RESULT_FILE, load_record, read_record
 from cortex.files import atomic_write_text
 
@@ -51,13 +51,30 @@ def plan_runs(
             )
             continue
         plan.devices[spec.id] = device
-        now = input_hash(spec, repo_root)
-        record = load_record(results_dir, spec.id)
-        fresh = isinstance(record, dict) and staleness(spec, record, repo_root, now).fresh
-        sync_hash_file(
-            Path(hashes_dir) / f"{spec.id}.sha256", now, Path(results_dir) / spec.id / RESULT_FILE, fresh
-        )
+        frozen = _sync_inputs(spec, repo_root, Path(results_dir), Path(hashes_dir))
+        if frozen is not None:
+            plan.diagnostics.append(frozen)
     return plan
+
+
+def _sync_inputs(
+    spec: ExperimentSpec, repo_root: Path, results_dir: Path, hashes_dir: Path
+) -> Diagnostic | None:
+    """Bring a scheduled experiment's hash file up to date. A frozen experiment whose result is
+    stale keeps naming the hash that result was made from, so nothing reruns; the warning says so."""
+    now = input_hash(spec, repo_root)
+    record = load_record(results_dir, spec.id)
+    hash_file, result_file = hashes_dir / f"{spec.id}.sha256", results_dir / spec.id / RESULT_FILE
+    if not isinstance(record, dict):
+        sync_hash_file(hash_file, now, result_file, False)
+        return None
+    state = staleness(spec, record, repo_root, now)
+    if state.fresh or not spec.freeze:
+        sync_hash_file(hash_file, now, result_file, state.fresh)
+        return None
+    sync_hash_file(hash_file, InputHash(record_hash(record)), result_file, fresh=True)
+    message = "stale: " + "; ".join(state.reasons) + "; " + frozen_text(spec)
+    return diagnostic(Code.FROZEN_STALE_RESULT, spec.path, spec.line_of("freeze"), 1, message)
 
 
 def sync_hash_file(hash_file: Path, current: InputHash, result_file: Path, fresh: bool | None = None) -> bool:

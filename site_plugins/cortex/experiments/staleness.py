@@ -58,6 +58,14 @@ def staleness(
     return Staleness("stale" if reasons else "fresh", tuple(reasons), run, tuple(unrecorded))
 
 
+def frozen_text(spec: ExperimentSpec) -> str:
+    """What a frozen experiment's stale mark adds: why it is not rerun, and how to rerun it."""
+    return (
+        f"frozen (`freeze: true`): not rerun when its inputs change, until it is unfrozen or forced "
+        f"(`cortex rerun {spec.id}`, or `snakemake --forcerun results/{spec.id}/result.json`)"
+    )
+
+
 def _input_label(name: str) -> str:
     path, _, key = name.partition("#")
     return f"`{key}` in `{path}`" if key else f"`{path}`"

@@ -17,7 +17,7 @@ from typing import cast
 from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.experiments.declaration import ExperimentSpec
 from cortex.experiments.record import SCHEMA_VERSION, NonFinite, ResultRecord, record_problems
-from cortex.experiments.staleness import Staleness, staleness
+from cortex.experiments.staleness import Staleness, frozen_text, staleness
 from cortex.files import atomic_write_text
 from cortex.text.json_positions import json_positions, position_of
 
@@ -177,15 +177,11 @@ class ResultSet:
                 continue
             state = self.state(exp_id)
             if state.state == "stale":
-                out.append(
-                    diagnostic(
-                        Code.STALE_RESULT,
-                        spec.path,
-                        spec.line_of("script"),
-                        1,
-                        "stale result: " + "; ".join(state.reasons),
-                    )
-                )
+                message = "stale result: " + "; ".join(state.reasons)
+                if spec.freeze:
+                    message += "; " + frozen_text(spec)
+                code = Code.FROZEN_STALE_RESULT if spec.freeze else Code.STALE_RESULT
+                out.append(diagnostic(code, spec.path, spec.line_of("script"), 1, message))
             elif state.state == "never-run" and spec.status in ("analysed", "reported"):
                 out.append(
                     diagnostic(

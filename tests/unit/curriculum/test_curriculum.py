@@ -285,9 +285,9 @@ def test_check_topics_against_an_empty_curriculum():
 
 @pytest.fixture
 def small() -> Curriculum:
-    maths = Pillar(
-        "maths", "Maths", "", (Topic("algebra", "Algebra", "maths"), Topic("geometry", "Geometry", "maths"))
-    )
+    algebra = Topic("algebra", "Algebra", "maths", projects=("Solve a system.", "Invert a matrix."))
+    geometry = Topic("geometry", "Geometry", "maths", projects=("Draw a circle.",))
+    maths = Pillar("maths", "Maths", "", (algebra, geometry))
     physics = Pillar("physics", "Physics", "", (Topic("optics", "Optics", "physics"),))
     return Curriculum((maths, physics))
 
@@ -299,7 +299,11 @@ def test_progress_counts_per_topic_and_pillar(small):
         "geometry": [("e1", "fresh")],
         "optics": [("e4", "stale"), ("e4", "stale")],
     }
-    result = progress(small, notes, experiments)
+    projects = {
+        "algebra": [("solve a system", "e1", True), ("Invert a matrix.", "e2", False), ("Fly.", "e3", True)],
+        "geometry": [("Draw a circle.", "e1", True)],
+    }
+    result = progress(small, notes, experiments, projects)
 
     algebra = result.topic("algebra")
     assert (
@@ -313,16 +317,24 @@ def test_progress_counts_per_topic_and_pillar(small):
         2,
         1,
     )
-    assert algebra.completion == pytest.approx((1 + 1 / 3) / 2)
+    # studied, and one of its two projects complete ("Fly." is none of its projects)
+    assert [(p.text, p.complete) for p in algebra.projects] == [
+        ("Solve a system.", True),
+        ("Invert a matrix.", False),
+    ]
+    assert algebra.studied and not algebra.done
+    assert algebra.completion == pytest.approx((1 + 1 / 2) / 2)
     geometry = result.topic("geometry")
     assert (geometry.notes_written, geometry.experiments_fresh, geometry.completion) == (1, 1, 1.0)
-    optics = result.topic("optics")
+    assert geometry.done
+    optics = result.topic("optics")  # named by an experiment: studied; it lists no project
     assert (optics.notes_written, optics.experiments_declared, optics.experiments_run, optics.completion) == (
         0,
         1,
         1,
-        0.0,
+        1.0,
     )
+    assert optics.done
 
     maths = result.pillar("maths")
     # n2 and e1 belong to two topics of the pillar and count once
@@ -337,16 +349,21 @@ def test_progress_counts_per_topic_and_pillar(small):
         2,
         1,
     )
-    assert maths.completion == pytest.approx(((1 + 1 / 3) / 2 + 1.0) / 2)
-    assert result.pillar("physics").completion == 0.0
-    assert result.completion == pytest.approx(((1 + 1 / 3) / 2 + 1.0 + 0.0) / 3)
+    assert maths.completion == pytest.approx(((1 + 1 / 2) / 2 + 1.0) / 2)
+    assert (maths.topics_studied, maths.topics_done) == (2, 1)
+    assert result.pillar("physics").completion == 1.0  # optics lists no project: studied is all it asks
+    assert result.completion == pytest.approx(((1 + 1 / 2) / 2 + 1.0 + 1.0) / 3)
 
 
 def test_progress_completion_edges(small):
     result = progress(small, {"algebra": ["note"]}, {"geometry": [("e1", "never-run")]})
-    assert result.topic("algebra").completion == 0.5  # learnt, nothing tested
-    assert result.topic("geometry").completion == 0.0  # declared, never run
-    assert result.topic("optics").completion == 0.0
+    assert result.topic("algebra").completion == 0.5  # a tag alone: studied, not done
+    assert result.topic("geometry").completion == 0.5  # named by an experiment that has not run
+    assert result.topic("optics").completion == 0.0  # nothing names it
+    stale = progress(
+        small, {}, {"geometry": [("e1", "stale")]}, {"geometry": [("Draw a circle.", "e1", False)]}
+    )
+    assert stale.topic("geometry").completion == 0.5 and not stale.topic("geometry").projects[0].complete
     empty = progress(Curriculum(), {}, {})
     assert empty.pillars == () and empty.completion == 0.0
 

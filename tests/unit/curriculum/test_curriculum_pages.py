@@ -64,7 +64,12 @@ def test_pillar_page_lists_everything_about_a_topic(root: Path):
     assert "**Subtopics:** Vectors, Matrices" in section
     assert "- [A linear algebra course](https://example.org/la) (course)" in section
     assert "- A book without a link (book)" in section
-    assert "- Implement matrix multiplication." in section and "- Quiz" in section
+    assert "- Quiz" in section
+    assert (  # its one project, done by an analysed experiment with a fresh result
+        "- Implement matrix multiplication.: **✓ complete**; [Squares of small integers](../experiments/squares.md) (analysed)"
+        in section
+    )
+    assert "**done**" in section
     assert (
         "- [Vectors and matrices](../notes/vectors.md)" in section and "- [typo](../notes/typo.md)" in section
     )
@@ -98,12 +103,41 @@ def test_overview_is_a_progress_dashboard(root: Path):
     # linear-algebra and calculus are complete, gpus has nothing: 2 of 3 topics
     assert overview.count('aria-valuenow="67"') == 1  # overall
     rows = [line for line in overview.splitlines() if line.startswith("| [")]
-    assert rows[0].startswith("| [Foundational Knowledge](foundations.md) | 2 | 3 | 2 / 2 | ")
+    assert rows[0].startswith("| [Foundational Knowledge](foundations.md) | 2 | 2 | 2 | 3 | 2 / 2 | ")
     assert 'aria-valuenow="100"' in rows[0]
     assert (
-        rows[1].startswith("| [AI Systems](systems.md) | 1 | 0 | 0 / 0 | ") and 'aria-valuenow="0"' in rows[1]
+        rows[1].startswith("| [AI Systems](systems.md) | 1 | 0 | 0 | 0 | 0 / 0 | ")
+        and 'aria-valuenow="0"' in rows[1]
     )
     assert "## How to work through it\n\n- Study a little every day." in overview
     empty = pages["curriculum/systems.md"]
     assert "**Notes:** none yet." in empty and "**Experiments:** none yet." in empty
     assert "<table>" in to_html(overview)
+
+
+def test_a_project_is_done_only_by_an_analysed_fresh_experiment_that_names_it(root: Path):
+    declaration = root / "experiments" / "squares.md"
+    source = declaration.read_text()
+    declaration.write_text(source.replace("status: analysed", "status: planned"))
+    section = build(root)[2]["curriculum/foundations.md"].split("## Calculus")[0]
+    assert "- Implement matrix multiplication.: **under way**" in section and "(planned)" in section
+    assert 'aria-valuenow="50"' in section and "**studied**" in section  # tagged, not done
+    declaration.write_text(source.replace("project: implement matrix multiplication\n", ""))
+    section = build(root)[2]["curriculum/foundations.md"].split("## Calculus")[0]
+    assert (
+        "- Implement matrix multiplication.: **not started**" in section and 'aria-valuenow="50"' in section
+    )
+
+
+def test_a_project_none_of_the_topics_lists_is_an_error_at_its_line(root: Path):
+    declaration = root / "experiments" / "squares.md"
+    source = declaration.read_text()
+    declaration.write_text(
+        source.replace("project: implement matrix multiplication", "project: Fly to the moon.")
+    )
+    [problem] = [d for d in build(root)[3] if "project" in d.message]
+    assert (Path(problem.path).name, problem.line, problem.level) == ("squares.md", 23, Level.ERROR)
+    assert problem.message == (
+        "`project` 'Fly to the moon.' is not a project of the experiment's topics; "
+        "theirs: 'Implement matrix multiplication.'"
+    )

@@ -104,6 +104,28 @@ def test_stale_page_names_the_changed_input_and_the_run(root: Path):
     assert "stale: `experiments/squares.py` changed since the run of 2026-11-22 on Test GPU." in text
 
 
+def test_a_frozen_stale_result_says_it_is_frozen_and_how_to_rerun_it_and_check_lists_it(root: Path):
+    declaration = root / "experiments" / "squares.md"
+    declaration.write_text(declaration.read_text().replace("device: cpu", "device: cpu\nfreeze: true"))
+    stale_codes = {Code.STALE_RESULT, Code.FROZEN_STALE_RESULT}
+    assert not [d for d in results_of(root).diagnostics() if d.code in stale_codes]  # frozen, fresh
+    script = root / "experiments" / "squares.py"
+    script.write_text(script.read_text() + "\n# changed\n")
+    text, _ = page_of(root, "squares")
+    assert (
+        "stale: `experiments/squares.py` changed since the run of 2026-11-22 on Test GPU. It is frozen"
+        in text
+    )
+    assert "`cortex rerun squares`" in text
+    [listed] = [d for d in results_of(root).diagnostics() if d.code is Code.FROZEN_STALE_RESULT]
+    assert listed.level is Level.WARNING and "frozen (`freeze: true`)" in listed.message
+    assert not [
+        d
+        for d in results_of(root).diagnostics()
+        if d.code is Code.STALE_RESULT and d.path.endswith("squares.md")
+    ]
+
+
 def test_never_run_pages_say_why(root: Path):
     gpu, diags = page_of(root, "gpu")
     assert "not run: needs CUDA." in gpu and "*Not run: needs CUDA.*" in gpu and "## Provenance" not in gpu

@@ -156,3 +156,29 @@ def test_a_key_written_twice_is_an_error_where_it_is_repeated(repo: Path):
     diags = only_errors(repo, "twice.md", GOOD_HEAD + "title: Again\n---\n")
     assert [(d.line, d.col, d.code.value) for d in diags] == [(7, 1, "invalid-declaration")]
     assert "key `title` appears twice in the same mapping" in diags[0].message
+
+
+def test_data_patterns_expand_to_every_file_but_the_declaration_and_each_is_an_input(repo: Path):
+    from cortex.experiments.inputs import input_hash
+
+    notes = repo / "content" / "notes"
+    notes.mkdir(parents=True)
+    (notes / "a.md").write_text("A\n")
+    (repo / "content" / "top.md").write_text("Top\n")
+    text = GOOD_HEAD + 'data: ["content/**/*.md", "experiments/*.md"]\n---\n'
+    spec, diags = load_experiment(write(repo, "lm.md", text), repo)
+    assert diags == [] and spec is not None
+    assert spec.data[:2] == ["content/notes/a.md", "content/top.md"]
+    assert "experiments/lm.md" not in spec.data and "experiments/alpha.md" in spec.data
+    before = input_hash(spec, repo)
+    (notes / "b.md").write_text("B\n")  # a new note is a new input
+    again, _ = load_experiment(repo / "experiments" / "lm.md", repo)
+    assert again is not None and "content/notes/b.md" in input_hash(again, repo).components
+    assert input_hash(again, repo).sha256 != before.sha256
+
+
+def test_a_data_pattern_that_matches_nothing_or_leaves_the_repository_is_an_error(repo: Path):
+    diags = only_errors(repo, "lm.md", GOOD_HEAD + 'data: ["nothing/*.csv", "../*.md"]\n---\n')
+    messages = [(d.line, d.message) for d in diags]
+    assert (7, "data pattern `nothing/*.csv` matches no file") in messages
+    assert (7, "data pattern `../*.md` reaches outside the repository") in messages
