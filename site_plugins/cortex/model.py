@@ -15,7 +15,13 @@ from cortex.citations.syntax import find_citations
 from cortex.curriculum.model import Curriculum, load_curriculum
 from cortex.curriculum.pages import TopicUses, curriculum_pages, progress_summary, topic_uses
 from cortex.diagnostics import Code, Diagnostic, diagnostic
-from cortex.experiments.board import BOARD_PATH, latest_results, research_board, status_summary
+from cortex.experiments.board import (
+    BOARD_PATH,
+    experiment_card,
+    latest_results,
+    research_board,
+    status_summary,
+)
 from cortex.experiments.claims import unsourced_numbers
 from cortex.experiments.declaration import ExperimentSpec, load_experiments
 from cortex.experiments.pages import experiment_page_path, experiment_pages
@@ -152,8 +158,14 @@ def front_page_summaries(curriculum: Curriculum, uses: TopicUses, results: Resul
 
         return summary
 
+    def experiment(args: list[str], page: str) -> str:
+        if len(args) != 1:
+            raise ValueError("takes one argument, the experiment: {{< experiment fp_formats >}}")
+        return experiment_card(results, args[0], page)
+
     return {
         "latest": latest,
+        "experiment": experiment,
         "experiments": no_arguments(lambda page: status_summary(results, page)),
         "progress": no_arguments(lambda page: progress_summary(curriculum, uses, page)),
     }

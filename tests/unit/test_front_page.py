@@ -40,6 +40,25 @@ def test_a_summary_with_wrong_arguments_is_an_error_at_its_line(write_vault):
         (
             7,
             "bad-quote",
-            "unknown shortcode `nope` (known: result, table, figure, n, latest, experiments, progress)",
+            "unknown shortcode `nope` (known: result, table, figure, n, latest, experiment, experiments, progress)",
         ),
     ]
+
+
+def test_an_experiment_card_quotes_status_freshness_headline_and_verdict_live(tmp_path):
+    from support.results_site import populated_site
+
+    root = populated_site(tmp_path)
+    note = root / "content" / "notes" / "ideas.md"
+    note.write_text(
+        "# Ideas\n\n{{< experiment squares >}}\n\n{{< experiment idea >}}\n\n{{< experiment nope >}}\n"
+    )
+    kb = load(root / "content", root=root)
+    page = kb.quoted["notes/ideas.md"]
+    squares, idea = page.split('<div class="cortex-card" markdown="1">')[1:3]
+    assert "**[Squares of small integers](../experiments/squares.md)** · analysed" in squares
+    assert "cortex-badge--fresh" in squares and "Headline: " in squares
+    assert "**Verdict:** Confirmed for every n tried." in squares
+    assert "**Verdict:** *none yet.*" in idea and "Headline: not run" in idea
+    [problem] = [d for d in kb.diagnostics if d.path.endswith("ideas.md")]
+    assert problem.line == 7 and "no experiment `nope` (known: " in problem.message

@@ -5,7 +5,7 @@ and the summaries a front page quotes of it: the latest results and where experi
 from __future__ import annotations
 
 from cortex.experiments.declaration import STATUSES
-from cortex.experiments.display import experiment_page_path, link_from, run_date
+from cortex.experiments.display import experiment_page_path, link_from, not_run_reason, run_date
 from cortex.experiments.pages import headline, prose_field, state_badge
 from cortex.experiments.store import ResultSet
 from cortex.text.markdown import md_text
@@ -50,6 +50,26 @@ def latest_results(results: ResultSet, page_path: str, count: int = 5) -> str:
             f"  {md_text(run_date(record)[:10])}" + (f" · {md_text(head)}" if head else "")
         )
     return "\n".join(lines)
+
+
+def experiment_card(results: ResultSet, exp_id: str, page_path: str) -> str:
+    """One experiment as a page quotes it live: its title linked, its status and freshness, its
+    headline number and its verdict (with the verdict's own quotes rendered)."""
+    spec = results.specs.get(exp_id)
+    if spec is None:
+        known = ", ".join(sorted(results.specs)) or "none"
+        raise ValueError(f"no experiment `{exp_id}` (known: {known})")
+    record = results.record(exp_id)
+    link = link_from(page_path, experiment_page_path(exp_id))
+    badge = state_badge(results.records.get(exp_id), results.state(exp_id))
+    head = headline(spec, record) if record is not None else ""
+    if record is None:
+        head = f"not run: {not_run_reason(spec, results.runs(exp_id))}"
+    card = f"**[{md_text(spec.title)}]({link})** · {md_text(spec.status)} {badge}"
+    if head:
+        card += f"  \nHeadline: {md_text(head)}"
+    verdict = prose_field(spec, "verdict", page_path, results)[0] if spec.verdict else "*none yet.*"
+    return f'<div class="cortex-card" markdown="1">\n\n{card}\n\n**Verdict:** {verdict}\n\n</div>'
 
 
 def status_summary(results: ResultSet, page_path: str) -> str:

@@ -25,6 +25,8 @@ built (the project passes them in; see ``cortex.model``):
 
     {{< latest [COUNT] >}}       the experiments with the most recent runs (5 unless COUNT),
                                  with their freshness and headline number
+    {{< experiment ID >}}        one experiment: its status, freshness, headline number and
+                                 verdict
     {{< experiments >}}          how many experiments stand at each step of the method
     {{< progress >}}             the curriculum's progress, overall and per pillar
 
