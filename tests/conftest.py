@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
 from support.paths import REPO
+
+
+def pytest_configure(config):
+    """One math thread per xdist worker: the workers already fill the cores, and torch's own
+    threads on top of them (and in the runs they start) would fight over the same cores."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture
