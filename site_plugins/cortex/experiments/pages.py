@@ -41,7 +41,7 @@ from cortex.experiments.display import (
 )
 from cortex.experiments.figures import figure_div_id, figure_html, figure_placeholder
 from cortex.experiments.quotes import SHORTCODE, render_quotes
-from cortex.experiments.record import GitState, ResultRecord
+from cortex.experiments.record import GitState, Provenance, ResultRecord
 from cortex.experiments.staleness import Staleness, frozen_text
 from cortex.experiments.store import FIGURES_DIR, ResultSet, read_figure
 from cortex.experiments.tables import results_view
@@ -207,6 +207,18 @@ def _state_line(
     else:
         text, kind = f"not run: {not_run_reason(spec, history)}.", "never-run"
     return f"{text}\n{{: .cortex-state .cortex-state--{kind} }}"
+
+
+def _cpu_text(prov: Provenance) -> str:
+    """ " (2 cores; torch on 1 thread; load 0.4 at the start)", what a CPU timing depends on."""
+    parts = []
+    if is_number(prov.get("cpu_count")):
+        parts.append(f"{prov.get('cpu_count')} cores")
+    if is_number(prov.get("cpu_threads")):
+        parts.append(f"torch on {prov.get('cpu_threads')} thread(s)")
+    if is_number(load := prov.get("load_average")):
+        parts.append(f"load {format_number(float(load))} at the start")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def _run_words(record: ResultRecord) -> str:
@@ -381,7 +393,7 @@ def _provenance(record: ResultRecord) -> str:
         ("Environment", " · ".join(env)),
         ("Platform", prov.get("platform") or "–"),
         ("Commit", commit_text(record), git.get("commit") or ""),
-        ("Host", prov.get("host") or "–"),
+        ("Host", (prov.get("host") or "–") + _cpu_text(prov)),
         *_scheduler(prov.get("scheduler")),
         ("Started", prov.get("started_at") or "–"),
         (

@@ -65,6 +65,9 @@ class Provenance(TypedDict):
     device_name: NotRequired[str | None]
     platform: NotRequired[str]
     host: NotRequired[str]
+    cpu_count: NotRequired[int | None]
+    cpu_threads: NotRequired[int | None]
+    load_average: NotRequired[float | None]
     git: NotRequired[GitState]
     scheduler: NotRequired[dict[str, str | None] | None]
     started_at: NotRequired[str]
@@ -172,6 +175,9 @@ RECORD_SCHEMA: dict = {
                     _TEXT_OR_NULL,
                 ),
                 "cudnn": {"type": ["integer", "null"]},
+                "cpu_count": {"type": ["integer", "null"]},
+                "cpu_threads": {"type": ["integer", "null"]},
+                "load_average": {"type": ["number", "null"]},
                 "git": {
                     "type": ["object", "null"],
                     "properties": {"commit": _TEXT_OR_NULL, "dirty": {"type": ["boolean", "null"]}},

@@ -28,6 +28,11 @@ def environment(device: str, repo_root: Path, inputs: Iterable[str] = ()) -> dic
         "device_name": None,
         "platform": platform.platform(),
         "host": socket.gethostname(),
+        # what a CPU timing depends on: the cores, the threads torch used, and how busy the
+        # machine was when the run started (the 1-minute load average)
+        "cpu_count": os.cpu_count(),
+        "cpu_threads": torch.get_num_threads(),
+        "load_average": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
         "git": git_state(repo_root, inputs),
         "scheduler": scheduler_job(),
     }

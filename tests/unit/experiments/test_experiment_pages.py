@@ -75,7 +75,7 @@ def test_fresh_page_has_every_part(root: Path):
         "Test GPU (cuda), size full",
         "Python 3.11.7 · torch 2.13.0 · CUDA 12.8 · cuDNN 90100 · driver 570.86",
         f'title="{COMMIT}">commit 0123456789ab</dd>',
-        "<dt>Host</dt><dd>testhost</dd>",
+        "<dt>Host</dt><dd>testhost (2 cores; torch on 1 thread(s); load 0.42 at the start)</dd>",
         "2026-11-22T09:30:00+00:00",
         "<code>experiments/squares.py</code>",
     ):

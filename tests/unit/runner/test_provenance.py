@@ -1,5 +1,6 @@
 """What a run records of itself is true: an input missing from git makes the run dirty, and
-result files are readable by whoever the user's umask lets read them."""
+result files are readable by whoever the user's umask lets read them, and a run records the
+cores, threads and load its CPU timings depend on."""
 
 from __future__ import annotations
 
@@ -40,3 +41,14 @@ def _umask() -> int:
     current = os.umask(0o022)
     os.umask(current)
     return current
+
+
+def test_a_run_records_what_its_cpu_timings_depend_on(tmp_path: Path):
+    import torch
+
+    from cortex.runner.provenance import environment
+
+    env = environment("cpu", tmp_path)
+    assert env["cpu_threads"] == torch.get_num_threads() >= 1
+    assert env["cpu_count"] == os.cpu_count()
+    assert env["load_average"] is None or env["load_average"] >= 0
