@@ -244,4 +244,4 @@ def _project_line(page: str, project: ProjectProgress, results: ResultSet) -> st
         mark = "under way"
     else:
         mark = "not started"
-    return f"- {md_text(project.text)}: **{mark}**" + ("; " + "; ".join(links) if links else "")
+    return f"- **{mark}**: {md_text(project.text)}" + (" — " + "; ".join(links) if links else "")

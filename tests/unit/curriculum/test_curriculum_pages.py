@@ -66,7 +66,7 @@ def test_pillar_page_lists_everything_about_a_topic(root: Path):
     assert "- A book without a link (book)" in section
     assert "- Quiz" in section
     assert (  # its one project, done by an analysed experiment with a fresh result
-        "- Implement matrix multiplication.: **✓ complete**; [Squares of small integers](../experiments/squares.md) (analysed)"
+        "- **✓ complete**: Implement matrix multiplication. — [Squares of small integers](../experiments/squares.md) (analysed)"
         in section
     )
     assert "**done**" in section
@@ -120,12 +120,12 @@ def test_a_project_is_done_only_by_an_analysed_fresh_experiment_that_names_it(ro
     source = declaration.read_text()
     declaration.write_text(source.replace("status: analysed", "status: planned"))
     section = build(root)[2]["curriculum/foundations.md"].split("## Calculus")[0]
-    assert "- Implement matrix multiplication.: **under way**" in section and "(planned)" in section
+    assert "- **under way**: Implement matrix multiplication. — " in section and "(planned)" in section
     assert 'aria-valuenow="50"' in section and "**studied**" in section  # tagged, not done
     declaration.write_text(source.replace("project: implement matrix multiplication\n", ""))
     section = build(root)[2]["curriculum/foundations.md"].split("## Calculus")[0]
     assert (
-        "- Implement matrix multiplication.: **not started**" in section and 'aria-valuenow="50"' in section
+        "- **not started**: Implement matrix multiplication.\n" in section and 'aria-valuenow="50"' in section
     )
 
 
