@@ -169,10 +169,10 @@ def test_disagreement_is_detected(module):
 
 
 def seed_corrections() -> list[list[str]]:
-    """The rows of the page's table of errors in the seed note's half-precision section."""
+    """The rows of the page's table of errors in a half-precision cheat sheet."""
     text = DECLARATION.read_text(encoding="utf-8")
-    section = text.split("## Errors in seed note 004", 1)[1]
-    lines = [ln for ln in section.splitlines() if ln.startswith("| ") and not ln.startswith("| Seed's label")]
+    section = text.split("## Errors in a half-precision cheat sheet", 1)[1]
+    lines = [ln for ln in section.splitlines() if ln.startswith("| ") and not ln.startswith("| Its label")]
     return [[c.strip() for c in ln.strip("|").split("|")] for ln in lines]
 
 
