@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-
-from cortex.runner.run import check_metrics
+from support.declared import assert_reports_its_metrics
 
 EXPERIMENT = "adversarial_training"  # the spec, entry and module fixtures (conftest) load it
 METHODS = ["standard", "fgsm", "pgd"]
@@ -38,9 +37,7 @@ def test_the_module_trains_for_the_declared_radius(module):
 def test_every_ci_point_reports_every_metric_and_passes_the_runner_checks(spec, ci_results):
     assert len(ci_results) == len(METHODS) * len(EPSILONS)
     for point, metrics in ci_results.items():
-        assert set(metrics) == set(spec.metrics), point
-        _, problems = check_metrics(spec, metrics)
-        assert problems == [], (point, problems)
+        assert_reports_its_metrics(spec, metrics, point)
         for name in ACCURACIES:
             assert 0 <= metrics[name].low <= metrics[name].value <= metrics[name].high <= 1, (point, name)
             assert metrics[name].reps == 5, (point, name)

@@ -6,8 +6,7 @@ import math
 
 import pytest
 import torch
-
-from cortex.runner.run import check_metrics
+from support.declared import assert_reports_its_metrics
 
 EXPERIMENT = "attention"  # the spec, entry and module fixtures (conftest) load it
 
@@ -27,9 +26,7 @@ def test_ci_size_is_small_and_full_size_is_the_gpu_grid(spec):
 
 def test_every_point_passes_the_runner_checks(spec, results):
     for point, metrics in results.items():
-        assert set(metrics) == set(spec.metrics), point
-        _, problems = check_metrics(spec, metrics)
-        assert problems == [], (point, problems)
+        assert_reports_its_metrics(spec, metrics, point)
 
 
 def test_backends_without_a_cpu_kernel_are_skipped_with_a_reason(results):

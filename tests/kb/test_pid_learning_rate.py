@@ -10,8 +10,7 @@ import math
 
 import pytest
 import torch
-
-from cortex.runner.run import check_metrics
+from support.declared import assert_reports_its_metrics
 
 EXPERIMENT = "pid_learning_rate"  # the spec, entry and module fixtures (conftest) load it
 GAIN_SWEEP = ["pid-x0.1", "pid-x0.3", "pid-x1", "pid-x3", "pid-x10"]
@@ -34,9 +33,7 @@ def test_sizes_share_the_grid_and_differ_in_epochs(spec, module):
 def test_every_ci_point_reports_every_metric_and_passes_the_runner_checks(spec, ci_results):
     assert len(ci_results) == len(SCHEDULES)
     for point, metrics in ci_results.items():
-        assert set(metrics) == set(spec.metrics), point
-        _, problems = check_metrics(spec, metrics)
-        assert problems == [], (point, problems)
+        assert_reports_its_metrics(spec, metrics, point)
         assert (metrics["clamped_steps"] is None) != (point[0] in CONTROLLED), point
         assert (metrics["gain_spread"] is None) != (point[0] in GAIN_SWEEP), point
     spreads = {ci_results[(s, SIZE_KNOBS["ci"])]["gain_spread"] for s in GAIN_SWEEP}

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 import torch
+from support.declared import assert_reports_its_metrics
 
-from cortex.runner.run import check_metrics
 from cortex.timing import Harness
 
 EXPERIMENT = "wavelet_regularisation"  # the spec, entry and module fixtures (conftest) load it
@@ -56,9 +56,7 @@ def test_sizes_share_the_grid_and_differ_only_in_steps(spec):
 def test_every_ci_point_reports_every_metric_and_passes_the_runner_checks(spec, ci_results):
     assert len(ci_results) == len(FRACTIONS) * len(METHODS)
     for point, metrics in ci_results.items():
-        assert set(metrics) == set(spec.metrics), point
-        _, problems = check_metrics(spec, metrics)
-        assert problems == [], (point, problems)
+        assert_reports_its_metrics(spec, metrics, point)
 
 
 def test_accuracies_and_energy_fractions_lie_in_the_unit_interval(ci_results):
