@@ -262,6 +262,7 @@ def test_project_refs_load_cleanly_with_the_keys_the_notes_cite():
         "astrom2008feedback",
         "daubechies1992ten",
         "edelsbrunner2010computational",
+        "tillet2019triton",
     ]
     assert sorted(bib) == sorted(wanted)
     formatter = formatter_for(bib, "plain")
