@@ -1,10 +1,11 @@
 """Our Triton kernels are correct, checked on the CPU in Triton's interpreter.
 
-``TRITON_INTERPRET=1`` must be set when a kernel is decorated and stays read at launch
-(Triton looks at it again when it first specialises arguments), so the fixture sets it for
-this module's tests only and imports a fresh copy of ``experiments/triton_kernels.py`` under
-its own module name: whatever another test module (or an xdist worker's earlier tests)
-imported before, these kernels are the interpreted ones. Sizes stay at 2^16 elements and a
+``TRITON_INTERPRET=1`` must be set when a kernel is decorated, and also when Triton itself is
+imported (its own library functions, such as the combine step of ``tl.sum``, are decorated
+then), and it stays read at launch. So the fixture sets it for this module's tests only,
+imports Triton's Python modules afresh (keeping its compiled extension) and a fresh copy of
+``experiments/triton_kernels.py`` under its own module name, and puts back whatever another
+test module (or an xdist worker's earlier tests) had imported when it is done. Sizes stay at 2^16 elements and a
 few programs, so each test takes seconds. Nothing asserts on a time.
 """
 
@@ -24,10 +25,22 @@ DTYPES = [torch.float32, torch.float16, torch.bfloat16]
 BLOCK, PROGRAMS = 128, 3  # small: the interpreter runs every program and lane in numpy
 
 
+def _triton_python_modules() -> dict[str, object]:
+    """Triton's pure-Python modules now imported; its compiled extension (``triton._C``) stays."""
+    return {
+        name: sys.modules[name]
+        for name in list(sys.modules)
+        if (name == "triton" or name.startswith("triton.")) and not name.startswith("triton._C")
+    }
+
+
 @pytest.fixture(scope="module")
 def tk():
     before = os.environ.get("TRITON_INTERPRET")
     os.environ["TRITON_INTERPRET"] = "1"
+    earlier = _triton_python_modules()
+    for name in earlier:
+        del sys.modules[name]
     name = "triton_kernels_interpreted"
     spec = importlib.util.spec_from_file_location(name, REPO / "experiments" / "triton_kernels.py")
     module = importlib.util.module_from_spec(spec)
@@ -35,6 +48,9 @@ def tk():
     spec.loader.exec_module(module)
     yield module
     sys.modules.pop(name, None)
+    for interpreted in _triton_python_modules():
+        del sys.modules[interpreted]
+    sys.modules.update(earlier)
     if before is None:
         os.environ.pop("TRITON_INTERPRET", None)
     else:
