@@ -19,24 +19,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from harness import unavailable  # CUDA and Triton, or why not (bench/ is on the path)
+
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out" / "triton_kernels.json"
 EXPERIMENTS = ("compensated_reduction", "fused_rmsnorm")
 TARGET_FRACTION = 0.85
 TARGET_ERROR_UNITS = 2.0
 REDUCTION_TARGET_FROM_N = 2**26
-
-
-def unavailable() -> str | None:
-    import torch
-
-    if not torch.cuda.is_available():
-        return "no CUDA device (torch.cuda.is_available() is False)"
-    try:
-        import triton  # noqa: F401
-    except ImportError:
-        return "Triton is not installed"
-    return None
 
 
 def run_experiment(exp_id: str) -> dict:
