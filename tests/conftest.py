@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.paths import REPO
+from support.paths import REPO, write_tree
 
 
 def pytest_configure(config):
@@ -22,15 +22,7 @@ def write_vault(tmp_path):
     """Write {relative path: text or bytes} into a fresh content folder."""
 
     def write(files: dict[str, str | bytes]) -> Path:
-        root = tmp_path / "vault"
-        for rel, content in files.items():
-            p = root / rel
-            p.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                p.write_bytes(content)
-            else:
-                p.write_text(content, "utf-8")
-        return root
+        return write_tree(tmp_path / "vault", files)
 
     return write
 

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from support.builds import Build, build_site
 from support.forms_vault import BROKEN_FORMULA_LINE, FORMS_FILES
+from support.paths import write_tree
 
 from cortex.mkdocs.scripts import DIAGRAMS, MATH_FONT, math_font_path, mermaid_js_path
 from cortex.model import load
@@ -15,12 +16,7 @@ from cortex.model import load
 
 @pytest.fixture(scope="module")
 def vault(tmp_path_factory):
-    root = tmp_path_factory.mktemp("forms") / "vault"
-    for rel, content in FORMS_FILES.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content, "utf-8")
-    return root
+    return write_tree(tmp_path_factory.mktemp("forms") / "vault", FORMS_FILES)
 
 
 @pytest.fixture(scope="module")

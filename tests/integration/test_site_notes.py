@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from support.builds import Build, build_site
 from support.html import article, lands, parse
-from support.paths import REPO
+from support.paths import REPO, write_tree
 
 HOME = """---
 title: Home page
@@ -86,10 +86,7 @@ FILES = {
 def built(tmp_path_factory) -> Build:
     root = tmp_path_factory.mktemp("features")
     vault = root / "vault"
-    for rel, content in FILES.items():
-        p = vault / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(content) if isinstance(content, bytes) else p.write_text(content, "utf-8")
+    write_tree(vault, FILES)
     (vault / "Latin1.md").write_bytes("# Latin-1\n\nCaf\xe9 au lait, see [[Target]].\n".encode("latin-1"))
     return build_site(vault, root / "work")
 

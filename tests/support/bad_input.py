@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cortex.diagnostics import Diagnostic
 from cortex.model import load
+from support.paths import write_tree
 
 HANG_S = 60  # far beyond what any case takes; only a runaway loop or backtracking gets here
 
@@ -74,14 +75,7 @@ def project(root: Path, case: Case) -> Path:
         "content/curriculum/pillars.yaml": CURRICULUM,
     }
     files.update(case.files)
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, "utf-8")
-    return root
+    return write_tree(root, files)
 
 
 def answer(root: Path, case: Case) -> list[Diagnostic] | str:

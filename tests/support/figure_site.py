@@ -12,7 +12,7 @@ import yaml
 
 from support.builds import Build, build_site
 from support.forms_vault import FORMS_FILES
-from support.paths import REPO
+from support.paths import REPO, write_tree
 
 NOTEBOOK = REPO / "content" / "notebooks" / "Floating-point formats explored.ipynb"
 
@@ -127,10 +127,7 @@ def write_figure_site(root: Path) -> Path:
     (docs / "notebooks").mkdir()
     shutil.copy(NOTEBOOK, docs / "notebooks" / NOTEBOOK.name)
     write_plotly_latex_notebook(docs / "notebooks" / "Plotly and LaTeX.ipynb")
-    for rel, content in FORMS_FILES.items():
-        path = docs / "forms" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content, "utf-8")
+    write_tree(docs / "forms", FORMS_FILES)
     (docs / "forms" / "Cited.md").write_text(CITING_NOTE, "utf-8")
     (root / "refs").mkdir(exist_ok=True)
     (root / "refs" / "math.bib").write_text(MATH_BIB, "utf-8")
