@@ -135,7 +135,7 @@ def _read_pickle(path: Path | None) -> object | None:
         return None
     try:
         with path.open("rb") as f:
-            version, payload = pickle.load(f)
+            version, payload = pickle.load(f)  # nosec B301  # our own cache, written by this user under .cache/
     except Exception:  # a corrupt or foreign cache is ignored, never fatal
         return None
     return payload if version == CACHE_VERSION else None

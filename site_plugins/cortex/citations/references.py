@@ -167,7 +167,7 @@ class ReferenceFormatter:
         if problem and key.lower() not in self._reported:
             self._reported.add(key.lower())
             self.problems.append(diagnostic(Code.REFERENCE_FORMAT, ref.path, ref.line, 1, problem))
-        return Markup(body)
+        return Markup(body)  # nosec B704  # _format built it from escaped fields (SafeHtmlBackend, unsrt_html)
 
     def _format(self, ref: Reference) -> tuple[str, str | None]:
         """(HTML, problem): the style's rendering, or a simpler one and why pybtex could not."""
