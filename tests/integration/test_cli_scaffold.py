@@ -47,3 +47,23 @@ def test_new_experiment_runs_and_new_note_checks_clean(tmp_path):
     assert cortex("new", "experiment", "demo_sum", cwd=tmp_path).returncode != 0
     check = cortex("check", cwd=tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_new_note_and_experiment_titles_stay_one_yaml_string(tmp_path):
+    """A title that YAML would read as a mapping, a comment, an alias or a flow collection is
+    written so the note's and the declaration's front matter still read back as that title."""
+    import yaml
+
+    (tmp_path / "content").mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\ndocs_dir: content\n", "utf-8")
+    title = "Ideas: *alias, {flow} & 'quotes' - not: a mapping"
+    note = cortex("new", "note", title, cwd=tmp_path)
+    assert note.returncode == 0, note.stderr
+    front = (tmp_path / "content" / f"{title}.md").read_text("utf-8").split("---\n")[1]
+    assert yaml.safe_load(front)["title"] == title
+    made = cortex("new", "experiment", "odd_title", "--title", title, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    declaration = (tmp_path / "experiments" / "odd_title.md").read_text("utf-8").split("---\n")[1]
+    assert yaml.safe_load(declaration)["title"] == title
+    check = cortex("check", cwd=tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr

@@ -1,35 +1,119 @@
-"""The research board, ``method/board.md``: every experiment under the step of the research
-method it has reached (idea → planned → running → analysed → reported), with its hypothesis;
-and the summaries a front page quotes of it: the latest results and where experiments stand."""
+"""The research board, ``method/board.md``: every experiment as a card in the column of the
+step of the research method it has reached (idea → planned → running → analysed → reported),
+with its assessment (impact, feasibility and novelty as badges; risks, hypothesis and the papers
+that motivate it folded), its freshness and its age; and the summaries a front page quotes of
+it: the latest results and where experiments stand.
+
+An experiment's age is the days since its declaration's ``created`` date (``cortex idea`` writes
+it), else since its first recorded run, counted on the day the site is built: the board is
+rebuilt with every build, and a date in the files is the same on every clone (a file's time or
+git's history is not, and reading git would tie the core to it)."""
 
 from __future__ import annotations
 
-from cortex.experiments.declaration import STATUSES
-from cortex.experiments.display import experiment_page_path, link_from, not_run_reason, run_date
+import re
+from datetime import date
+
+from markupsafe import escape
+
+from cortex.citations.syntax import KEY
+from cortex.experiments.declaration import ASSESSMENT_AXES, STATUSES, ExperimentSpec
+from cortex.experiments.display import attr, experiment_page_path, link_from, not_run_reason, run_date
 from cortex.experiments.pages import headline, prose_field, state_badge
 from cortex.experiments.store import ResultSet
 from cortex.text.markdown import md_text
 
 BOARD_PATH = "method/board.md"
+AXIS_WORDS = {"impact": "expected impact", "feasibility": "feasibility", "novelty": "novelty"}
+_CITE_KEY = re.compile(KEY + r"\Z")  # a key the citation syntax reads whole as [@key]
 
 
-def research_board(results: ResultSet) -> str:
-    """Markdown of the board: one section per status, in the order experiments move through."""
+def research_board(results: ResultSet, today: date | None = None) -> str:
+    """Markdown of the board: one column per status, in the order experiments move through,
+    each card with the experiment's assessment and its age on ``today`` (the build's day)."""
+    today = today or date.today()
     by_status: dict[str, list[str]] = {status: [] for status in STATUSES}
     for exp_id, spec in sorted(results.specs.items(), key=lambda kv: kv[1].title.casefold()):
-        link = link_from(BOARD_PATH, experiment_page_path(exp_id))
-        badge = state_badge(results.records.get(exp_id), results.state(exp_id))
-        entry = f"- **[{md_text(spec.title)}]({link})** {badge}"
-        if spec.hypothesis:  # its problems are reported once, on the experiment's page
-            hypothesis, _ = prose_field(spec, "hypothesis", BOARD_PATH, results)
-            entry += "\n\n    " + " ".join(hypothesis.split())
-        by_status[spec.status].append(entry)
+        by_status[spec.status].append(_card(results, exp_id, spec, today))
     counts = " → ".join(f"{status} ({len(by_status[status])})" for status in STATUSES)
-    parts = ["# Research board", f"Where every experiment stands: {counts}."]
+    parts = [
+        "---\nhide: [toc]  # the five columns take the table of contents' width\n---",
+        "# Research board",
+        f"Where every experiment stands: {counts}. Each card shows the idea's assessment (impact, "
+        "feasibility and novelty), whether its result is fresh, and how long ago it was declared "
+        "or first run; `cortex advance ID` moves one on once its next step has what it needs.",
+        '<div class="cortex-board" markdown="1">',
+    ]
     for status in STATUSES:
-        parts.append(f"## {status.capitalize()} {{#{status}}}")
-        parts.append("\n\n".join(by_status[status]) if by_status[status] else "*No experiment.*")
+        cards = "\n\n".join(by_status[status]) or "*No experiment.*"
+        parts.append(
+            f'<section class="cortex-board-column cortex-board-column--{status}" markdown="1">\n\n'
+            f"## {status.capitalize()} {{#{status}}}\n\n{cards}\n\n</section>"
+        )
+    parts.append("</div>")
     return "\n\n".join(parts) + "\n"
+
+
+def _card(results: ResultSet, exp_id: str, spec: ExperimentSpec, today: date) -> str:
+    """One experiment on the board: its title linked, freshness and age, assessment badges, and
+    its hypothesis, risks and motivation folded."""
+    link = link_from(BOARD_PATH, experiment_page_path(exp_id))
+    badge = state_badge(results.records.get(exp_id), results.state(exp_id))
+    lines = [f"**[{md_text(spec.title)}]({link})**", f"{badge} {age_badge(results, spec, today)}".strip()]
+    levels = [
+        f'<span class="cortex-level cortex-level--{attr(level)}" title="{attr(AXIS_WORDS[axis])}: '
+        f'{attr(level)}">{escape(axis)} <b>{escape(level)}</b></span>'
+        for axis in ASSESSMENT_AXES
+        if spec.assessment and (level := spec.assessment.level(axis))
+    ]
+    if levels:
+        lines.append(" ".join(levels))
+    card = "  \n".join(lines)
+    folded = _folded(results, spec)
+    if folded:
+        card += f'\n\n<details class="cortex-board-more" markdown="1">\n<summary>{folded[0]}</summary>\n\n'
+        card += "\n\n".join(folded[1:]) + "\n\n</details>"
+    return f'<div class="cortex-board-card" markdown="1">\n\n{card}\n\n</div>'
+
+
+def _folded(results: ResultSet, spec: ExperimentSpec) -> list[str]:
+    """[summary, paragraph, ...] of what a card folds away; [] when it has nothing to fold."""
+    shown, paragraphs = [], []
+    if spec.hypothesis:  # its problems are reported once, on the experiment's page
+        hypothesis, _ = prose_field(spec, "hypothesis", BOARD_PATH, results)
+        shown.append("hypothesis")
+        paragraphs.append(f"**Hypothesis.** {' '.join(hypothesis.split())}")
+    assessment = spec.assessment
+    if assessment and assessment.risks:
+        shown.append("risks")
+        paragraphs.append(f"**Risks.** {md_text(' '.join(assessment.risks.split()))}")
+    if assessment and assessment.motivation:
+        shown.append("motivation")
+        keys = [key for key in assessment.motivation if _CITE_KEY.match(key)]  # others: an error already
+        cited = "[" + "; ".join(f"@{key}" for key in keys) + "]" if keys else ""
+        paragraphs.append(f"**Motivated by** {cited}.")
+    if not shown:
+        return []
+    return [escape(", ".join(shown).capitalize()), *paragraphs]
+
+
+def age_badge(results: ResultSet, spec: ExperimentSpec, today: date) -> str:
+    """How long ago the experiment was declared (``created``) or first run, with the date on
+    hover; "" when neither is known."""
+    runs = results.runs(spec.id)
+    started = str(runs[0].get("provenance", {}).get("started_at") or "")[:10] if runs else ""
+    if spec.created is not None:
+        since, what = spec.created, "declared"
+    else:
+        try:
+            since, what = date.fromisoformat(started), "first run"
+        except ValueError:
+            return ""
+    days = (today - since).days
+    when = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
+    when = when if days >= 0 else f"on {since.isoformat()}"
+    title = f"{what} on {since.isoformat()}"
+    return f'<span class="cortex-board-age" title="{attr(title)}">{escape(what)} {escape(when)}</span>'
 
 
 def latest_results(results: ResultSet, page_path: str, count: int = 5) -> str:

@@ -20,6 +20,10 @@ Front matter keys (``title`` and ``status`` required; the rest optional)::
     project: text               # a project of one of its topics (pillars.yaml) that it carries out
     freeze: true | false        # (default false) a frozen experiment is not rerun when its inputs
                                 # change: it is shown stale, with why, until unfrozen or forced
+    assessment:                 # the method's step 2, Assessing Implications (what the board shows)
+      impact: low | medium | high       feasibility: low | medium | high    novelty: low | medium | high
+      risks: text                       motivation: [bib key, ...]  # the papers that prompted it
+    created: YYYY-MM-DD         # when the idea was written down: the board's age of an experiment
 
 The front matter is validated when it loads; every problem is a Diagnostic at the line of
 the offending key, and a declaration with errors is left out while the others load.
@@ -29,9 +33,11 @@ Pure Python: no torch, mkdocs or snakemake, so the workflow loads declarations q
 from __future__ import annotations
 
 import ast
+import contextlib
 import itertools
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +55,8 @@ SIZES = ("ci", "full")
 FIGURE_KINDS = ("line", "bar", "scatter")
 NOT_DECLARATIONS = {"index.md", "README.md"}
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+LEVELS = ("low", "medium", "high")  # how an assessment rates each axis
+ASSESSMENT_AXES = ("impact", "feasibility", "novelty")
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,22 @@ class Figure:
     facet: str | None = None  # one panel per value of this column, side by side
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """An idea weighed before it is tested (the method's step 2): its expected impact,
+    feasibility and novelty (each low, medium or high, or "" when not rated), its main risks, and
+    the bib keys of the papers that motivate it. Never part of the input hash."""
+
+    impact: str = ""
+    feasibility: str = ""
+    novelty: str = ""
+    risks: str = ""
+    motivation: tuple[str, ...] = ()
+
+    def level(self, axis: str) -> str:
+        return str(getattr(self, axis))
+
+
 @dataclass
 class ExperimentSpec:
     id: str
@@ -109,6 +133,8 @@ class ExperimentSpec:
     # parameter or metric name -> what a reader calls it (axis titles, table headers); not part
     # of the input hash, so naming things never makes a result stale
     labels: dict[str, str] = field(default_factory=dict)
+    assessment: Assessment | None = None  # step 2 of the method; prose, never an input
+    created: date | None = None  # when it was declared: the research board's age of it
     raw: dict = field(default_factory=dict, repr=False)  # the front matter as written, with key positions
 
     def label_of(self, name: str) -> str:
@@ -191,6 +217,8 @@ TOP_LEVEL = (
     "labels",
     "project",
     "freeze",
+    "assessment",
+    "created",
 )
 
 
@@ -246,6 +274,7 @@ def load_experiment(path: Path, repo_root: Path) -> tuple[ExperimentSpec | None,
     fields: dict[str, Any] = {}
     _check_text_fields(check, raw, fields)
     _check_lists_of_text(check, raw, fields)
+    _check_assessment(check, raw, fields)
     _check_enums(check, raw, fields)
     metrics = _check_metrics(check, raw)
     fields["metrics"] = metrics
@@ -303,6 +332,45 @@ def _check_text_fields(check: SchemaChecker, raw: dict, fields: dict) -> None:
             fields[key] = raw[key].strip()
     if "freeze" in raw and check.typed(raw, "freeze", bool, "true or false"):
         fields["freeze"] = raw["freeze"]
+
+
+def _check_assessment(check: SchemaChecker, raw: dict, fields: dict) -> None:
+    """``assessment`` (impact, feasibility, novelty, risks, motivation) and ``created``. The
+    motivation's bib keys are checked against refs/ where the bibliography is loaded
+    (``cortex.experiments.method.unknown_motivation``), as baselines' are."""
+    if "created" in raw:
+        value = raw["created"]  # YAML reads an unquoted 2026-11-29 as a date already
+        if isinstance(value, datetime):
+            value = value.date()
+        elif isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = date.fromisoformat(value.strip())
+        if isinstance(value, date):
+            fields["created"] = value
+        else:
+            check.fail(raw, "created", f"`created` must be a date, YYYY-MM-DD, not {value!r}")
+    if "assessment" not in raw or not check.typed(
+        raw, "assessment", dict, "a mapping with impact, feasibility, novelty, risks and motivation"
+    ):
+        return
+    given = raw["assessment"]
+    check.unknown_keys(given, (*ASSESSMENT_AXES, "risks", "motivation"), "`assessment`")
+    found: dict[str, Any] = {}
+    for axis in ASSESSMENT_AXES:
+        if axis in given:
+            if given[axis] in LEVELS:
+                found[axis] = given[axis]
+            else:
+                check.fail(given, axis, f"`{axis}` must be one of {' | '.join(LEVELS)}, not {given[axis]!r}")
+    if "risks" in given and check.typed(given, "risks", str, "text"):
+        found["risks"] = given["risks"].strip()
+    if "motivation" in given and check.typed(given, "motivation", list, "a list of bib keys"):
+        keys = given["motivation"]
+        for i, key in enumerate(keys):
+            if not isinstance(key, str) or not key.strip():
+                check.fail(keys, i, f"`motivation` items must be bib keys, not {type_name(key)}")
+        found["motivation"] = tuple(k.strip() for k in keys if isinstance(k, str) and k.strip())
+    fields["assessment"] = Assessment(**found)
 
 
 def _check_lists_of_text(check: SchemaChecker, raw: dict, fields: dict) -> None:
