@@ -18,6 +18,7 @@ from pathlib import Path
 class Level(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"  # a suggestion (`cortex check --suggest`): never fails a check or a build
 
     def __str__(self) -> str:
         return self.value
@@ -77,12 +78,17 @@ class Code(StrEnum):
     AMBIGUOUS_TOPIC_NAME = "ambiguous-topic-name"
     UNKNOWN_TOPIC = "unknown-topic"
     UNKNOWN_PROJECT = "unknown-project"  # an experiment's `project` is none of its topics' projects
+    # connections
+    UNLINKED_MENTION = "unlinked-mention"  # `cortex check --suggest`: a note named, not linked
 
     @property
     def level(self) -> Level:
+        if self in _SUGGESTIONS:
+            return Level.INFO
         return Level.WARNING if self in _WARNINGS else Level.ERROR
 
 
+_SUGGESTIONS = frozenset({Code.UNLINKED_MENTION})
 _WARNINGS = frozenset(
     {
         Code.EMBED_TOO_DEEP,

@@ -24,6 +24,7 @@ from cortex.experiments.board import (
 )
 from cortex.experiments.claims import unsourced_numbers
 from cortex.experiments.declaration import ExperimentSpec, load_experiments
+from cortex.experiments.method import unknown_motivation
 from cortex.experiments.pages import experiment_page_path, experiment_pages
 from cortex.experiments.quotes import Summary, body_line_offset, render_quotes
 from cortex.experiments.store import ResultSet
@@ -183,6 +184,7 @@ def index_citations(
                 message = f"baseline cites '{base.cite}', which no entry in refs/*.bib has"
                 where = spec.position_of("baselines", i, "cite")
                 found.append(diagnostic(Code.UNKNOWN_BASELINE_CITATION, spec.path, *where, message))
+    found += unknown_motivation(kb.specs, kb.bibliography)
     for path, note in kb.vault.notes.items():
         if note.virtual:  # the page is generated: index its text, check the declaration's own
             kb.citations.add_page(path, kb.pages.get(path, ""), note.title, note.meta, note.file)

@@ -1,4 +1,5 @@
-"""`mkdocs serve` previews a vault and rebuilds it when a note changes."""
+"""`mkdocs serve` (and `cortex serve`, which runs it) previews a vault and rebuilds it when a note,
+a reference, an experiment or a result changes."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import sys
 import time
 import urllib.request
 
+from support.cli import site_project
 from support.paths import REPO
+from support.results_site import add_run, squares_points
 
 
 def free_port() -> int:
@@ -54,6 +57,34 @@ def test_serve_rebuilds_links_and_backlinks_on_save(write_vault, tmp_path):
         wait_for(base + "Other/", "Second version")
         home = wait_for(base, 'class="cortex-backlinks"')
         assert "Second version, linking home." in home  # the backlink's context is the new sentence
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_cortex_serve_shows_a_new_result_a_reference_and_changed_code_without_a_restart(tmp_path):
+    root = site_project(tmp_path)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cortex.cli", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=root / "content",  # found from inside the project
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        page = f"http://127.0.0.1:{port}/experiments/squares/"
+        assert "stale ⚠" not in wait_for(page, ">3.20</span>")
+        # a run lands in results/: its median shows in the open page
+        add_run(root, "squares", squares_points(time3=(7.77e-6, 4e-7)), "2026-11-25T09:30:00+00:00")
+        wait_for(page, ">7.77</span>")
+        # a reference changes in refs/
+        bib = root / "refs" / "refs.bib"
+        bib.write_text(bib.read_text("utf-8").replace("A. Nobody", "B. Somebody"), "utf-8")
+        wait_for(f"http://127.0.0.1:{port}/bibliography/", "Somebody")
+        # the experiment's code changes in experiments/: its result is stale
+        script = root / "experiments" / "squares.py"
+        script.write_text(script.read_text("utf-8") + "\n# changed\n", "utf-8")
+        wait_for(page, "stale ⚠")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +21,8 @@ from markupsafe import escape
 from pybtex.database import BibliographyData, Entry, Person
 
 from cortex.citations.bibliography import Reference, load_bibliography
+from cortex.connections.related import Document, relevance
+from cortex.connections.similarity import Similarity
 from cortex.files import atomic_write_bytes
 
 _PREFIX = re.compile(r"^arxiv:\s*", re.I)
@@ -233,8 +235,104 @@ def cite_arxiv(ids: list[str], bib_path: Path, api_url: str | None = None) -> li
     return [key for _, key in import_arxiv(ids, bib_path, api_url).added]
 
 
-def reading_list_note(query: str, results: list[arxiv.Result], today: dt.date) -> str:
-    """A Markdown note listing papers: title, authors, date, abstract and a ``cortex cite`` line."""
+SUMMARY_SENTENCES = 2
+
+
+@dataclass
+class Paper:
+    """One search result, weighed against the knowledge base."""
+
+    result: arxiv.Result
+    score: float | None = None  # relevance to the knowledge base's notes (None: nothing to compare with)
+    closest: str | None = None  # the title of the note it is most like
+    in_refs: str | None = None  # the key of the entry in refs/ that is this paper
+    summary: str = ""  # the abstract's most central sentences
+
+
+def summarize(text: str, sentences: int = SUMMARY_SENTENCES) -> str:
+    """An extractive summary: the ``sentences`` most central sentences of ``text`` by sumy's
+    LexRank, in their order. Sentences and words are split by ``PlainTokenizer`` (sumy's own
+    tokenizer needs NLTK's punkt data, a download); stop words are sumy's shipped list."""
+    from sumy.nlp.stemmers import Stemmer
+    from sumy.parsers.plaintext import PlaintextParser
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+    from sumy.utils import get_stop_words
+
+    text = " ".join(text.split())
+    tokenizer = PlainTokenizer()
+    if len(tokenizer.to_sentences(text)) <= sentences:
+        return text
+    summarizer = LexRankSummarizer(Stemmer("english"))
+    summarizer.stop_words = get_stop_words("english")
+    document = PlaintextParser.from_string(text, tokenizer).document
+    return " ".join(str(s) for s in summarizer(document, sentences))
+
+
+class PlainTokenizer:
+    """Sentences and words for sumy without NLTK's data: a sentence ends at ``.``, ``!`` or
+    ``?`` before a space and a capital, a digit or an opening mark ("e.g. the" stays whole)."""
+
+    language = "english"
+    _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])")
+    _WORD = re.compile(r"\w[\w'-]*")
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        return tuple(s.strip() for s in self._SENTENCE_END.split(paragraph) if s.strip())
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        return tuple(self._WORD.findall(sentence))
+
+
+def _title_key(title: str) -> str:
+    return re.sub(
+        r"\W+", "", unicodedata.normalize("NFKC", title.replace("{", "").replace("}", "")).casefold()
+    )
+
+
+def _doi(text: str) -> str:
+    return re.sub(r"^(?:https?://)?(?:dx\.)?doi\.org/", "", text.strip()).lower()
+
+
+def match_refs(results: Sequence[arxiv.Result], references: Iterable[Reference]) -> list[str | None]:
+    """For each result, the key of the entry in ``references`` that is the same paper: the same
+    arXiv id, DOI or title (case, spacing, punctuation and braces aside)."""
+    refs = list(references)
+    by_id = existing_arxiv_ids(refs)
+    by_doi = {_doi(r.fields["doi"]): r.key for r in refs if r.fields.get("doi")}
+    by_title = {_title_key(r.fields["title"]): r.key for r in refs if r.fields.get("title")}
+    found: list[str | None] = []
+    for result in results:
+        key = by_id.get(base_id(result.get_short_id()), (None, ""))[0]
+        key = key or (by_doi.get(_doi(result.doi)) if result.doi else None)
+        found.append(key or by_title.get(_title_key(result.title)))
+    return found
+
+
+def weigh(
+    results: Sequence[arxiv.Result],
+    notes: Sequence[Document] = (),
+    references: Iterable[Reference] = (),
+    similarity: Similarity | None = None,
+) -> list[Paper]:
+    """The results as papers, most relevant to ``notes`` first (arXiv's order without notes or
+    a similarity), each marked when ``references`` hold it, each with its summary."""
+    papers = [
+        Paper(r, in_refs=key, summary=summarize(r.summary))
+        for r, key in zip(results, match_refs(results, references), strict=True)
+    ]
+    if notes and similarity is not None:
+        texts = [f"{r.title}\n{r.summary}" for r in results]
+        for paper, (score, closest) in zip(papers, relevance(texts, notes, similarity), strict=True):
+            paper.score, paper.closest = score, notes[closest].title
+        papers.sort(key=lambda p: -(p.score or 0.0))  # stable: ties keep arXiv's order
+    return papers
+
+
+def reading_list_note(query: str, results: list[arxiv.Result] | list[Paper], today: dt.date) -> str:
+    """A Markdown note listing papers, by rank: title, authors, date, relevance to the knowledge
+    base, whether refs/ has it, a summary, the abstract and a ``cortex cite`` line."""
+    papers = [p if isinstance(p, Paper) else Paper(p, summary=summarize(p.summary)) for p in results]
+    ranked = any(p.score is not None for p in papers)
     meta = {
         "title": f"Reading list: {query}",
         "query": query,
@@ -248,11 +346,17 @@ def reading_list_note(query: str, results: list[arxiv.Result], today: dt.date) -
         "",
         f"# Reading list: {escape(query)}",
         "",
-        f"{len(results)} papers from arXiv for this query, most relevant first, fetched on {today.isoformat()}. "
-        "Each ends with the command that adds it to `refs/arxiv.bib`.",
+        f"{len(papers)} papers from arXiv for this query, fetched on {today.isoformat()}, "
+        + (
+            "ranked by how alike each is to this knowledge base's notes (the score: 0 to 1). "
+            if ranked
+            else "in arXiv's order of relevance. "
+        )
+        + "Each ends with the command that adds it to `refs/arxiv.bib`, unless `refs/` has it already.",
         "",
     ]
-    for n, result in enumerate(results, 1):
+    for n, paper in enumerate(papers, 1):
+        result = paper.result
         short = _VERSION.sub("", result.get_short_id())
         authors = ", ".join(a.name for a in result.authors)
         abstract = " ".join(result.summary.split())
@@ -261,15 +365,17 @@ def reading_list_note(query: str, results: list[arxiv.Result], today: dt.date) -
             "",
             f"**Authors:** {escape(authors)}  ",
             f"**Published:** {result.published.date().isoformat()} · "
-            f"**arXiv:** [{short}](https://arxiv.org/abs/{short}) · {escape(result.primary_category)}",
-            "",
-            f"> {escape(abstract)}",
-            "",
-            "```",
-            f"cortex cite arXiv:{short}",
-            "```",
-            "",
+            f"**arXiv:** [{short}](https://arxiv.org/abs/{short}) · {escape(result.primary_category)}  ",
         ]
+        if paper.score is not None:
+            lines.append(
+                f"**Rank:** {n} · **Score:** {paper.score:.2f} · closest note: {escape(paper.closest or '')}  "
+            )
+        if paper.in_refs:
+            lines.append(f"**In refs/:** ✓ already there as `{escape(paper.in_refs)}`  ")
+        lines += [f"**Summary:** {escape(paper.summary)}", "", f"> {escape(abstract)}", ""]
+        if not paper.in_refs:
+            lines += ["```", f"cortex cite arXiv:{short}", "```", ""]
     return "\n".join(lines)
 
 
@@ -280,13 +386,19 @@ def reading_list(
     api_url: str | None = None,
     *,
     client: arxiv.Client | None = None,
+    notes: Sequence[Document] = (),
+    references: Iterable[Reference] = (),
+    similarity: Similarity | None = None,
 ) -> list[str]:
-    """Search arXiv and write a reading-list note to ``out_path`` (never over an existing file)."""
+    """Search arXiv and write a reading-list note to ``out_path`` (never over an existing file),
+    ranked against ``notes`` and marked against ``references`` (see ``weigh``); returns the
+    papers' ids in the note's order."""
     out_path = Path(out_path)
     if out_path.exists():
         raise ArxivImportError(f"{out_path} already exists; choose another --out")
     results = fetch(client or make_client(api_url), arxiv.Search(query=query, max_results=max_results))
     if not results:
         raise ArxivImportError(f"arXiv found no paper for the query {query!r}; nothing was written")
-    atomic_write_bytes(out_path, reading_list_note(query, results, dt.date.today()).encode("utf-8"))
-    return [_VERSION.sub("", r.get_short_id()) for r in results]
+    papers = weigh(results, notes, references, similarity)
+    atomic_write_bytes(out_path, reading_list_note(query, papers, dt.date.today()).encode("utf-8"))
+    return [_VERSION.sub("", p.result.get_short_id()) for p in papers]

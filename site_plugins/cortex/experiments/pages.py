@@ -152,7 +152,7 @@ def experiment_page(
         figures, diags = _figures(spec, record, results_dir, shown_in=prose)
         parts += figures
         diagnostics += diags
-        baselines, diags = _baselines(spec, record, bibliography_keys, cite)
+        baselines, diags = baselines_table(spec, record, bibliography_keys, cite)
         parts += baselines
         diagnostics += diags
         parts.append(_provenance(record))
@@ -315,9 +315,11 @@ def _figures(
     return parts, diagnostics
 
 
-def _baselines(
+def baselines_table(
     spec: ExperimentSpec, record: ResultRecord, bibliography_keys: Collection[str] | None, cite: Cite
 ) -> tuple[list[str], list[Diagnostic]]:
+    """The baselines section: each declared baseline beside the measured value it is compared
+    with, cited (its Markdown lines), and a problem for each baseline citing an unknown key."""
     if not spec.baselines:
         return [], []
     known = {k.casefold() for k in bibliography_keys} if bibliography_keys is not None else None

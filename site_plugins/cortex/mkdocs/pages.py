@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from markupsafe import Markup, escape
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 
+from cortex.citations.index import anchor
+from cortex.connections.citable import cite_html, cite_page
+from cortex.connections.dates import Dates, dates_html
+from cortex.connections.feed import FEED_PATH
+from cortex.connections.mentions import Mention
+from cortex.connections.related import Related
 from cortex.model import KnowledgeBase
 from cortex.notes.rendering import relative_path, tag_page
 from cortex.notes.vault import Note
@@ -34,9 +41,17 @@ def links_from(page: Page, urls: Mapping[str, str]) -> Callable[[str], str | Non
 
 
 def note_footer(
-    kb: KnowledgeBase, note: Note, page: Page, urls: Mapping[str, str], tags_dir: str, show_backlinks: bool
+    kb: KnowledgeBase,
+    note: Note,
+    page: Page,
+    urls: Mapping[str, str],
+    tags_dir: str,
+    show_backlinks: bool,
+    related: Sequence[Related] = (),
+    mentions: Sequence[Mention] = (),
 ) -> str:
-    """The tag chips and the "Linked from" list closing a note's page; ``urls`` is ``site_urls``."""
+    """The tag chips, the "Linked from" list, the related notes and the unlinked mentions closing
+    a note's page; ``urls`` is ``site_urls``."""
     url_of = links_from(page, urls)
     parts = []
     if note.tags:
@@ -63,7 +78,74 @@ def note_footer(
             '<section class="cortex-backlinks" data-search-exclude>'
             f'<h2 id="linked-from">Linked from</h2><ul>{"".join(items)}</ul></section>'
         )
+    if related:
+        parts.append(related_section(related, url_of))
+    if mentions:
+        parts.append(mentions_section(kb, mentions, url_of))
     return "\n".join(parts)
+
+
+def dates_and_citation(kb: KnowledgeBase, note: Note, page: Page, dates: Mapping[str, Dates], config) -> str:
+    """The page's created and updated dates, and its folded "Cite this page" block, closing a
+    note's or an experiment's page (``dates`` is ``page_dates``)."""
+    found = dates.get(note.path)
+    citation = cite_page(kb, note.path, dates, config.site_name, page.canonical_url, config.site_author)
+    parts = ([dates_html(found)] if found else []) + ([cite_html(citation)] if citation else [])
+    return f'<div class="cortex-page-meta">{"".join(parts)}</div>' if parts else ""
+
+
+def feed_link(page: Page, config) -> str:
+    """The ``<link>`` in every page's head that lets a browser or reader find the site's feed."""
+    href = (config.site_url or "").rstrip("/") + "/" + FEED_PATH if config.site_url else None
+    href = href or get_relative_url(FEED_PATH, page.url)
+    title = escape(f"{config.site_name}: new notes and experiment runs")
+    return f'<link rel="alternate" type="application/atom+xml" title="{title}" href="{escape(href)}">'
+
+
+BIBLIOGRAPHY_PAGE = "bibliography.md"
+
+
+def related_section(related: Sequence[Related], url_of: Callable[[str], str | None]) -> str:
+    """The "Similar in content" list: each document linked where it has a page, with its kind and score."""
+    items = []
+    for r in related:
+        if r.kind == "paper":
+            page_url = url_of(BIBLIOGRAPHY_PAGE) if r.listed else None
+            url = f"{page_url}#{anchor(r.key)}" if page_url else None
+        else:
+            url = url_of(r.key)
+        title = escape(r.title)
+        link = f'<a href="{escape(url)}">{title}</a>' if url else f"<span>{title}</span>"
+        items.append(
+            f'<li>{link} <span class="cortex-related-kind">{escape(r.kind)}</span> '
+            f'<span class="cortex-related-score" title="similarity of content, 0 to 1">{r.score:.2f}</span></li>'
+        )
+    return (
+        '<section class="cortex-backlinks cortex-related" data-search-exclude>'
+        f'<h2 id="related-notes">Similar in content</h2><ul>{"".join(items)}</ul></section>'
+    )
+
+
+def mentions_section(
+    kb: KnowledgeBase, mentions: Sequence[Mention], url_of: Callable[[str], str | None]
+) -> str:
+    """The "Unlinked mentions" list: each note that names this one without a link, once, with the
+    first line it does so in and how many more it has."""
+    by_source: dict[str, list[Mention]] = {}
+    for m in mentions:
+        by_source.setdefault(m.source, []).append(m)
+    items = []
+    for source, places in by_source.items():
+        url = url_of(source)
+        title = escape(kb.vault.notes[source].title)
+        link = f'<a href="{escape(url)}">{title}</a>' if url else str(title)
+        more = len(places) - 1
+        extra = f' <span class="cortex-more">and {more} more</span>' if more else ""
+        items.append(f'<li>{link}<span class="cortex-context">{escape(places[0].context)}{extra}</span></li>')
+    return (
+        '<section class="cortex-backlinks cortex-mentions" data-search-exclude>'
+        f'<h2 id="unlinked-mentions">Unlinked mentions</h2><ul>{"".join(items)}</ul></section>'
+    )
 
 
 # Front-matter keys the theme writes into pages as they are (it does not escape them): text is

@@ -13,19 +13,27 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from cortex.citations.markdown_extension import CitationExtension, RenderCitation
 from cortex.citations.references import CitationStyle
+from cortex.connections.dates import Dates, page_dates
+from cortex.connections.feed import FEED_PATH, site_feed
+from cortex.connections.graph_page import DATA_FILE, GRAPH_PAGE, PublishedGraph, publish_graph
+from cortex.connections.mentions import Mention, unlinked_mentions
+from cortex.connections.related import Related, related_notes
+from cortex.connections.similarity import METHODS, similarity
 from cortex.diagnostics import Diagnostic
-from cortex.files import atomic_write_text
+from cortex.files import atomic_write_bytes, atomic_write_text
 from cortex.mkdocs import pages
 from cortex.mkdocs.citations import CitationsAdapter
-from cortex.mkdocs.navigation import tidy_navigation
+from cortex.mkdocs.navigation import Bounded, folder_listings, tidy_navigation
 from cortex.mkdocs.scripts import SHIPPED_SCRIPTS, add_math_font
-from cortex.model import CACHE_DIR, KnowledgeBase, load, mkdocs_body
+from cortex.model import CACHE_DIR, REFS_DIR, KnowledgeBase, load, mkdocs_body
+from cortex.notes.folder_pages import NAV_MAX_ENTRIES
 from cortex.notes.notebooks import NOTEBOOK_SUFFIX, prepare_notebook
 from cortex.notes.rendering import RenderOptions, render_note
 from cortex.notes.tag_pages import tag_pages
@@ -35,8 +43,10 @@ from cortex.text.sanitize import sanitize_html
 
 log = get_plugin_logger("cortex")
 ASSETS = Path(__file__).parent / "assets"
-STYLES = ("cortex.css", "cortex-results.css", "citations.css")
+STYLES = ("cortex.css", "cortex-results.css", "citations.css", "cortex-citable.css", "cortex-graph.css")
 SCRIPTS = ("cortex-tables.js",)
+# the project's folders the site is made of, besides the content folder and mkdocs.yml
+PROJECT_INPUTS = (REFS_DIR, "experiments", "results")
 # what the pages the plugin writes use: admonitions and folds (callouts, the folded parts of
 # experiment pages) and tabs (results)
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "toc", "admonition", "pymdownx.details", "pymdownx.tabbed")
@@ -62,6 +72,18 @@ class CortexConfig(base.Config):
     title keeps the folder's); every other folder and note is under the notes tab."""
     notes_tab = c.Type(str, default="Notes")
     """The title of the tab that holds the notes."""
+    graph = c.Type(bool, default=True)
+    """Publish the graph of notes, experiments, papers, topics and tags: a page of its own and
+    a folded local graph on every note and experiment page."""
+    related = c.Type(bool, default=True)
+    """Add a "Similar in content" section: the notes, experiments and papers most alike that a note does not link."""
+    related_method = c.Choice(METHODS, default="auto")
+    """How likeness is measured: ``minilm`` (the ``related`` extra), ``tfidf``, or ``auto`` (MiniLM where installed)."""
+    mentions = c.Type(bool, default=True)
+    """Add an "Unlinked mentions" section: the notes that name a note without linking to it."""
+    nav_max_entries = c.Type(int, default=NAV_MAX_ENTRIES)
+    """A folder with more entries shows only its first this many in the navigation, and a
+    generated page lists all its notes (0: every folder shows all)."""
 
 
 class CortexPlugin(BasePlugin[CortexConfig]):
@@ -72,9 +94,14 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         self.slugify = None
         self.citations: CitationsAdapter | None = None
         self.urls: dict[str, str] = {}  # source path -> site URL of every file, once the files are final
+        self.bounded: Bounded | None = None  # the folders the navigation cuts, once the files are final
         self.froze_model = False
         self.cache_dir = Path(CACHE_DIR)  # under the project's folder, once on_files knows it
         self.rendering: Page | None = None  # the page between its final Markdown and its HTML
+        self.related: dict[str, list[Related]] = {}  # note path -> related documents, once per build
+        self.mentions: dict[str, list[Mention]] = {}  # note path -> unlinked mentions of it
+        self.dates: dict[str, Dates] = {}  # page path -> created and updated, from git, once per build
+        self.graph: PublishedGraph | None = None  # the graph's data and page, once per build
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         for name in REQUIRED_EXTENSIONS:
@@ -117,6 +144,8 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             )
             self._freeze_model()
         report(kb.diagnostics, self.config.strict_warnings)
+        self._connect(kb)
+        self.dates = page_dates(kb)
         for f in [f for f in files if f.src_uri in kb.bad_notebooks]:
             files.remove(f)  # a notebook that cannot be read is reported, and left out
         if kb.citations is None:
@@ -138,6 +167,8 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                 )
                 continue
             files.append(File.generated(config, src_uri, content=content))
+        self.graph = self._publish_graph(kb, files, config)
+        self.bounded = folder_listings(files, config, kb, self.config.tags_dir, self.config.nav_max_entries)
         for name in STYLES + SCRIPTS:
             files.append(File.generated(config, f"assets/cortex/{name}", abs_src_path=str(ASSETS / name)))
         for script in SHIPPED_SCRIPTS:
@@ -148,7 +179,9 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         self.urls = pages.site_urls(files)
         if self.kb is None:
             return nav
-        return tidy_navigation(nav, self.kb, self.config.tags_dir, self.config.tabs, self.config.notes_tab)
+        return tidy_navigation(
+            nav, self.kb, self.config.tags_dir, self.config.tabs, self.config.notes_tab, self.bounded
+        )
 
     def on_page_read_source(self, page: Page, config: MkDocsConfig) -> str | None:
         note = self._note(page)
@@ -211,14 +244,64 @@ class CortexPlugin(BasePlugin[CortexConfig]):
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """Tags and backlinks go in after the search index has read the page: other notes'
         sentences should not make this page a search hit (and are not parsed twice)."""
+        head = output.find("</head>")
+        if head >= 0:  # every page names the site's feed
+            output = output[:head] + pages.feed_link(page, config) + output[head:]
         note = self._note(page)
         if note is None:
             return output
         footer = pages.note_footer(
-            self.model, note, page, self.urls, self.config.tags_dir, self.config.backlinks
+            self.model,
+            note,
+            page,
+            self.urls,
+            self.config.tags_dir,
+            self.config.backlinks,
+            self.related.get(note.path, ()),
+            self.mentions.get(note.path, ()),
         )
+        footer += pages.dates_and_citation(self.model, note, page, self.dates, config)
+        footer += self.graph.local(note.path) if self.graph else ""
         end = output.rfind("</article>")
         return output if not footer or end < 0 else output[:end] + footer + output[end:]
+
+    def _publish_graph(self, kb: KnowledgeBase, files: Files, config: MkDocsConfig) -> PublishedGraph | None:
+        """The graph's page and data file (``cortex.connections.graph_page``), laid out once per
+        change of the graph's structure."""
+        if not self.config.graph:
+            return None
+        taken = {f.src_uri for f in files}
+        published = publish_graph(
+            kb,
+            lambda src: (
+                File(src, None, "", config.use_directory_urls).url
+                if src in taken or src == GRAPH_PAGE
+                else None
+            ),
+            self.config.tags_dir,
+            self.cited.page_uri,
+            self.cache_dir,
+        )
+        for src_uri, content in ((GRAPH_PAGE, published.page), (DATA_FILE, published.data)):
+            if src_uri in taken:
+                log.warning(
+                    f"{src_uri}: a file in the content folder has the path of the graph's; the file is used"
+                )
+            else:
+                files.append(File.generated(config, src_uri, content=content))
+        return published
+
+    def _connect(self, kb: KnowledgeBase) -> None:
+        """Related notes and unlinked mentions, computed once for the whole build."""
+        self.related, self.mentions = {}, {}
+        if self.config.related:
+            try:
+                method = similarity(self.config.related_method, self.cache_dir)
+            except ValueError as exc:
+                raise PluginError(f"cortex: related_method: {exc}") from exc
+            self.related = related_notes(kb, method)
+        if self.config.mentions:
+            self.mentions = unlinked_mentions(kb)
 
     @property
     def model(self) -> KnowledgeBase:
@@ -248,9 +331,30 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         if self.citations is not None:
             report(self.citations.diagnostics, self.config.strict_warnings)
             self.citations.save_cache()
+        if self.kb is not None:
+            feed = site_feed(
+                self.kb,
+                self.dates,
+                self.urls,
+                site_name=config.site_name,
+                site_url=config.site_url,
+                description=config.site_description,
+                author=config.site_author,
+            )
+            atomic_write_bytes(Path(config.site_dir) / FEED_PATH, feed)
 
     def on_build_error(self, error: Exception) -> None:
         self._thaw_model()
+
+    def on_serve(self, server: LiveReloadServer, config: MkDocsConfig, builder: Callable) -> LiveReloadServer:
+        """Rebuild on a change to anything the site is made of, not only the content folder
+        (which holds the curriculum) and mkdocs.yml: refs/, experiments/ and results/, so a run
+        that lands shows in the open page. A folder that does not exist yet is not watched."""
+        project_root = Path(config.config_file_path or config.docs_dir).parent
+        for name in PROJECT_INPUTS:
+            if (project_root / name).is_dir():
+                server.watch(str(project_root / name))
+        return server
 
     def _freeze_model(self) -> None:
         """The model's hundred thousand objects live through the whole build and are never

@@ -4,6 +4,8 @@ page; it fetches its library, from beside itself, only once a page needs it), an
 
 - figures (``div.cortex-figure``, see ``cortex.experiments.figures``): plotly.js, from plotly;
 - diagrams (``div.cortex-diagram``, see ``cortex.notes.diagrams``): mermaid.js, from mermaidx;
+- the graph (``div.cortex-graph`` and the local graphs, see ``cortex.connections.graph_page``):
+  the same plotly.js;
 - math (MathML, see ``cortex.text.math``): STIX Two Math, from ziamath. Browsers draw MathML
   with the fonts they have, and stretch brackets and set large operators well only with a
   font that has OpenType math tables; cortex.css declares it, so only pages with math fetch it.
@@ -89,7 +91,8 @@ class ShippedScript:
 
 FIGURES = ShippedScript("cortex-figures.js", "plotly.min.js", plotly_js_path)
 DIAGRAMS = ShippedScript("cortex-diagrams.js", "mermaid.min.js", mermaid_js_path)
-SHIPPED_SCRIPTS = (FIGURES, DIAGRAMS)
+GRAPH = ShippedScript("cortex-graph.js", "plotly.min.js", plotly_js_path)
+SHIPPED_SCRIPTS = (FIGURES, DIAGRAMS, GRAPH)
 MATH_FONT = f"{SITE_FOLDER}/STIXTwoMath-Regular.ttf"  # beside cortex.css, which names it
 
 
