@@ -135,23 +135,7 @@
     }, function (error) { showError(el, error); });
   }
 
-  // plotly.js puts its CSS (which stacks a plot's layers) in a <style> of the document's head
-  // once, when it first draws; instant navigation replaces the head, so it is kept here and put
-  // back, or the legend and titles of the next page's figures would fall below their plots.
-  var PLOTLY_STYLE = "plotly.js-style-global";
-  var plotlyCss = null;
-
-  function keepPlotlyCss() {
-    var style = document.getElementById(PLOTLY_STYLE);
-    if (style && style.sheet && style.sheet.cssRules.length) {
-      plotlyCss = Array.prototype.map.call(style.sheet.cssRules, function (rule) { return rule.cssText; }).join("\n");
-    } else if (!style && plotlyCss) {
-      style = document.createElement("style");
-      style.id = PLOTLY_STYLE;
-      style.textContent = plotlyCss;
-      document.head.appendChild(style);
-    }
-  }
+  var keepPlotlyCss = window.cortexLoader.keepPlotlyCss;
 
   function drawAll() {
     var pending = Array.prototype.filter.call(document.querySelectorAll(SELECTOR), function (el) {
