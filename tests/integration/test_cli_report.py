@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 from pypdf import PdfReader
+from support.cli import cortex as run_cortex
 from support.paths import REPO, write_tree
 from support.results_site import COMMIT, populated_site
 
@@ -26,14 +26,8 @@ At n = 3 a call took {{< result squares time n=3 >}}, and $x^2 = \frac{n}{2}$ gr
 
 
 def cortex(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "cortex.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={"PYTHONPATH": str(REPO / "site_plugins"), "PATH": "/usr/bin:/bin", "HOME": str(cwd)},
-    )
+    """The command as a user runs it, its home in the project (where Typst may keep a cache)."""
+    return run_cortex(*args, cwd=cwd, env={"HOME": str(cwd)})
 
 
 def pdf_text(path: Path) -> str:

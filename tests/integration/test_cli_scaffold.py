@@ -3,21 +3,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
-from support.paths import REPO
-
-
-def cortex(*args: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "cortex.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"PYTHONPATH": str(REPO / "site_plugins"), "PATH": "/usr/bin:/bin"},
-    )
+from support.cli import cortex
 
 
 def test_new_experiment_runs_and_new_note_checks_clean(tmp_path):

@@ -30,6 +30,7 @@ class Replay:
     def __init__(self) -> None:
         self.recordings: dict[tuple, tuple[int, bytes]] = {}
         self.requests: list[str] = []
+        self.unmatched: list[str] = []  # the requests no recording answered
         self.url = ""
         for path in sorted(ARXIV.glob("*.json")):
             record = json.loads(path.read_text(encoding="utf-8"))
@@ -50,6 +51,8 @@ class Replay:
             def do_GET(self) -> None:
                 replay.requests.append(self.path)
                 status, body = replay.recordings.get(_request_key(self.path), (404, b"no recording"))
+                if status == 404:
+                    replay.unmatched.append(self.path)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/atom+xml; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))

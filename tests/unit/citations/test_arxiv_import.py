@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 import yaml
 from click.testing import CliRunner
-from support.paths import FIXTURES
+from support.arxiv_replay import ARXIV, REQUIRES_ARXIV, replay_server
 
 from cortex.citations.arxiv_import import (
     ArxivImportError,
@@ -27,66 +27,11 @@ from cortex.citations.bibliography import load_bibliography
 from cortex.citations.references import formatter_for
 from cortex.cli.citations import cite, papers
 
-ARXIV = FIXTURES / "arxiv"
-REQUIRES_FIXTURES = pytest.mark.skipif(not ARXIV.is_dir(), reason="recorded arXiv responses not available")
-
-
-def _request_key(url: str) -> tuple[str, tuple]:
-    parts = urlsplit(url)
-    return parts.path, tuple(sorted(parse_qsl(parts.query, keep_blank_values=True)))
-
-
-class Replay:
-    """Answers a request whose path and query equal a recording's with that recording."""
-
-    def __init__(self) -> None:
-        self.recordings: dict[tuple, tuple[int, bytes]] = {}
-        self.requests: list[str] = []
-        self.unmatched: list[str] = []
-        for path in sorted(ARXIV.glob("*.json")):
-            record = json.loads(path.read_text(encoding="utf-8"))
-            self.add(record["url"], record["status_code"], record["body"])
-
-    def add(self, url: str, status: int, body: str) -> None:
-        # The recorder stored the UTF-8 bytes decoded as Latin-1; encoding back restores them.
-        try:
-            data = body.encode("latin-1")
-        except UnicodeEncodeError:
-            data = body.encode("utf-8")
-        self.recordings[_request_key(url)] = (status, data)
-
-    def handler(self) -> type[BaseHTTPRequestHandler]:
-        replay = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                replay.requests.append(self.path)
-                status, body = replay.recordings.get(_request_key(self.path), (404, b"no recording"))
-                if status == 404:
-                    replay.unmatched.append(self.path)
-                self.send_response(status)
-                self.send_header("Content-Type", "application/atom+xml; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        return Handler
-
 
 @pytest.fixture
 def arxiv_server():
-    replay = Replay()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), replay.handler())
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    replay.url = f"http://127.0.0.1:{server.server_address[1]}/api/query"
-    yield replay
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with replay_server() as replay:
+        yield replay
 
 
 def fast_client(url: str, page_size: int = 100, num_retries: int = 0):
@@ -121,7 +66,7 @@ def test_normalize_id_rejects_empty():
         normalize_id("arXiv:")
 
 
-@REQUIRES_FIXTURES
+@REQUIRES_ARXIV
 def test_cite_new_style_id_appends_a_complete_entry(arxiv_server, tmp_path):
     bib = tmp_path / "refs" / "arxiv.bib"
     keys = cite_arxiv(["arXiv:1605.08386"], bib, api_url=arxiv_server.url)
@@ -138,7 +83,7 @@ def test_cite_new_style_id_appends_a_complete_entry(arxiv_server, tmp_path):
     assert arxiv_server.unmatched == []
 
 
-@REQUIRES_FIXTURES
+@REQUIRES_ARXIV
 def test_cite_old_style_id_from_a_pdf_url(arxiv_server, tmp_path):
     bib = tmp_path / "arxiv.bib"
     keys = cite_arxiv(["https://arxiv.org/pdf/astro-ph/0601001"], bib, api_url=arxiv_server.url)
@@ -150,7 +95,7 @@ def test_cite_old_style_id_from_a_pdf_url(arxiv_server, tmp_path):
     assert len(ref.persons["author"]) == 4
 
 
-@REQUIRES_FIXTURES
+@REQUIRES_ARXIV
 def test_cite_versioned_old_style_id_keeps_its_version(arxiv_server, tmp_path):
     bib = tmp_path / "arxiv.bib"
     assert cite_arxiv(["quant-ph/0201082v1"], bib, api_url=arxiv_server.url) == ["blaha2002quantum"]
@@ -159,7 +104,7 @@ def test_cite_versioned_old_style_id_keeps_its_version(arxiv_server, tmp_path):
     assert ref.fields["url"] == "https://arxiv.org/abs/quant-ph/0201082v1"
 
 
-@REQUIRES_FIXTURES
+@REQUIRES_ARXIV
 def test_paper_titled_zero_is_imported_and_rendered(arxiv_server, tmp_path):
     bib = tmp_path / "arxiv.bib"
     assert cite_arxiv(["arXiv:2104.12255v1"], bib, api_url=arxiv_server.url) == ["nguyen2021"]
@@ -169,7 +114,7 @@ def test_paper_titled_zero_is_imported_and_rendered(arxiv_server, tmp_path):
     assert "Nguyen. 0. 2021." in html.replace("\n", " ")
 
 
-@REQUIRES_FIXTURES
+@REQUIRES_ARXIV
 def test_34_authors_with_non_ascii_names(arxiv_server, tmp_path):
     bib = tmp_path / "arxiv.bib"
     assert cite_arxiv(["1707.08567"], bib, api_url=arxiv_server.url) == ["immink2017proceedings"]
@@ -178,7 +123,7 @@ def test_34_authors_with_non_ascii_names(arxiv_server, tmp_path):
     assert "Wübben, Dirk" in authors
 
 
-@REQUIRES_FIXTURES
+@REQUIRES_ARXIV
 def test_ids_already_present_under_any_key_are_skipped_without_a_request(arxiv_server, tmp_path):
     refs = tmp_path / "refs"
     refs.mkdir()
@@ -200,7 +145,7 @@ def test_ids_already_present_under_any_key_are_skipped_without_a_request(arxiv_s
     assert not bib.exists()
 
 
-@REQUIRES_FIXTURES
+@REQUIRES_ARXIV
 def test_second_import_of_the_same_paper_is_skipped_and_file_kept(arxiv_server, tmp_path):
     bib = tmp_path / "arxiv.bib"
     bib.write_text("% my own header\n", encoding="utf-8")
@@ -211,7 +156,7 @@ def test_second_import_of_the_same_paper_is_skipped_and_file_kept(arxiv_server, 
     assert bib.read_bytes() == first
 
 
-@REQUIRES_FIXTURES
+@REQUIRES_ARXIV
 def test_a_missing_id_in_a_list_fails_and_writes_nothing(arxiv_server, tmp_path):
     bib = tmp_path / "arxiv.bib"
     bib.write_text("% untouched\n", encoding="utf-8")
@@ -222,7 +167,7 @@ def test_a_missing_id_in_a_list_fails_and_writes_nothing(arxiv_server, tmp_path)
     assert list(tmp_path.iterdir()) == [bib]
 
 
-@REQUIRES_FIXTURES
+@REQUIRES_ARXIV
 def test_an_id_that_does_not_exist_fails(arxiv_server, tmp_path):
     bib = tmp_path / "arxiv.bib"
     with pytest.raises(ArxivImportError, match=r"0000\.0000"):
@@ -238,7 +183,7 @@ def test_malformed_id_is_refused_before_any_request(arxiv_server, tmp_path):
     assert not bib.exists()
 
 
-@REQUIRES_FIXTURES
+@REQUIRES_ARXIV
 def test_http_400_is_reported_after_retries_and_writes_nothing(arxiv_server, tmp_path):
     # arXiv's recorded answer to an id it rejects, served for a well-formed id.
     recorded = json.loads((ARXIV / "id_abc_s0_m100_b79c8dcf6bc3.json").read_text(encoding="utf-8"))
@@ -278,7 +223,7 @@ def recorded_body(name: str, old: str, new: str) -> str:
     return body.replace(old, new, 1)
 
 
-@REQUIRES_FIXTURES
+@REQUIRES_ARXIV
 def test_fields_from_arxiv_are_escaped_when_rendered(arxiv_server, tmp_path):
     body = recorded_body(
         "id_1605.08386_s0_m100_199195aa31ad.json",
@@ -294,7 +239,7 @@ def test_fields_from_arxiv_are_escaped_when_rendered(arxiv_server, tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-@REQUIRES_FIXTURES
+@REQUIRES_ARXIV
 def test_reading_list_note(arxiv_server, tmp_path):
     out = tmp_path / "reading" / "testing.md"
     ids = reading_list("testing", 20, out, api_url=arxiv_server.url)
@@ -312,7 +257,7 @@ def test_reading_list_note(arxiv_server, tmp_path):
     assert arxiv_server.unmatched == []
 
 
-@REQUIRES_FIXTURES
+@REQUIRES_ARXIV
 def test_reading_list_escapes_html_from_arxiv(arxiv_server, tmp_path):
     body = recorded_body(
         "q_testing_s0_m100_cfe7536492ca.json",
@@ -327,7 +272,7 @@ def test_reading_list_escapes_html_from_arxiv(arxiv_server, tmp_path):
     assert "<script>" not in text
 
 
-@REQUIRES_FIXTURES
+@REQUIRES_ARXIV
 def test_reading_list_follows_pages(arxiv_server, tmp_path):
     out = tmp_path / "list.md"
     ids = reading_list("testing", 25, out, client=fast_client(arxiv_server.url, page_size=10))
@@ -341,7 +286,7 @@ def test_reading_list_follows_pages(arxiv_server, tmp_path):
     assert len(set(ids)) == 25
 
 
-@REQUIRES_FIXTURES
+@REQUIRES_ARXIV
 def test_reading_list_never_overwrites(arxiv_server, tmp_path):
     out = tmp_path / "list.md"
     out.write_text("mine\n", encoding="utf-8")
@@ -351,7 +296,7 @@ def test_reading_list_never_overwrites(arxiv_server, tmp_path):
     assert arxiv_server.requests == []
 
 
-@REQUIRES_FIXTURES
+@REQUIRES_ARXIV
 def test_cli_cite_and_papers(arxiv_server, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
@@ -369,7 +314,7 @@ def test_cli_cite_and_papers(arxiv_server, tmp_path, monkeypatch):
     ) == 3
 
 
-@REQUIRES_FIXTURES
+@REQUIRES_ARXIV
 def test_cli_reports_errors_without_a_traceback(arxiv_server, tmp_path):
     result = CliRunner().invoke(
         cite, ["0000.0000", "--refs", str(tmp_path / "a.bib"), "--api-url", arxiv_server.url]
