@@ -3,32 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from cortex.report.document import Report
+from cortex.report.writer import Writer, write_source
 
 SUFFIXES = {"pdf": ".pdf", "typst": ".typ", "latex": ".tex", "md": ".md"}
 
 
 def writer_for(fmt: str) -> Callable[[Report, Path], list[str]]:
-    """The function that writes ``fmt`` (a key of ``SUFFIXES``) and returns its problems."""
+    """The function that writes ``fmt`` (a key of ``SUFFIXES``) and returns its problems.
+    Each format's module is imported only when asked for."""
+    writer: type[Writer]
     if fmt == "pdf":
         from cortex.report.typst import compile_pdf
 
         return compile_pdf
     if fmt == "typst":
-        from cortex.report.typst import write_typst
+        from cortex.report.typst import TypstWriter
 
-        return write_typst
-    if fmt == "latex":
-        from cortex.report.latex import write_latex
+        writer = TypstWriter
+    elif fmt == "latex":
+        from cortex.report.latex import LatexWriter
 
-        return write_latex
-    if fmt == "md":
-        from cortex.report.markdown import write_markdown
+        writer = LatexWriter
+    elif fmt == "md":
+        from cortex.report.markdown import MarkdownWriter
 
-        return write_markdown
-    raise ValueError(f"unknown report format {fmt!r} (formats: {', '.join(SUFFIXES)})")
+        writer = MarkdownWriter
+    else:
+        raise ValueError(f"unknown report format {fmt!r} (formats: {', '.join(SUFFIXES)})")
+    return partial(write_source, writer=writer)
 
 
 def write_report(report: Report, fmt: str, out: Path) -> list[str]:

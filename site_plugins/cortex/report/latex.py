@@ -8,32 +8,9 @@ Every string reaches the source escaped (``latex_text``); math is passed as writ
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from cortex.report.document import (
-    Block,
-    BlockQuote,
-    Break,
-    Code,
-    CodeBlock,
-    Fields,
-    Figure,
-    Heading,
-    Inline,
-    Inlines,
-    Link,
-    ListBlock,
-    Math,
-    MathBlock,
-    Paragraph,
-    Report,
-    Rule,
-    Styled,
-    Table,
-    Text,
-)
-from cortex.report.figures import figures_folder, write_figures
-from cortex.report.math import MathNotTranslated, latex_math
+from cortex.report import document as d
+from cortex.report.math import latex_math
+from cortex.report.writer import Writer, columns_of, fit
 
 _SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -83,11 +60,9 @@ def latex_url(url: str) -> str:
     return "".join("\\" + c if c in "#%&_{}~^$\\" else c for c in url if c not in "\n\r")
 
 
-class LatexWriter:
-    def __init__(self, report: Report, figure_paths: dict[str, str]) -> None:
-        self.report = report
-        self.figure_paths = figure_paths
-        self.problems: list[str] = []
+class LatexWriter(Writer):
+    figure_format = "pdf"
+    line_break = "\\newline{}"
 
     def write(self) -> str:
         report = self.report
@@ -110,52 +85,31 @@ class LatexWriter:
         parts.append("\\end{document}\n")
         return "\n\n".join(parts)
 
-    def block(self, block: Block) -> str:
-        if isinstance(block, Heading):
-            command = {1: "section*", 2: "subsection*"}.get(block.level, "subsubsection*")
-            return f"\\{command}{{{self.inlines(block.content)}}}"
-        if isinstance(block, Paragraph):
-            return self.inlines(block.content)
-        if isinstance(block, ListBlock):
-            env = "enumerate" if block.ordered else "itemize"
-            start = f"[start={int(block.start)}]" if block.ordered and block.start != 1 else ""
-            items = "\n".join("\\item " + "\n\n".join(self.block(b) for b in item) for item in block.items)
-            return f"\\begin{{{env}}}{start}\n{items}\n\\end{{{env}}}"
-        if isinstance(block, CodeBlock):
-            lines = "\\\\\n".join(f"\\texttt{{{latex_text(line) or '~'}}}" for line in block.text.split("\n"))
-            return "{\\small\\noindent " + lines + "\\par}"
-        if isinstance(block, MathBlock):
-            return self.math(block.tex, True)
-        if isinstance(block, BlockQuote):
-            return "\\begin{quote}\n" + "\n\n".join(self.block(b) for b in block.blocks) + "\n\\end{quote}"
-        if isinstance(block, Table):
-            return self.table(block)
-        if isinstance(block, Fields):
-            rows = "\n".join(
-                f"{latex_text(label)} & {self.inlines(value)} \\\\" for label, value in block.items
-            )
-            return (
-                "\\begin{longtable}{@{}l>{\\raggedright\\arraybackslash}p{0.72\\textwidth}@{}}\n"
-                + rows
-                + "\n\\end{longtable}"
-            )
-        if isinstance(block, Figure):
-            return (
-                "\\begin{figure}[htbp]\n\\centering\n"
-                f"\\includegraphics[width=\\textwidth]{{{self.figure_paths[block.name]}}}\n"
-                f"\\caption{{{self.inlines(block.caption)}}}\n\\end{{figure}}"
-            )
-        if isinstance(block, Rule):
-            return "\\noindent\\rule{\\textwidth}{0.4pt}"
-        raise TypeError(f"unknown block {block!r}")
+    # -- blocks --------------------------------------------------------------------------------
 
-    def table(self, table: Table) -> str:
-        columns = len(table.head) or max((len(r) for r in table.rows), default=1)
-        spec = "".join("r" if n else "l" for n in (list(table.numeric) + [False] * columns)[:columns])
+    def heading(self, heading: d.Heading) -> str:
+        command = {1: "section*", 2: "subsection*"}.get(heading.level, "subsubsection*")
+        return f"\\{command}{{{self.inlines(heading.content)}}}"
 
-        def row(cells) -> str:
-            cells = (list(cells) + [()] * columns)[:columns]
-            return " & ".join(self.inlines(c) for c in cells) + " \\\\"
+    def list_block(self, block: d.ListBlock) -> str:
+        env = "enumerate" if block.ordered else "itemize"
+        start = f"[start={int(block.start)}]" if block.ordered and block.start != 1 else ""
+        items = "\n".join("\\item " + "\n\n".join(self.block(b) for b in item) for item in block.items)
+        return f"\\begin{{{env}}}{start}\n{items}\n\\end{{{env}}}"
+
+    def code_block(self, text: str) -> str:
+        lines = "\\\\\n".join(f"\\texttt{{{latex_text(line) or '~'}}}" for line in text.split("\n"))
+        return "{\\small\\noindent " + lines + "\\par}"
+
+    def quote(self, blocks: tuple[d.Block, ...]) -> str:
+        return "\\begin{quote}\n" + "\n\n".join(self.block(b) for b in blocks) + "\n\\end{quote}"
+
+    def table(self, table: d.Table) -> str:
+        columns = columns_of(table)
+        spec = "".join("r" if n else "l" for n in fit(table.numeric, columns, False))
+
+        def row(cells: tuple[d.Inlines, ...]) -> str:
+            return " & ".join(self.inlines(c) for c in fit(cells, columns, ())) + " \\\\"
 
         lines = [f"{{\\small\\begin{{longtable}}{{@{{}}{spec}@{{}}}}", "\\toprule"]
         if table.head:
@@ -164,44 +118,38 @@ class LatexWriter:
         lines += ["\\bottomrule", "\\end{longtable}}"]
         return "\n".join(lines)
 
-    def inlines(self, content: Inlines) -> str:
-        return "".join(self.inline(node) for node in content).strip()
+    def fields(self, items: tuple[tuple[str, d.Inlines], ...]) -> str:
+        rows = "\n".join(f"{latex_text(label)} & {self.inlines(value)} \\\\" for label, value in items)
+        return (
+            "\\begin{longtable}{@{}l>{\\raggedright\\arraybackslash}p{0.72\\textwidth}@{}}\n"
+            + rows
+            + "\n\\end{longtable}"
+        )
 
-    def inline(self, node: Inline) -> str:
-        if isinstance(node, Text):
-            return latex_text(node.text)
-        if isinstance(node, Code):
-            return f"\\texttt{{{latex_text(node.text)}}}"
-        if isinstance(node, Math):
-            return self.math(node.tex, node.display)
-        if isinstance(node, Styled):
-            command = {"emph": "emph", "strong": "textbf", "strike": "sout"}[node.style]
-            inner = "".join(self.inline(n) for n in node.children)
-            return f"\\{command}{{{inner}}}" if command != "sout" else inner
-        if isinstance(node, Link):
-            inner = "".join(self.inline(n) for n in node.children)
-            return f"\\href{{{latex_url(node.url)}}}{{{inner}}}"
-        if isinstance(node, Break):
-            return "\\newline{}"
-        raise TypeError(f"unknown inline {node!r}")
+    def figure(self, path: str, caption: str) -> str:
+        return (
+            "\\begin{figure}[htbp]\n\\centering\n"
+            f"\\includegraphics[width=\\textwidth]{{{path}}}\n"
+            f"\\caption{{{caption}}}\n\\end{{figure}}"
+        )
 
-    def math(self, tex: str, display: bool) -> str:
-        try:
-            return latex_math(tex, display)
-        except MathNotTranslated as exc:
-            self.problems.append(f"formula shown as its source, {exc}: {tex}")
-            shown = f"$${tex}$$" if display else f"${tex}$"
-            return f"\\texttt{{{latex_text(shown)}}}"
+    def rule(self) -> str:
+        return "\\noindent\\rule{\\textwidth}{0.4pt}"
 
+    # -- inlines -------------------------------------------------------------------------------
 
-def latex_source(report: Report, figure_paths: dict[str, str]) -> tuple[str, list[str]]:
-    writer = LatexWriter(report, figure_paths)
-    return writer.write(), writer.problems
+    def text(self, text: str) -> str:
+        return latex_text(text)
 
+    def code(self, text: str) -> str:
+        return f"\\texttt{{{latex_text(text)}}}"
 
-def write_latex(report: Report, out: Path) -> list[str]:
-    """``out`` (a .tex file) and its figures, as PDF files in a folder beside it."""
-    paths = write_figures(report, out.parent, figures_folder(out), "pdf")
-    source, problems = latex_source(report, paths)
-    out.write_text(source, encoding="utf-8")
-    return problems
+    def styled(self, style: str, inner: str) -> str:
+        command = {"emph": "emph", "strong": "textbf", "strike": "sout"}[style]
+        return f"\\{command}{{{inner}}}" if command != "sout" else inner
+
+    def link(self, url: str, inner: str) -> str:
+        return f"\\href{{{latex_url(url)}}}{{{inner}}}"
+
+    def translate(self, tex: str, display: bool) -> str:
+        return latex_math(tex, display)

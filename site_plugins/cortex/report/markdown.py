@@ -9,31 +9,9 @@ author did not mean; math is written back as the LaTeX it was.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from cortex.report.document import (
-    Block,
-    BlockQuote,
-    Break,
-    Code,
-    CodeBlock,
-    Fields,
-    Figure,
-    Heading,
-    Inline,
-    Inlines,
-    Link,
-    ListBlock,
-    Math,
-    MathBlock,
-    Paragraph,
-    Report,
-    Rule,
-    Styled,
-    Table,
-    Text,
-)
-from cortex.report.figures import figures_folder, write_figures
+from cortex.report import document as d
+from cortex.report.writer import Writer, columns_of, fit
 
 # what CommonMark (with pipe tables, strikethrough and $ math) reads as syntax anywhere in a line
 _PUNCTUATION = re.compile(r"([\\`*_\[\]<>|$~&])")
@@ -59,15 +37,14 @@ def code_span(text: str) -> str:
     return f"{fence}{pad}{' '.join(text.split(chr(10)))}{pad}{fence}"
 
 
-class MarkdownWriter:
-    def __init__(self, report: Report, figure_paths: dict[str, str]) -> None:
-        self.report = report
-        self.figure_paths = figure_paths
+class MarkdownWriter(Writer):
+    figure_format = "svg"
+    line_break = "<br>"
 
     def write(self) -> str:
         report = self.report
         parts = [f"# {md_escape(report.title)}", f"*{md_escape(report.subtitle)}*"]
-        parts += [self.block(b, 0) for b in report.blocks]
+        parts += [self.block(b) for b in report.blocks]
         if report.references:
             parts.append("## References")
             parts.append(
@@ -78,89 +55,76 @@ class MarkdownWriter:
             )
         return "\n\n".join(p for p in parts if p) + "\n"
 
-    def block(self, block: Block, depth: int) -> str:
-        if isinstance(block, Heading):
-            return "#" * min(block.level + 1, 6) + " " + self.inlines(block.content)
-        if isinstance(block, Paragraph):
-            return self.inlines(block.content)
-        if isinstance(block, ListBlock):
-            lines = []
-            for i, item in enumerate(block.items):
-                marker = f"{block.start + i}. " if block.ordered else "- "
-                body = "\n\n".join(self.block(b, depth + 1) for b in item)
-                indented = body.replace("\n", "\n" + " " * len(marker))
-                lines.append(marker + indented)
-            return "\n".join(lines)
-        if isinstance(block, CodeBlock):
-            longest = max((len(run) for run in re.findall(r"`{3,}", block.text)), default=2)
-            fence = "`" * (longest + 1)
-            return f"{fence}\n{block.text}\n{fence}"
-        if isinstance(block, MathBlock):
-            return f"$$\n{block.tex}\n$$"
-        if isinstance(block, BlockQuote):
-            inner = "\n\n".join(self.block(b, depth) for b in block.blocks)
-            return "\n".join("> " + line if line else ">" for line in inner.split("\n"))
-        if isinstance(block, Table):
-            return self.table(block)
-        if isinstance(block, Fields):
-            return "\n".join(
-                f"- **{md_escape(label)}:** {self.inlines(value)}" for label, value in block.items
-            )
-        if isinstance(block, Figure):
-            caption = self.inlines(block.caption)
-            return f"![{caption}]({self.figure_paths[block.name]})\n\n*{caption}*"
-        if isinstance(block, Rule):
-            return "---"
-        raise TypeError(f"unknown block {block!r}")
+    # -- blocks --------------------------------------------------------------------------------
 
-    def table(self, table: Table) -> str:
-        columns = len(table.head) or max((len(r) for r in table.rows), default=1)
+    def heading(self, heading: d.Heading) -> str:
+        return "#" * min(heading.level + 1, 6) + " " + self.inlines(heading.content)
 
-        def row(cells) -> str:
-            cells = (list(cells) + [()] * columns)[:columns]
-            return "| " + " | ".join(_cell(self.inlines(c)) for c in cells) + " |"
+    def list_block(self, block: d.ListBlock) -> str:
+        lines = []
+        for i, item in enumerate(block.items):
+            marker = f"{block.start + i}. " if block.ordered else "- "
+            body = "\n\n".join(self.block(b) for b in item)
+            indented = body.replace("\n", "\n" + " " * len(marker))
+            lines.append(marker + indented)
+        return "\n".join(lines)
 
-        numeric = (list(table.numeric) + [False] * columns)[:columns]
-        lines = [row(table.head) if table.head else row([()] * columns)]
-        lines.append("| " + " | ".join("---:" if n else "---" for n in numeric) + " |")
+    def code_block(self, text: str) -> str:
+        longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=2)
+        fence = "`" * (longest + 1)
+        return f"{fence}\n{text}\n{fence}"
+
+    def math_block(self, tex: str) -> str:
+        return f"$$\n{tex}\n$$"
+
+    def quote(self, blocks: tuple[d.Block, ...]) -> str:
+        inner = "\n\n".join(self.block(b) for b in blocks)
+        return "\n".join("> " + line if line else ">" for line in inner.split("\n"))
+
+    def table(self, table: d.Table) -> str:
+        columns = columns_of(table)
+
+        def row(cells: tuple[d.Inlines, ...]) -> str:
+            return "| " + " | ".join(_cell(self.inlines(c)) for c in fit(cells, columns, ())) + " |"
+
+        lines = [row(table.head) if table.head else row(((),) * columns)]
+        lines.append(
+            "| " + " | ".join("---:" if n else "---" for n in fit(table.numeric, columns, False)) + " |"
+        )
         lines += [row(r) for r in table.rows]
         return "\n".join(lines)
 
-    def inlines(self, content: Inlines) -> str:
-        return "".join(self.inline(node) for node in content).strip()
+    def fields(self, items: tuple[tuple[str, d.Inlines], ...]) -> str:
+        return "\n".join(f"- **{md_escape(label)}:** {self.inlines(value)}" for label, value in items)
 
-    def inline(self, node: Inline) -> str:
-        if isinstance(node, Text):
-            return md_escape(node.text)
-        if isinstance(node, Code):
-            return code_span(node.text)
-        if isinstance(node, Math):
-            tex = " ".join(node.tex.split("\n"))
-            return f"$${tex}$$" if node.display else f"${tex}$"
-        if isinstance(node, Styled):
-            inner = "".join(self.inline(n) for n in node.children).strip()
-            mark = {"emph": "*", "strong": "**", "strike": "~~"}[node.style]
-            return f"{mark}{inner}{mark}" if inner else ""
-        if isinstance(node, Link):
-            inner = "".join(self.inline(n) for n in node.children)
-            url = node.url.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
-            return f"[{inner}](<{url}>)"
-        if isinstance(node, Break):
-            return "<br>"
-        raise TypeError(f"unknown inline {node!r}")
+    def figure(self, path: str, caption: str) -> str:
+        return f"![{caption}]({path})\n\n*{caption}*"
+
+    def rule(self) -> str:
+        return "---"
+
+    # -- inlines -------------------------------------------------------------------------------
+
+    def text(self, text: str) -> str:
+        return md_escape(text)
+
+    def code(self, text: str) -> str:
+        return code_span(text)
+
+    def styled(self, style: str, inner: str) -> str:
+        mark = {"emph": "*", "strong": "**", "strike": "~~"}[style]
+        return f"{mark}{inner.strip()}{mark}" if inner.strip() else ""
+
+    def link(self, url: str, inner: str) -> str:
+        url = url.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+        return f"[{inner}](<{url}>)"
+
+    def translate(self, tex: str, display: bool) -> str:
+        """The LaTeX as written, between ``$``: every Markdown reader with math reads it."""
+        tex = " ".join(tex.split("\n"))
+        return f"$${tex}$$" if display else f"${tex}$"
 
 
 def _cell(markdown: str) -> str:
     """A table cell: a bar not escaped yet (in code or math) escaped, as GFM wants it even there."""
     return re.sub(r"(?<!\\)\|", r"\\|", markdown) or " "
-
-
-def markdown_source(report: Report, figure_paths: dict[str, str]) -> str:
-    return MarkdownWriter(report, figure_paths).write()
-
-
-def write_markdown(report: Report, out: Path) -> list[str]:
-    """``out`` (a .md file) and its figures, as SVG files in a folder beside it."""
-    paths = write_figures(report, out.parent, figures_folder(out), "svg")
-    out.write_text(markdown_source(report, paths), encoding="utf-8")
-    return []

@@ -22,27 +22,7 @@ from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
 from cortex.citations.syntax import BARE, GROUP, Citation, bare_citation, mask_code, parse_group
-from cortex.report.document import (
-    Block,
-    BlockQuote,
-    Break,
-    Code,
-    CodeBlock,
-    Figure,
-    Heading,
-    Inline,
-    Inlines,
-    Link,
-    ListBlock,
-    Math,
-    MathBlock,
-    Paragraph,
-    Rule,
-    Styled,
-    Table,
-    Text,
-    plain,
-)
+from cortex.report import document as d
 from cortex.text.math import find_formulas
 
 # A placeholder for something set aside before parsing: private-use characters, which
@@ -62,7 +42,7 @@ _FIGURE_ID = re.compile(r'<div class="cortex-figure" id="([^"]+)"')
 _PROBLEM = re.compile(r'<div class="[^"]*(?:cortex-problem|cortex-figure-missing)[^"]*"')
 
 CiteText = Callable[[Sequence[Citation]], "str | None"]
-FigureFor = Callable[[str], "Figure | None"]
+FigureFor = Callable[[str], "d.Figure | None"]
 
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
@@ -72,10 +52,10 @@ def read_markdown(
     cite: CiteText,
     figure_for: FigureFor | None = None,
     shift_headings: int = 0,
-) -> list[Block]:
+) -> list[d.Block]:
     """Blocks for ``markdown``. ``cite`` gives the text of a citation group (None leaves it as
     written); ``figure_for`` the figure for an embedded figure's HTML id."""
-    held: list[Inline] = []
+    held: list[d.Inline] = []
     text = _unfold_blocks(_ATTR_LIST.sub("", markdown))
     text = _set_aside_math(text, held)
     text = _set_aside_citations(text, held, cite)
@@ -84,14 +64,14 @@ def read_markdown(
     return _Reader(held, figure_for, shift_headings).blocks(tree.children)
 
 
-def read_inline(markdown: str, cite: CiteText) -> Inlines:
+def read_inline(markdown: str, cite: CiteText) -> d.Inlines:
     """The inlines of a short text (a hypothesis, a verdict, a table cell's Markdown)."""
     blocks = read_markdown(markdown, cite)
-    out: list[Inline] = []
+    out: list[d.Inline] = []
     for block in blocks:
-        if isinstance(block, Paragraph | Heading):
+        if isinstance(block, d.Paragraph | d.Heading):
             if out:
-                out.append(Break())
+                out.append(d.Break())
             out.extend(block.content)
     return tuple(out)
 
@@ -168,12 +148,12 @@ def _masked(text: str) -> str:
     return _TAG.sub(lambda m: " " * len(m.group(0)), masked)
 
 
-def _hold(held: list[Inline], node: Inline) -> str:
+def _hold(held: list[d.Inline], node: d.Inline) -> str:
     held.append(node)
     return f"\ue000{len(held) - 1}\ue001"
 
 
-def _set_aside_math(text: str, held: list[Inline]) -> str:
+def _set_aside_math(text: str, held: list[d.Inline]) -> str:
     out, pos = [], 0
     for offset, latex, display in find_formulas(_masked(text)):
         if offset < pos:
@@ -182,7 +162,7 @@ def _set_aside_math(text: str, held: list[Inline]) -> str:
         width = 2 if opener in ("$$", "\\[", "\\(") else 1
         end = offset + width + len(latex) + width
         out.append(text[pos:offset])
-        node = _hold(held, Math(text[offset + width : end - width].strip(), display))
+        node = _hold(held, d.Math(text[offset + width : end - width].strip(), display))
         out.append(f"\n\n{node}\n\n" if display and _alone_on_lines(text, offset, end) else node)
         pos = end
     out.append(text[pos:])
@@ -196,7 +176,7 @@ def _alone_on_lines(text: str, start: int, end: int) -> bool:
     return not before.strip() and not after.strip()
 
 
-def _set_aside_citations(text: str, held: list[Inline], cite: CiteText) -> str:
+def _set_aside_citations(text: str, held: list[d.Inline], cite: CiteText) -> str:
     if "@" not in text:
         return text
     masked = _masked(text)
@@ -215,7 +195,7 @@ def _set_aside_citations(text: str, held: list[Inline], cite: CiteText) -> str:
             spans.append((m.start(), m.end(), shown))
     out, pos = [], 0
     for start, end, shown in sorted(spans):
-        out += [text[pos:start], _hold(held, Text(shown))]
+        out += [text[pos:start], _hold(held, d.Text(shown))]
         pos = end
     out.append(text[pos:])
     return "".join(out)
@@ -237,57 +217,57 @@ def _wikilinks_as_text(text: str) -> str:
 
 
 class _Reader:
-    def __init__(self, held: list[Inline], figure_for: FigureFor | None, shift: int) -> None:
+    def __init__(self, held: list[d.Inline], figure_for: FigureFor | None, shift: int) -> None:
         self.held = held
         self.figure_for = figure_for
         self.shift = shift
 
-    def blocks(self, nodes: Sequence[SyntaxTreeNode]) -> list[Block]:
-        out: list[Block] = []
+    def blocks(self, nodes: Sequence[SyntaxTreeNode]) -> list[d.Block]:
+        out: list[d.Block] = []
         for node in nodes:
             out += self.block(node)
         return out
 
-    def block(self, node: SyntaxTreeNode) -> list[Block]:
+    def block(self, node: SyntaxTreeNode) -> list[d.Block]:
         kind = node.type
         if kind == "paragraph":
             return self.paragraph(self.inlines(node.children[0].children if node.children else []))
         if kind == "heading":
             level = max(1, int(node.tag[1:]) - self.shift)
-            return [Heading(level, self.inlines(node.children[0].children))]
+            return [d.Heading(level, self.inlines(node.children[0].children))]
         if kind in ("bullet_list", "ordered_list"):
             items = tuple(tuple(self.blocks(item.children)) for item in node.children)
             start = int(node.attrs.get("start", 1) or 1) if kind == "ordered_list" else 1
-            return [ListBlock(items, kind == "ordered_list", start)]
+            return [d.ListBlock(items, kind == "ordered_list", start)]
         if kind in ("fence", "code_block"):
-            return [CodeBlock(self._restore(node.content.rstrip("\n")))]
+            return [d.CodeBlock(self._restore(node.content.rstrip("\n")))]
         if kind == "blockquote":
-            return [BlockQuote(_callout_title(self.blocks(node.children)))]
+            return [d.BlockQuote(_callout_title(self.blocks(node.children)))]
         if kind == "hr":
-            return [Rule()]
+            return [d.Rule()]
         if kind == "table":
             return [self.table(node)]
         if kind == "html_block":
             return self.html_block(node.content)
         return self.blocks(node.children)
 
-    def paragraph(self, content: Inlines) -> list[Block]:
+    def paragraph(self, content: d.Inlines) -> list[d.Block]:
         """A paragraph; display math in it stands as a block of its own, as on the site."""
-        out: list[Block] = []
-        run: list[Inline] = []
+        out: list[d.Block] = []
+        run: list[d.Inline] = []
         for node in content:
-            if isinstance(node, Math) and node.display:
+            if isinstance(node, d.Math) and node.display:
                 if _has_text(run):
-                    out.append(Paragraph(tuple(run)))
-                out.append(MathBlock(node.tex))
+                    out.append(d.Paragraph(tuple(run)))
+                out.append(d.MathBlock(node.tex))
                 run = []
             else:
                 run.append(node)
         if _has_text(run):
-            out.append(Paragraph(tuple(run)))
+            out.append(d.Paragraph(tuple(run)))
         return out
 
-    def html_block(self, content: str) -> list[Block]:
+    def html_block(self, content: str) -> list[d.Block]:
         m = _FIGURE_ID.search(content)
         if m and self.figure_for is not None:
             figure = self.figure_for(html.unescape(m.group(1)))
@@ -296,12 +276,12 @@ class _Reader:
         if not shown:
             return []
         if _PROBLEM.search(content):
-            return [Paragraph((Styled("emph", (Text("⚠ " + shown),)),))]
-        return [Paragraph((Text(shown),))]
+            return [d.Paragraph((d.Styled("emph", (d.Text("⚠ " + shown),)),))]
+        return [d.Paragraph((d.Text(shown),))]
 
-    def table(self, node: SyntaxTreeNode) -> Table:
-        head: tuple[Inlines, ...] = ()
-        rows: list[tuple[Inlines, ...]] = []
+    def table(self, node: SyntaxTreeNode) -> d.Table:
+        head: tuple[d.Inlines, ...] = ()
+        rows: list[tuple[d.Inlines, ...]] = []
         numeric: list[bool] = []
         for section in node.children:
             for tr in section.children:
@@ -311,48 +291,48 @@ class _Reader:
                     numeric = ["right" in str(c.attrs.get("style", "")) for c in tr.children]
                 else:
                     rows.append(cells)
-        return Table(head, tuple(rows), tuple(numeric))
+        return d.Table(head, tuple(rows), tuple(numeric))
 
-    def inlines(self, nodes: Sequence[SyntaxTreeNode]) -> Inlines:
-        out: list[Inline] = []
+    def inlines(self, nodes: Sequence[SyntaxTreeNode]) -> d.Inlines:
+        out: list[d.Inline] = []
         for node in nodes:
             kind = node.type
             if kind == "text":
                 out += self._text(node.content)
             elif kind == "softbreak":
-                out.append(Text("\n"))  # a space to every writer; ends a callout's title line
+                out.append(d.Text("\n"))  # a space to every writer; ends a callout's title line
             elif kind == "hardbreak":
-                out.append(Break())
+                out.append(d.Break())
             elif kind == "code_inline":
-                out.append(Code(self._restore(node.content)))
+                out.append(d.Code(self._restore(node.content)))
             elif kind in ("em", "strong", "s"):
                 style = {"em": "emph", "strong": "strong", "s": "strike"}[kind]
-                out.append(Styled(style, self.inlines(node.children)))
+                out.append(d.Styled(style, self.inlines(node.children)))
             elif kind == "link":
                 href = str(node.attrs.get("href", ""))
                 children = self.inlines(node.children)
                 # links between the site's pages mean nothing in a document: their text stays
-                out += [Link(href, children)] if re.match(r"(?i)https?://", href) else list(children)
+                out += [d.Link(href, children)] if re.match(r"(?i)https?://", href) else list(children)
             elif kind == "image":
                 alt = self.inlines(node.children)
-                out.append(Styled("emph", alt or (Text("image"),)))
+                out.append(d.Styled("emph", alt or (d.Text("image"),)))
             elif kind == "html_inline":
                 if re.fullmatch(r"(?i)<br\s*/?>", node.content.strip()):
-                    out.append(Break())
+                    out.append(d.Break())
             else:
                 out += self.inlines(node.children)
         return _merge(out)
 
-    def _text(self, text: str) -> list[Inline]:
-        out: list[Inline] = []
+    def _text(self, text: str) -> list[d.Inline]:
+        out: list[d.Inline] = []
         pos = 0
         for m in _HOLD.finditer(text):
             if m.start() > pos:
-                out.append(Text(text[pos : m.start()]))
+                out.append(d.Text(text[pos : m.start()]))
             out.append(self.held[int(m.group(1))])
             pos = m.end()
         if pos < len(text):
-            out.append(Text(text[pos:]))
+            out.append(d.Text(text[pos:]))
         return out
 
     def _restore(self, text: str) -> str:
@@ -360,46 +340,46 @@ class _Reader:
 
         def source(m: re.Match[str]) -> str:
             node = self.held[int(m.group(1))]
-            if isinstance(node, Math):
+            if isinstance(node, d.Math):
                 return f"$${node.tex}$$" if node.display else f"${node.tex}$"
-            return node.text if isinstance(node, Text) else ""
+            return node.text if isinstance(node, d.Text) else ""
 
         return _HOLD.sub(source, text)
 
 
-def _callout_title(blocks: list[Block]) -> tuple[Block, ...]:
+def _callout_title(blocks: list[d.Block]) -> tuple[d.Block, ...]:
     """An Obsidian callout (``> [!warning] Title``) with its title in bold, as the site shows
     it: the kind's name when it has no title of its own."""
     first = blocks[0] if blocks else None
-    if not isinstance(first, Paragraph) or not first.content or not isinstance(first.content[0], Text):
+    if not isinstance(first, d.Paragraph) or not first.content or not isinstance(first.content[0], d.Text):
         return tuple(blocks)
     m = _CALLOUT.match(first.content[0].text)
     if m is None:
         return tuple(blocks)
     title = m.group(2).strip() or m.group(1).replace("-", " ").capitalize()
     rest = first.content[0].text[m.end() :].lstrip()
-    content = (Text(rest),) if rest else ()
-    heading = Paragraph((Styled("strong", (Text(title),)),))
-    body = Paragraph(content + first.content[1:]) if _has_text([*content, *first.content[1:]]) else None
+    content = (d.Text(rest),) if rest else ()
+    heading = d.Paragraph((d.Styled("strong", (d.Text(title),)),))
+    body = d.Paragraph(content + first.content[1:]) if _has_text([*content, *first.content[1:]]) else None
     return (heading, *([body] if body else []), *blocks[1:])
 
 
-def _has_text(run: list[Inline]) -> bool:
-    return any(not (isinstance(n, Text) and not n.text.strip()) for n in run)
+def _has_text(run: list[d.Inline]) -> bool:
+    return any(not (isinstance(n, d.Text) and not n.text.strip()) for n in run)
 
 
-def _merge(nodes: list[Inline]) -> Inlines:
+def _merge(nodes: list[d.Inline]) -> d.Inlines:
     """Adjacent text joined, so writers see words whole."""
-    out: list[Inline] = []
+    out: list[d.Inline] = []
     for node in nodes:
-        if isinstance(node, Text) and out and isinstance(out[-1], Text):
-            out[-1] = Text(out[-1].text + node.text)
+        if isinstance(node, d.Text) and out and isinstance(out[-1], d.Text):
+            out[-1] = d.Text(out[-1].text + node.text)
         else:
             out.append(node)
     return tuple(out)
 
 
-def html_inlines(fragment: str) -> Inlines:
+def html_inlines(fragment: str) -> d.Inlines:
     """Inlines for a small HTML fragment (a formatted reference): emphasis, strong text, links
     and code kept, every other tag dropped with its text kept."""
     parser = _InlineHtml()
@@ -419,7 +399,7 @@ class _InlineHtml(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, list[Inline], str]] = [("", [], "")]
+        self.stack: list[tuple[str, list[d.Inline], str]] = [("", [], "")]
 
     def handle_starttag(self, tag: str, attrs) -> None:
         if tag in self._STYLES or tag in ("a", "code"):
@@ -432,15 +412,17 @@ class _InlineHtml(HTMLParser):
         _, children, href = self.stack.pop()
         content = _merge(children)
         if tag == "a":
-            node: list[Inline] = [Link(href, content)] if re.match(r"(?i)https?://", href) else list(content)
+            node: list[d.Inline] = (
+                [d.Link(href, content)] if re.match(r"(?i)https?://", href) else list(content)
+            )
         elif tag == "code":
-            node = [Code(plain(content))]
+            node = [d.Code(d.plain(content))]
         else:
-            node = [Styled(self._STYLES[tag], content)]
+            node = [d.Styled(self._STYLES[tag], content)]
         self.stack[-1][1].extend(node)
 
     def handle_data(self, data: str) -> None:
-        self.stack[-1][1].append(Text(data))
+        self.stack[-1][1].append(d.Text(data))
 
     def close(self) -> None:
         super().close()

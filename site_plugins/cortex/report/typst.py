@@ -13,30 +13,10 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cortex.report.document import (
-    Block,
-    BlockQuote,
-    Break,
-    Code,
-    CodeBlock,
-    Fields,
-    Figure,
-    Heading,
-    Inline,
-    Inlines,
-    Link,
-    ListBlock,
-    Math,
-    MathBlock,
-    Paragraph,
-    Report,
-    Rule,
-    Styled,
-    Table,
-    Text,
-)
-from cortex.report.figures import figures_folder, write_figures
-from cortex.report.math import MathNotTranslated, typst_math
+from cortex.report import document as d
+from cortex.report.figures import write_figures
+from cortex.report.math import typst_math
+from cortex.report.writer import Writer, columns_of, fit
 
 # Characters Typst markup reads as syntax (``\`` escapes any of them); quotes and apostrophes
 # are left to become typographic ones
@@ -74,12 +54,12 @@ def markup_text(text: str) -> str:
     return escaped
 
 
-def breakable(content: Inlines) -> Inlines:
+def breakable(content: d.Inlines) -> d.Inlines:
     """A table cell whose long words (an exact value's 300 digits) may break anywhere, so that a
     narrow column wraps them instead of running into the next one."""
     return tuple(
-        Text(_LONG_WORD.sub(lambda m: "\u200b".join(re.findall(".{1,10}", m.group(0))), node.text))
-        if isinstance(node, Text)
+        d.Text(_LONG_WORD.sub(lambda m: "\u200b".join(re.findall(".{1,10}", m.group(0))), node.text))
+        if isinstance(node, d.Text)
         else node
         for node in content
     )
@@ -92,13 +72,9 @@ def string_literal(text: str) -> str:
     )
 
 
-class TypstWriter:
-    """Writes one report; ``figure_path(figure)`` is where its SVG is, relative to the source."""
-
-    def __init__(self, report: Report, figure_paths: dict[str, str]) -> None:
-        self.report = report
-        self.figure_paths = figure_paths
-        self.problems: list[str] = []
+class TypstWriter(Writer):
+    figure_format = "svg"
+    line_break = "\\ "
 
     def write(self) -> str:
         report = self.report
@@ -130,115 +106,78 @@ class TypstWriter:
     def line(self, text: str) -> str:
         return _LIST_NUMBER.sub(r"\1\\.", markup_text(text))
 
-    # -- blocks --------------------------------------------------------------------------------
+    # -- blocks: each a paragraph of markup, ended by a newline ---------------------------------
 
-    def block(self, block: Block) -> str:
-        if isinstance(block, Heading):
-            return "=" * min(block.level, 4) + " " + self.inlines(block.content) + "\n"
-        if isinstance(block, Paragraph):
-            return self.inlines(block.content) + "\n"
-        if isinstance(block, ListBlock):
-            return self.list_block(block)
-        if isinstance(block, CodeBlock):
-            return f"#block(width: 100%, inset: 6pt, fill: luma(245), raw({string_literal(block.text)}, block: true))\n"
-        if isinstance(block, MathBlock):
-            return self.math(block.tex, True) + "\n"
-        if isinstance(block, BlockQuote):
-            inner = "\n".join(self.block(b) for b in block.blocks)
-            return f"#quote(block: true)[\n{inner}]\n"
-        if isinstance(block, Table):
-            return self.table(block)
-        if isinstance(block, Fields):
-            cells = "".join(
-                f"  [{self.line(label)}], [{self.inlines(value)}],\n" for label, value in block.items
-            )
-            return (
-                "#block(breakable: false, grid(columns: (auto, 1fr), column-gutter: 1em, row-gutter: 0.55em,\n"
-                f"{cells}))\n"
-            )
-        if isinstance(block, Figure):
-            path = self.figure_paths[block.name]
-            return (
-                f"#figure(image({string_literal(path)}, width: 100%),\n"
-                f"  caption: [{self.inlines(block.caption)}])\n"
-            )
-        if isinstance(block, Rule):
-            return "#line(length: 100%, stroke: 0.4pt + luma(160))\n"
-        raise TypeError(f"unknown block {block!r}")
+    def block(self, block: d.Block) -> str:
+        return super().block(block) + "\n"
 
-    def list_block(self, block: ListBlock) -> str:
+    def heading(self, heading: d.Heading) -> str:
+        return "=" * min(heading.level, 4) + " " + self.inlines(heading.content)
+
+    def list_block(self, block: d.ListBlock) -> str:
         items = []
         for item in block.items:
             body = "\n".join(self.block(b) for b in item).strip()
             items.append(f"[{body}]")
         if block.ordered:
-            return f"#enum(start: {int(block.start)}, " + ", ".join(items) + ")\n"
-        return "#list(" + ", ".join(items) + ")\n"
+            return f"#enum(start: {int(block.start)}, " + ", ".join(items) + ")"
+        return "#list(" + ", ".join(items) + ")"
 
-    def table(self, table: Table) -> str:
-        columns = len(table.head) or max((len(r) for r in table.rows), default=1)
-        align = ", ".join(
-            "right" if n else "left" for n in (list(table.numeric) + [False] * columns)[:columns]
-        )
+    def code_block(self, text: str) -> str:
+        return f"#block(width: 100%, inset: 6pt, fill: luma(245), raw({string_literal(text)}, block: true))"
+
+    def quote(self, blocks: tuple[d.Block, ...]) -> str:
+        inner = "\n".join(self.block(b) for b in blocks)
+        return f"#quote(block: true)[\n{inner}]"
+
+    def table(self, table: d.Table) -> str:
+        columns = columns_of(table)
+        align = ", ".join("right" if n else "left" for n in fit(table.numeric, columns, False))
         head = "".join(f"[*{self.inlines(breakable(c))}*], " for c in table.head)
         rows = "".join(
-            "  "
-            + "".join(f"[{self.inlines(breakable(c))}], " for c in (list(row) + [()] * columns)[:columns])
-            + "\n"
+            "  " + "".join(f"[{self.inlines(breakable(c))}], " for c in fit(row, columns, ())) + "\n"
             for row in table.rows
         )
         header = f"  table.header({head}),\n" if table.head else ""
-        return f"#align(center, table(columns: {columns}, align: ({align},),\n{header}{rows}))\n"
+        return f"#align(center, table(columns: {columns}, align: ({align},),\n{header}{rows}))"
+
+    def fields(self, items: tuple[tuple[str, d.Inlines], ...]) -> str:
+        cells = "".join(f"  [{self.line(label)}], [{self.inlines(value)}],\n" for label, value in items)
+        return (
+            "#block(breakable: false, grid(columns: (auto, 1fr), column-gutter: 1em, row-gutter: 0.55em,\n"
+            f"{cells}))"
+        )
+
+    def figure(self, path: str, caption: str) -> str:
+        return f"#figure(image({string_literal(path)}, width: 100%),\n  caption: [{caption}])"
+
+    def rule(self) -> str:
+        return "#line(length: 100%, stroke: 0.4pt + luma(160))"
 
     # -- inlines -------------------------------------------------------------------------------
 
-    def inlines(self, content: Inlines) -> str:
-        out = "".join(self.inline(node) for node in content)
-        return _LIST_NUMBER.sub(r"\1\\.", out.strip()) if out.strip() else ""
+    def inlines(self, content: d.Inlines) -> str:
+        return _LIST_NUMBER.sub(r"\1\\.", super().inlines(content))
 
-    def inline(self, node: Inline) -> str:
-        if isinstance(node, Text):
-            return markup_text(node.text)
-        if isinstance(node, Code):
-            return f"#raw({string_literal(node.text)});"
-        if isinstance(node, Math):
-            return self.math(node.tex, node.display)
-        if isinstance(node, Styled):
-            inner = "".join(self.inline(n) for n in node.children)
-            func = {"emph": "emph", "strong": "strong", "strike": "strike"}[node.style]
-            return f"#{func}[{inner}];"
-        if isinstance(node, Link):
-            inner = "".join(self.inline(n) for n in node.children)
-            return f"#link({string_literal(node.url)})[{inner}];"
-        if isinstance(node, Break):
-            return "\\ "
-        raise TypeError(f"unknown inline {node!r}")
+    def text(self, text: str) -> str:
+        return markup_text(text)
 
-    def math(self, tex: str, display: bool) -> str:
-        try:
-            return typst_math(tex, display)
-        except MathNotTranslated as exc:
-            self.problems.append(f"formula shown as its source, {exc}: {tex}")
-            shown = f"$${tex}$$" if display else f"${tex}$"
-            return f"#raw({string_literal(shown)});"
+    def code(self, text: str) -> str:
+        return f"#raw({string_literal(text)});"
+
+    def styled(self, style: str, inner: str) -> str:
+        func = {"emph": "emph", "strong": "strong", "strike": "strike"}[style]
+        return f"#{func}[{inner}];"
+
+    def link(self, url: str, inner: str) -> str:
+        return f"#link({string_literal(url)})[{inner}];"
+
+    def translate(self, tex: str, display: bool) -> str:
+        return typst_math(tex, display)
 
 
-def typst_source(report: Report, figure_paths: dict[str, str]) -> tuple[str, list[str]]:
-    """The Typst source of ``report`` and the formulas it could not translate."""
-    writer = TypstWriter(report, figure_paths)
-    return writer.write(), writer.problems
-
-
-def write_typst(report: Report, out: Path) -> list[str]:
-    """``out`` (a .typ file) and its figures, as SVG files in a folder beside it."""
-    paths = write_figures(report, out.parent, figures_folder(out), "svg")
-    source, problems = typst_source(report, paths)
-    out.write_text(source, encoding="utf-8")
-    return problems
-
-
-def compile_pdf(report: Report, out: Path) -> list[str]:
-    """The report as a PDF at ``out``, typeset by Typst from the source ``typst_source`` writes,
+def compile_pdf(report: d.Report, out: Path) -> list[str]:
+    """The report as a PDF at ``out``, typeset by Typst from the source ``TypstWriter`` writes,
     in a temporary folder with its figures. Only the fonts Typst ships are used and the PDF is
     dated by the run it reports, so the same report gives the same PDF on every machine.
     Returns the formulas it could not translate."""
@@ -246,8 +185,8 @@ def compile_pdf(report: Report, out: Path) -> list[str]:
 
     with tempfile.TemporaryDirectory(prefix="cortex-report-") as folder:
         root = Path(folder)
-        paths = write_figures(report, root, "figures", "svg")
-        source, problems = typst_source(report, paths)
+        paths = write_figures(report, root, "figures", TypstWriter.figure_format)
+        source, problems = TypstWriter.source(report, paths)
         (root / "report.typ").write_text(source, encoding="utf-8")
         compiler = typst.Compiler(root=str(root), font_paths=typst.Fonts(include_system_fonts=False))
         pdf = compiler.compile(

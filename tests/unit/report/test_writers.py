@@ -12,26 +12,12 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from pypdf import PdfReader
 
-from cortex.report.document import (
-    Code,
-    Fields,
-    Heading,
-    Link,
-    ListBlock,
-    Math,
-    MathBlock,
-    Paragraph,
-    Reference,
-    Report,
-    Styled,
-    Table,
-    Text,
-)
-from cortex.report.latex import latex_source, latex_text
-from cortex.report.markdown import markdown_source, md_escape
+from cortex.report import document as d
+from cortex.report.latex import LatexWriter, latex_text
+from cortex.report.markdown import MarkdownWriter, md_escape
 from cortex.report.math import MathNotTranslated, latex_math, typst_math
 from cortex.report.prose import text_of_html
-from cortex.report.typst import typst_source
+from cortex.report.typst import TypstWriter
 
 HOSTILE = [
     "#set page(width: 1cm) #sys.inputs $x$ *bold* _it_ `raw` <lab> @ref // not a comment /* nor */",
@@ -40,22 +26,24 @@ HOSTILE = [
     '"quoted" [link](https://example.org) ![img](x.png) <script>alert(1)</script> &amp; |a|b|',
     ']) #panic("injected") [(',
 ]
+# CommonMark as the site and the report's reader parse it
+MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
-def report_with(text: str) -> Report:
+def report_with(text: str) -> d.Report:
     """A report whose every kind of string is ``text``."""
-    return Report(
+    return d.Report(
         title=text,
         subtitle=text,
         blocks=[
-            Heading(1, (Text(text),)),
-            Paragraph((Text(text), Styled("emph", (Text(text),)), Code(text))),
-            ListBlock(((Paragraph((Text(text),)),),)),
-            Table(((Text(text),), (Text("n"),)), (((Text(text),), (Text("2"),)),), (False, True)),
-            Fields(((text, (Text(text),)),)),
-            Paragraph((Link("https://example.org/?a=1&b=%7B#x", (Text(text),)),)),
+            d.Heading(1, (d.Text(text),)),
+            d.Paragraph((d.Text(text), d.Styled("emph", (d.Text(text),)), d.Code(text))),
+            d.ListBlock(((d.Paragraph((d.Text(text),)),),)),
+            d.Table(((d.Text(text),), (d.Text("n"),)), (((d.Text(text),), (d.Text("2"),)),), (False, True)),
+            d.Fields(((text, (d.Text(text),)),)),
+            d.Paragraph((d.Link("https://example.org/?a=1&b=%7B#x", (d.Text(text),)),)),
         ],
-        references=[Reference("1", (Text(text),))],
+        references=[d.Reference("1", (d.Text(text),))],
     )
 
 
@@ -73,7 +61,7 @@ def compile_typst(source: str) -> bytes:
 
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_typst_shows_hostile_text_as_written(hostile):
-    source, problems = typst_source(report_with(hostile), {})
+    source, problems = TypstWriter.source(report_with(hostile), {})
     text = pdf_text(compile_typst(source))
     assert problems == []
     # Typst sets quotes typographically, wraps and hyphenates: compared without any of it
@@ -85,7 +73,7 @@ def test_typst_shows_hostile_text_as_written(hostile):
 
 
 def test_typst_escapes_every_syntax_character_of_a_title():
-    source, _ = typst_source(report_with("#a $b *c _d `e <f @g =h -i +j /k [l ]m ~n \\o"), {})
+    source, _ = TypstWriter.source(report_with("#a $b *c _d `e <f @g =h -i +j /k [l ]m ~n \\o"), {})
     title_line = next(line for line in source.splitlines() if "size: 17pt" in line)
     assert re.search(r"(?<!\\)[#$*_`<@=+/\[~]", title_line.split("[", 1)[1].rsplit("]", 1)[0]) is None
 
@@ -104,7 +92,7 @@ def test_latex_text_leaves_no_special_character_unescaped(text):
 
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_latex_source_has_no_command_from_the_text(hostile):
-    source, _ = latex_source(report_with(hostile), {})
+    source, _ = LatexWriter.source(report_with(hostile), {})
     body = source.split("\\begin{document}", 1)[1]
     assert "\\input" not in body and "\\textbf{x}" not in body
     assert "\\href{https://example.org/?a=1\\&b=\\%7B\\#x}" in body
@@ -112,14 +100,14 @@ def test_latex_source_has_no_command_from_the_text(hostile):
 
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc", "Zl", "Zp"])))
 def test_markdown_text_reads_back_as_written(text):
-    html = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render(md_escape(text))
+    html = MARKDOWN.render(md_escape(text))
     assert " ".join(text_of_html(html).split()) == " ".join(text.split())
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_markdown_source_keeps_hostile_text_as_text(hostile):
-    source = markdown_source(report_with(hostile), {})
-    html = MarkdownIt("commonmark", {"html": True}).enable("table").render(source)
+    source, _ = MarkdownWriter.source(report_with(hostile), {})
+    html = MARKDOWN.render(source)
     assert "<script" not in html and 'href="x.png"' not in html and "<h1>nor" not in html
     assert html.count("<table>") == 1  # the cell's bars did not make another table or break this one
 
@@ -146,12 +134,12 @@ def test_math_that_cannot_be_translated_safely_is_refused(tex):
 
 
 def test_refused_math_is_shown_as_its_source_and_reported():
-    report = Report("t", "s", [Paragraph((Math(r"\foo{x} #x"),)), MathBlock(r"\frac{a}{b}")])
-    source, problems = typst_source(report, {})
+    report = d.Report("t", "s", [d.Paragraph((d.Math(r"\foo{x} #x"),)), d.MathBlock(r"\frac{a}{b}")])
+    source, problems = TypstWriter.source(report, {})
     assert len(problems) == 1 and "\\foo" in problems[0]
     assert '#raw("$\\\\foo{x} #x$");' in source and "$ a/b $" in source
     assert "\\foo{x} #x" in pdf_text(compile_typst(source))
-    latex, problems = latex_source(report, {})
+    latex, problems = LatexWriter.source(report, {})
     assert (
         len(problems) == 1 and "\\texttt{\\$\\textbackslash{}foo" in latex and "\\[ \\frac{a}{b} \\]" in latex
     )
