@@ -15,7 +15,7 @@ from support.graph_vault import HOSTILE_TITLE, graph_project
 
 from cortex.connections.graph_page import DATA_FILE, data_version
 
-TIMEOUT_MS = 30_000
+TIMEOUT_MS = 90_000  # software WebGL on a busy machine draws slowly: a generous bound, never a measure
 KAHAN_URL = "numerics/Kahan%20Summation/"
 NODE_POSITION = """label => {
   const plot = document.querySelector('.cortex-graph__plot');

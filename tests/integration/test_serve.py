@@ -28,7 +28,7 @@ def fetch(url: str) -> str | None:
         return None
 
 
-def wait_for(url: str, text: str, timeout: float = 60) -> str:
+def wait_for(url: str, text: str, timeout: float = 240) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         page = fetch(url)

@@ -21,6 +21,8 @@ from cortex.citations.syntax import Citation, find_citations
 from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.text.front_matter import split_front_matter
 
+BIBLIOGRAPHY_PAGE = "bibliography.md"  # where the site lists the references, unless configured otherwise
+
 Link = Callable[[str, str], str]
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
-from cortex.citations.index import anchor
+from cortex.citations.index import BIBLIOGRAPHY_PAGE, anchor
 from cortex.citations.latex import latex_to_text
 from cortex.curriculum.pages import pillar_page_path
 from cortex.experiments.pages import experiment_page_path
@@ -28,7 +28,6 @@ from cortex.model import KnowledgeBase
 from cortex.notes.links import resolve_wikilink
 from cortex.notes.rendering import tag_page
 
-BIBLIOGRAPHY_PAGE = "bibliography.md"
 # A local graph shows at most this many nodes, and goes a second hop only through nodes with
 # at most HUB_DEGREE neighbours: through a tag or a topic that hundreds of notes share, the
 # second hop would be most of the vault.

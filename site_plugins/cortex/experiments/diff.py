@@ -25,7 +25,7 @@ from cortex.experiments.display import (
     run_date,
 )
 from cortex.experiments.record import GitState, ResultRecord
-from cortex.experiments.store import HISTORY_DIR, RESULT_FILE, read_record
+from cortex.experiments.store import HISTORY_DIR, RESULT_FILE, history_files, read_record
 from cortex.text.plain_table import clip, plain_table
 
 RESULT = "result.json"  # the name the committed result goes by on the command line
@@ -126,12 +126,7 @@ class RunDiff:
 def history_runs(results_dir: Path, exp_id: str) -> list[tuple[str, ResultRecord | Diagnostic]]:
     """Every file in an experiment's history by its name, oldest run first (unreadable ones
     sort by name, after the readable)."""
-    folder = Path(results_dir) / exp_id / HISTORY_DIR
-    found = []
-    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        record = read_record(path)
-        if record is not None:
-            found.append((path.stem, record))
+    found = history_files(results_dir, exp_id)
     return sorted(found, key=lambda nr: (not isinstance(nr[1], dict), _started(nr[1]), nr[0]))
 
 

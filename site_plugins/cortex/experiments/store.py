@@ -93,13 +93,18 @@ def read_record(path: Path) -> ResultRecord | Diagnostic | None:
     return cast(ResultRecord, data)
 
 
+def history_files(results_dir: Path, exp_id: str) -> list[tuple[str, ResultRecord | Diagnostic]]:
+    """Every file of an experiment's run history by its name (without ``.json``), as read: a
+    record, or a Diagnostic when it cannot be read; in the order of their names."""
+    folder = Path(results_dir) / exp_id / HISTORY_DIR
+    found = [(p.stem, read_record(p)) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+    return [(name, record) for name, record in found if record is not None]
+
+
 def history(results_dir: Path, exp_id: str) -> list[ResultRecord]:
     """Every readable run of an experiment, oldest first."""
-    folder = Path(results_dir) / exp_id / HISTORY_DIR
-    runs = [read_record(p) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
-    return sorted(
-        (r for r in runs if isinstance(r, dict)), key=lambda r: r["provenance"].get("started_at", "")
-    )
+    runs = [record for _, record in history_files(results_dir, exp_id) if isinstance(record, dict)]
+    return sorted(runs, key=lambda r: r["provenance"].get("started_at", ""))
 
 
 @dataclass

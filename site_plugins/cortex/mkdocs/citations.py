@@ -14,6 +14,7 @@ from mkdocs.utils import get_relative_url
 
 from cortex.citations.bibliography import Bibliography
 from cortex.citations.index import (
+    BIBLIOGRAPHY_PAGE,
     CitationIndex,
     render_citation,
     render_global_bibliography,
@@ -46,7 +47,7 @@ class CitationsAdapter:
         bib_style: str = "plain",
         list_all: bool = False,
         url_for: Callable[[str], str] | None = None,
-        page_uri: str = "bibliography.md",
+        page_uri: str = BIBLIOGRAPHY_PAGE,
         page_title: str = "Bibliography",
         path_for: Callable[[str], str] | None = None,
         index: CitationIndex | None = None,

@@ -21,6 +21,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
+from cortex.citations.index import BIBLIOGRAPHY_PAGE
 from cortex.connections.graph_page import GRAPH_PAGE
 from cortex.model import KnowledgeBase
 from cortex.notes.folder_pages import large_folders, listing_page
@@ -29,7 +30,7 @@ from cortex.notes.notebooks import NOTEBOOK_SUFFIX
 DEFAULT_ORDER = 1000
 
 
-GENERATED_TABS = ("curriculum/index.md", "experiments/index.md", "bibliography.md")
+GENERATED_TABS = ("curriculum/index.md", "experiments/index.md", BIBLIOGRAPHY_PAGE)
 
 
 def tidy_navigation(

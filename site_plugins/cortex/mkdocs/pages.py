@@ -11,7 +11,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from cortex.citations.index import anchor
+from cortex.citations.index import BIBLIOGRAPHY_PAGE, anchor
 from cortex.connections.citable import cite_html, cite_page
 from cortex.connections.dates import Dates, dates_html
 from cortex.connections.feed import FEED_PATH
@@ -67,17 +67,8 @@ def note_footer(
         parts.append(f'<p class="cortex-tags">{" ".join(chips)}</p>')
     links = kb.backlinks.get(note.path, []) if show_backlinks else []
     if links:
-        items = []
-        for b in links:
-            url = url_of(b.source)
-            title = escape(kb.vault.notes[b.source].title)
-            anchor = f'<a href="{escape(url)}">{title}</a>' if url else str(title)
-            more = f' <span class="cortex-more">and {b.more} more</span>' if b.more else ""
-            items.append(f'<li>{anchor}<span class="cortex-context">{escape(b.context)}{more}</span></li>')
-        parts.append(
-            '<section class="cortex-backlinks" data-search-exclude>'
-            f'<h2 id="linked-from">Linked from</h2><ul>{"".join(items)}</ul></section>'
-        )
+        items = [_quoting_note(kb, b.source, b.context, b.more, url_of) for b in links]
+        parts.append(_footer_list("", "linked-from", "Linked from", items))
     if related:
         parts.append(related_section(related, url_of))
     if mentions:
@@ -96,13 +87,10 @@ def dates_and_citation(kb: KnowledgeBase, note: Note, page: Page, dates: Mapping
 
 def feed_link(page: Page, config) -> str:
     """The ``<link>`` in every page's head that lets a browser or reader find the site's feed."""
-    href = (config.site_url or "").rstrip("/") + "/" + FEED_PATH if config.site_url else None
-    href = href or get_relative_url(FEED_PATH, page.url)
+    site_url = config.site_url
+    href = f"{site_url.rstrip('/')}/{FEED_PATH}" if site_url else get_relative_url(FEED_PATH, page.url)
     title = escape(f"{config.site_name}: new notes and experiment runs")
     return f'<link rel="alternate" type="application/atom+xml" title="{title}" href="{escape(href)}">'
-
-
-BIBLIOGRAPHY_PAGE = "bibliography.md"
 
 
 def related_section(related: Sequence[Related], url_of: Callable[[str], str | None]) -> str:
@@ -120,10 +108,7 @@ def related_section(related: Sequence[Related], url_of: Callable[[str], str | No
             f'<li>{link} <span class="cortex-related-kind">{escape(r.kind)}</span> '
             f'<span class="cortex-related-score" title="similarity of content, 0 to 1">{r.score:.2f}</span></li>'
         )
-    return (
-        '<section class="cortex-backlinks cortex-related" data-search-exclude>'
-        f'<h2 id="related-notes">Similar in content</h2><ul>{"".join(items)}</ul></section>'
-    )
+    return _footer_list("cortex-related", "related-notes", "Similar in content", items)
 
 
 def mentions_section(
@@ -134,17 +119,32 @@ def mentions_section(
     by_source: dict[str, list[Mention]] = {}
     for m in mentions:
         by_source.setdefault(m.source, []).append(m)
-    items = []
-    for source, places in by_source.items():
-        url = url_of(source)
-        title = escape(kb.vault.notes[source].title)
-        link = f'<a href="{escape(url)}">{title}</a>' if url else str(title)
-        more = len(places) - 1
-        extra = f' <span class="cortex-more">and {more} more</span>' if more else ""
-        items.append(f'<li>{link}<span class="cortex-context">{escape(places[0].context)}{extra}</span></li>')
+    items = [
+        _quoting_note(kb, source, places[0].context, len(places) - 1, url_of)
+        for source, places in by_source.items()
+    ]
+    return _footer_list("cortex-mentions", "unlinked-mentions", "Unlinked mentions", items)
+
+
+def _quoting_note(
+    kb: KnowledgeBase, source: str, context: str, more: int, url_of: Callable[[str], str | None]
+) -> str:
+    """One note of a footer list: its title, linked where it has a page, and the line of it that
+    names this note (with how many more it has)."""
+    url = url_of(source)
+    title = escape(kb.vault.notes[source].title)
+    link = f'<a href="{escape(url)}">{title}</a>' if url else str(title)
+    extra = f' <span class="cortex-more">and {more} more</span>' if more else ""
+    return f'<li>{link}<span class="cortex-context">{escape(context)}{extra}</span></li>'
+
+
+def _footer_list(kind: str, heading_id: str, heading: str, items: list[str]) -> str:
+    """A list closing a note's page, left out of the search index (other notes' text must not
+    make this page a hit)."""
+    classes = f"cortex-backlinks {kind}".strip()
     return (
-        '<section class="cortex-backlinks cortex-mentions" data-search-exclude>'
-        f'<h2 id="unlinked-mentions">Unlinked mentions</h2><ul>{"".join(items)}</ul></section>'
+        f'<section class="{classes}" data-search-exclude>'
+        f'<h2 id="{heading_id}">{heading}</h2><ul>{"".join(items)}</ul></section>'
     )
 
 
