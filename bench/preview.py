@@ -19,6 +19,7 @@ and the ratio of the median to the target.
     python bench/preview.py                           # shipped KB and 1,000 notes, 5 edits each
     python bench/preview.py --sizes 1000,10000        # and 10,000 notes (long)
     python bench/preview.py --plugin-option 'related: false' --edits 9
+    python bench/preview.py --full                    # every page rendered on each change
 Targets: <= 1 s on the shipped KB, <= 2 s at 1k, <= 5 s at 10k; a new result.json <= 2 s.
 """
 
@@ -79,14 +80,14 @@ class Server:
     """``cortex serve`` in ``root`` on a free loopback port, its log read in a thread (counting
     finished rebuilds). Started and stopped by its own PID."""
 
-    def __init__(self, root: Path, dirty: bool) -> None:
+    def __init__(self, root: Path, full: bool) -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}/"
         cortex = Path(sys.executable).with_name("cortex")
         argv = [str(cortex) if cortex.exists() else shutil.which("cortex") or "cortex", "serve"]
-        argv += ["-a", f"127.0.0.1:{self.port}"] + (["--dirty"] if dirty else [])
+        argv += ["-a", f"127.0.0.1:{self.port}"] + (["--full"] if full else [])
         env = {k: v for k, v in os.environ.items() if k != "CORTEX_SITE_URL"}
         self.proc = subprocess.Popen(
             argv, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -286,7 +287,7 @@ def project(work: Path, n: int | None, options: tuple[str, ...]) -> Path:
 
 
 def run_case(
-    name: str, root: Path, target: float, edits: int, kinds: list[str], dirty: bool, timeout: float
+    name: str, root: Path, target: float, edits: int, kinds: list[str], full: bool, timeout: float
 ) -> list[Case]:
     cases = [
         Case(
@@ -295,7 +296,7 @@ def run_case(
         )
         for kind in kinds
     ]
-    server = Server(root, dirty)
+    server = Server(root, full)
     try:
         start = time.perf_counter()
         while server.builds == 0:  # "Serving on" follows the first build
@@ -356,7 +357,9 @@ def main() -> None:
         metavar="KEY: VALUE",
         help="an option of the cortex plugin (repeatable), e.g. 'related: false'",
     )
-    ap.add_argument("--dirty", action="store_true", help="serve with --dirty")
+    ap.add_argument(
+        "--full", action="store_true", help="serve with --full: every page rendered on each change"
+    )
     ap.add_argument("--timeout", type=float, default=1800, help="seconds to wait for any one build")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "preview.json")
     args = ap.parse_args()
@@ -376,16 +379,16 @@ def main() -> None:
                 TARGETS["shipped"],
                 args.edits,
                 ["link", "result"],
-                args.dirty,
+                args.full,
                 args.timeout,
             )
         for n in sizes:
             root = project(work, n, options)
             target = TARGETS.get(n, 2.0 if n <= 2000 else 5.0)
-            cases += run_case(f"{n} notes", root, target, args.edits, ["link"], args.dirty, args.timeout)
+            cases += run_case(f"{n} notes", root, target, args.edits, ["link"], args.full, args.timeout)
     table(cases)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    summary = {"plugin_options": list(options), "dirty": args.dirty, "cases": [asdict(c) for c in cases]}
+    summary = {"plugin_options": list(options), "full": args.full, "cases": [asdict(c) for c in cases]}
     args.out.write_text(json.dumps(summary, indent=2), "utf-8")
 
 

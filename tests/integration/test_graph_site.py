@@ -13,10 +13,13 @@ from support.browser import XSS_PROBE, chromium_browser, require_chromium, serve
 from support.builds import build_site
 from support.graph_vault import HOSTILE_TITLE, graph_project
 
+from cortex.connections.graph import build_graph
 from cortex.connections.graph_page import DATA_FILE, data_version
+from cortex.model import load
 
 TIMEOUT_MS = 90_000  # software WebGL on a busy machine draws slowly: a generous bound, never a measure
 KAHAN_URL = "numerics/Kahan%20Summation/"
+KAHAN_PATH = "numerics/Kahan Summation.md"
 NODE_POSITION = """label => {
   const plot = document.querySelector('.cortex-graph__plot');
   const size = plot._fullLayout._size, box = plot.getBoundingClientRect();
@@ -59,7 +62,11 @@ def test_notes_and_experiments_have_a_folded_local_graph(served):
         local = re.search(r'<details class="cortex-local-graph"[^>]*>.*?</details>', build.page(url), re.S)
         assert local is not None, url
         assert " open" not in local.group(0).split(">")[0]
-        assert re.search(r'data-nodes="\d+( \d+)+"', local.group(0))
+        node = re.search(r'data-node="([^"]+)"', local.group(0))
+        assert (
+            node is not None
+            and node.group(1) in json.loads((build.site / DATA_FILE).read_text())["nodes"]["url"]
+        )
     assert "cortex-local-graph" not in build.page("graph/")
 
 
@@ -132,7 +139,7 @@ def test_a_hostile_title_is_text_in_the_graph(browser, served):
 
 @pytest.mark.browser
 def test_a_local_graph_draws_after_instant_navigation_in_dark_mode(browser, served):
-    _, base_url = served
+    build, base_url = served
     page = new_page(browser, base_url, scheme="dark")
     page.goto(base_url)
     page.evaluate("window.__samePage = true")
@@ -143,7 +150,9 @@ def test_a_local_graph_draws_after_instant_navigation_in_dark_mode(browser, serv
     page.locator("details.cortex-local-graph summary").click()
     page.wait_for_selector(".cortex-local-graph-plot[data-drawn]")
     points = page.locator(".cortex-local-graph-plot .scatterlayer .trace .point")
-    assert points.count() >= 5
+    kb = load(build.site.parent / "content", root=build.site.parent)
+    near = build_graph(kb).neighbourhood(f"note:{KAHAN_PATH}")
+    assert len(near) >= 5 and points.count() == len(near)  # the script's neighbourhood is the core's
     colour = "() => getComputedStyle(document.querySelector('.cortex-local-graph-plot .scatterlayer .trace:nth-child(2) .point')).fill"
     dark = page.evaluate(colour)
     assert dark == page.evaluate(

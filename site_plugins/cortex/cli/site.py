@@ -50,7 +50,8 @@ def hand_over(root: Path, argv: list[str]) -> NoReturn:
     "--clean/--dirty",
     default=True,
     show_default=True,
-    help="--dirty rebuilds only the pages whose sources changed since the last build.",
+    help="--dirty keeps what the site folder holds instead of emptying it first (every page "
+    "is still rendered: only a running preview knows what changed since its last build).",
 )
 def build(strict: bool, site_dir: Path | None, clean: bool) -> None:
     """Build the site into site/ (MkDocs' build, from the project's mkdocs.yml).
@@ -58,7 +59,7 @@ def build(strict: bool, site_dir: Path | None, clean: bool) -> None:
     \b
     Examples:
       cortex build --strict          # fail on a broken link, as CI should
-      cortex build -d public --dirty # a quick rebuild into public/
+      cortex build -d public --dirty # into public/, keeping what else it holds
     """
     _, root = content_folder(None)
     options = ["--strict"] if strict else []
@@ -76,24 +77,27 @@ def build(strict: bool, site_dir: Path | None, clean: bool) -> None:
     help="Address to serve on (default: dev_addr of mkdocs.yml, 127.0.0.1:8000).",
 )
 @click.option(
-    "--dirty",
+    "--full",
     is_flag=True,
-    help="Rebuild only the pages whose sources changed (faster; backlinks elsewhere may lag).",
+    help="Render every page on each change, not only the pages the change affects.",
 )
-def serve(dev_addr: str | None, dirty: bool) -> None:
+def serve(dev_addr: str | None, full: bool) -> None:
     """Preview the site, rebuilt whenever anything it is made of changes.
 
     Watches the content folder (notes and the curriculum), refs/, experiments/, results/ and
-    mkdocs.yml: a finished run's result.json shows in the open page without a restart.
+    mkdocs.yml: a finished run's result.json shows in the open page without a restart. Each
+    rebuild renders only the pages the change affects (the edited page, the pages whose
+    backlinks, embeds, quotes, references, listings or navigation it changes) and writes what
+    a clean build would (MkDocs' dirty build, told by the plugin what changed).
 
     \b
     Examples:
       cortex serve                    # http://127.0.0.1:8000
-      cortex serve -a 0.0.0.0:8001 --dirty
+      cortex serve -a 0.0.0.0:8001 --full
     """
     _, root = content_folder(None)
     options = ["--dev-addr", dev_addr] if dev_addr else []
-    options += ["--dirty"] if dirty else []
+    options += [] if full else ["--dirty"]
     hand_over(root, mkdocs_argv(root, "serve", *options))
 
 

@@ -3,10 +3,14 @@ graph draw from (cortex-graph.js), the page that holds the global graph, and the
 graph at the end of a note's or an experiment's page.
 
 The data file is columnar (one list per field, edges as flat index pairs per type) because at
-ten thousand notes its size is the page weight of the graph; a page names the build's data by
-a hash of its text, so a browser never pairs a page with the data of another build. The local
-graph is a list of node numbers in its page; its labels and edges come from the same file,
-fetched once the reader opens it.
+ten thousand notes its size is the page weight of the graph; the graph page names the build's
+data by a hash of its text, so a browser never pairs it with the data of another build.
+
+A local graph names only its page's node (by the URL the data file gives it) and how many
+direct connections it has: the script works out the neighbourhood (two hops, as
+``Graph.neighbourhood`` does) from the data file, revalidated when the reader opens it. So a
+new link changes the pages at its two ends, not every page within two hops of them, and a
+preview rebuilds only those (``cortex.mkdocs.preview``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from urllib.parse import quote
 
 from markupsafe import escape
 
-from cortex.connections.graph import EdgeType, Graph, Kind, build_graph
+from cortex.connections.graph import HUB_DEGREE, LOCAL_LIMIT, EdgeType, Graph, Kind, build_graph
 from cortex.connections.graph_layout import cached_layout
 from cortex.model import KnowledgeBase
 
@@ -59,6 +63,7 @@ def graph_data(graph: Graph, positions: Mapping[str, tuple[float, float]], url_o
         "kindLabels": [KIND_LABELS[k] for k in kinds],
         "folders": folders,
         "page": url_of(GRAPH_PAGE),  # the global graph's page, which a local graph links to
+        "local": {"limit": LOCAL_LIMIT, "hub": HUB_DEGREE},  # how far a local graph reaches
         "nodes": {
             "label": [n.label for n in nodes],
             "detail": [n.detail for n in nodes],
@@ -106,27 +111,18 @@ def graph_page(graph: Graph, version: str) -> str:
     )
 
 
-def local_graph_html(graph: Graph, page: str, version: str) -> str:
+def local_graph_html(graph: Graph, page: str, url: str | None) -> str:
     """The folded local graph of the note or experiment whose page is ``page`` (a source
-    path): its neighbours within two hops, by their numbers in the data file. Empty when
-    the page has no node or the node no neighbour."""
+    path) and whose node the data file gives ``url``. Empty when the page has no node, or
+    the node no neighbour."""
     node_id = graph.page_nodes.get(page)
-    if node_id is None:
+    if node_id is None or url is None or not graph.adjacency[node_id]:
         return ""
-    near = graph.neighbourhood(node_id)
-    if len(near) < 2:
-        return ""
-    index = graph.index
-    numbers = " ".join(str(index[n]) for n in near)
-    direct = len(set(graph.adjacency[node_id]).intersection(near))
-    further = len(near) - 1 - direct
-    words = f"{direct} connection{'' if direct == 1 else 's'}" + (
-        f", {further} more two steps away" if further else ""
-    )
+    direct = len(set(graph.adjacency[node_id]))
     return (
         f'<details class="{LOCAL_CLASS}" data-search-exclude>'
-        f"<summary>Local graph: {words}</summary>"
-        f'<div class="{LOCAL_CLASS}-plot" data-graph="{escape(version)}" data-nodes="{numbers}"></div>'
+        f"<summary>Local graph: {direct} connection{'' if direct == 1 else 's'}</summary>"
+        f'<div class="{LOCAL_CLASS}-plot" data-node="{escape(url)}"></div>'
         "</details>"
     )
 
@@ -154,9 +150,10 @@ class PublishedGraph:
     data: str
     version: str
     page: str
+    urls: Mapping[str, str | None]  # a page's source path -> its node's URL in the data file
 
     def local(self, page: str) -> str:
-        return local_graph_html(self.graph, page, self.version)
+        return local_graph_html(self.graph, page, self.urls.get(page))
 
 
 def publish_graph(
@@ -168,4 +165,8 @@ def publish_graph(
     graph = build_graph(kb, tags_dir, bibliography_page)
     data = graph_json(graph_data(graph, cached_layout(graph, cache_dir), url_of))
     version = data_version(data)
-    return PublishedGraph(graph, data, version, graph_page(graph, version))
+    urls = {
+        page: _url(graph.nodes[node].page, graph.nodes[node].anchor, url_of)
+        for page, node in graph.page_nodes.items()
+    }
+    return PublishedGraph(graph, data, version, graph_page(graph, version), urls)

@@ -47,7 +47,24 @@ def validated_figure(figure: dict):
 
 def figure_json(figure: dict) -> str:
     """The validated spec as compact JSON without ``<``, ``>``, ``&`` or ``'``, so that it is
-    plain text inside any HTML element."""
+    plain text inside any HTML element. Plotly's validation is most of a rebuild's time on a
+    site with many figures, so a spec already seen in this process is not validated again."""
+    try:
+        key = json.dumps(figure, sort_keys=True, allow_nan=True)
+    except (TypeError, ValueError):  # not plain JSON (arrays, say): validated every time
+        return _figure_json(figure)
+    if key not in _validated:
+        if len(_validated) >= _VALIDATED_MAX:
+            _validated.pop(next(iter(_validated)))
+        _validated[key] = _figure_json(figure)
+    return _validated[key]
+
+
+_VALIDATED_MAX = 1024
+_validated: dict[str, str] = {}  # a figure's spec as JSON -> its validated JSON (ValueErrors are not kept)
+
+
+def _figure_json(figure: dict) -> str:
     import plotly.io as pio
 
     spec = validated_figure(figure).to_plotly_json()

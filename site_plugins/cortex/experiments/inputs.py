@@ -126,6 +126,13 @@ def _module_paths(parts: list[str], roots: tuple[Path, ...], only_module: bool =
 
 
 def _sha_file(path: Path) -> str:
+    """A file's SHA-256, computed again only when its size or modification time changed (as
+    DVC's state does): a preview checks every experiment's inputs on each rebuild."""
+    return _sha_unchanged(path, _stat_key(path))
+
+
+@functools.lru_cache(maxsize=16384)
+def _sha_unchanged(path: Path, _stat: tuple[int, int]) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):

@@ -42,6 +42,7 @@ left alone, and `{{{< ... >}}}` writes a shortcode literally.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections.abc import Callable, Mapping
@@ -327,12 +328,20 @@ class _Quoter:
 
 
 def _same(recorded: object, written: str) -> bool:
-    if str(recorded) == written:
-        return True
+    return str(recorded) == written or recorded == _as_yaml(written)
+
+
+_UNREADABLE = object()  # equal to no recorded value
+
+
+@functools.lru_cache(maxsize=4096)
+def _as_yaml(written: str) -> object:
+    """A written value as YAML reads it (``1e-3``, ``true``): parsed once per distinct text,
+    since a page's quotes compare the same few values with every point of a record."""
     try:
-        return recorded == yaml.safe_load(written)
+        return yaml.safe_load(written)
     except yaml.YAMLError:
-        return False
+        return _UNREADABLE
 
 
 def _points_summary(points: list[PointRecord]) -> str:

@@ -59,6 +59,19 @@ def read_json(path: Path, what: str, code: Code) -> object | Diagnostic | None:
         return diagnostic(code, path, exc.lineno, exc.colno, f"{what} is not valid JSON: {exc.msg}")
 
 
+_checked: dict[str, list] = {}  # a record's text -> what its schema check found, in this process
+
+
+def _problems_of(text: str, data: object) -> list:
+    """``record_problems`` of a record's text, checked once per distinct text in a process: a
+    preview rebuilds many times over the same records, and the schema check is most of reading one."""
+    if text not in _checked:
+        if len(_checked) >= 4096:
+            _checked.pop(next(iter(_checked)))
+        _checked[text] = record_problems(data)
+    return _checked[text]
+
+
 def read_record(path: Path) -> ResultRecord | Diagnostic | None:
     """A result record, checked deeply against its schema; a Diagnostic at the line and column
     of the first problem in the file otherwise."""
@@ -74,7 +87,7 @@ def read_record(path: Path) -> ResultRecord | Diagnostic | None:
         return diagnostic(
             Code.UNREADABLE_RESULT, path, exc.lineno, exc.colno, f"result record is not valid JSON: {exc.msg}"
         )
-    problems = record_problems(data)
+    problems = _problems_of(text, data)
     if problems:
         where, message = problems[0]
         more = (

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from jinja2 import Environment
+from jinja2.bccache import Bucket, BytecodeCache
 from markdown import Markdown
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin, get_plugin_logger
-from mkdocs.structure.files import File, Files
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_markdown_title
+from mkdocs.utils.meta import get_data
 
 from cortex.citations.markdown_extension import CitationExtension, RenderCitation
 from cortex.citations.references import CitationStyle
@@ -31,6 +37,7 @@ from cortex.files import atomic_write_bytes, atomic_write_text
 from cortex.mkdocs import pages
 from cortex.mkdocs.citations import CitationsAdapter
 from cortex.mkdocs.navigation import Bounded, folder_listings, tidy_navigation
+from cortex.mkdocs.preview import Preview, config_files, digest, navigation_key
 from cortex.mkdocs.scripts import SHIPPED_SCRIPTS, add_math_font
 from cortex.model import CACHE_DIR, REFS_DIR, KnowledgeBase, load, mkdocs_body
 from cortex.notes.folder_pages import NAV_MAX_ENTRIES
@@ -49,6 +56,8 @@ SCRIPTS = ("cortex-tables.js",)
 PROJECT_INPUTS = (REFS_DIR, "experiments", "results")
 # what the pages the plugin writes use: admonitions and folds (callouts, the folded parts of
 # experiment pages) and tabs (results)
+# front-matter keys the theme shows in a page's navigation entry
+NAV_META = ("title", "icon", "status")
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "toc", "admonition", "pymdownx.details", "pymdownx.tabbed")
 
 
@@ -102,6 +111,22 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         self.mentions: dict[str, list[Mention]] = {}  # note path -> unlinked mentions of it
         self.dates: dict[str, Dates] = {}  # page path -> created and updated, from git, once per build
         self.graph: PublishedGraph | None = None  # the graph's data and page, once per build
+        self.serving = False  # under mkdocs serve
+        self.dirty = False  # a dirty build: only the pages that changed are rendered (see preview)
+        self.preview = Preview()  # what a dirty rebuild keeps from the last build of this process
+        self.pages: list[Page] = []  # this build's pages, once the navigation is made
+        self.files = Files([])  # and its files
+        # this build's work per page, done once whether the preview or the page's events ask first
+        self.markdown: dict[str, tuple[str, str]] = {}  # note path -> (Markdown read, Markdown rendered)
+        self.footers: dict[str, str] = {}  # note path -> what on_post_page adds to its article
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """MkDocs keeps a plugin with this event between the rebuilds of ``mkdocs serve``, which
+        is what lets the preview remember the last build."""
+        self.serving = command == "serve"
+        self.dirty = dirty
+        if dirty and DIRTY_WARNING not in BUILD_LOG.filters:
+            BUILD_LOG.addFilter(DIRTY_WARNING)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         for name in REQUIRED_EXTENSIONS:
@@ -123,6 +148,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        self.markdown, self.footers = {}, {}
         docs_dir = Path(config.docs_dir)
         paths = [f.src_uri for f in files if not f.generated_by and not f.inclusion.is_excluded()]
         leaves = root_guard(docs_dir)
@@ -179,8 +205,68 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         self.urls = pages.site_urls(files)
         if self.kb is None:
             return nav
-        return tidy_navigation(
+        nav = tidy_navigation(
             nav, self.kb, self.config.tags_dir, self.config.tabs, self.config.notes_tab, self.bounded
+        )
+        inclusion = InclusionLevel.is_in_serve if self.serving else InclusionLevel.is_included
+        self.pages, self.files = [], files
+        for file in files.documentation_pages(inclusion=inclusion):
+            # a page outside the navigation gets its object here rather than in MkDocs' loop
+            self.pages.append(file.page or Page(None, file, config))
+        if self.dirty:
+            self._plan(nav, files, config)
+        return nav
+
+    def _plan(self, nav: Navigation, files: Files, config: MkDocsConfig) -> None:
+        """Tell MkDocs' dirty build which pages changed (``cortex.mkdocs.preview``): a page's
+        signature is everything its HTML is made of; what all pages share goes in each."""
+        shared = digest(
+            *config_files(config.config_file_path),
+            sorted(self.config.items()),
+            sorted(self.urls.items()),
+            navigation_key(nav, lambda page: self._title_key(page, config)),
+        )
+        citing = self._citation_context()
+
+        def signature(page: Page) -> str:
+            note = self._note(page)
+            if note is not None:
+                parts: tuple[object, ...] = (
+                    note.source,
+                    self._rendered(note, page, config),
+                    self._footer(note, page, config),
+                )
+            else:
+                parts = (page.file.content_bytes,)
+                if page.file.src_uri.endswith(NOTEBOOK_SUFFIX) and page.file.abs_src_path:
+                    parts += (self._prepared_notebook(page) or "",)
+            cites = any(b"@" in p if isinstance(p, bytes) else "@" in str(p) for p in parts)
+            return digest(shared, page.file.src_uri, page.url, *parts, citing if cites else b"").hex()
+
+        self.preview.plan(self.pages, files, signature, config.site_dir)
+
+    def _title_key(self, page: Page, config: MkDocsConfig) -> object:
+        """What a page's entry in the navigation shows, known before the page is read."""
+        note = self._note(page)
+        if note is not None:
+            markdown, meta = self._rendered(note, page, config), note.meta
+        else:
+            markdown, meta = get_data(page.file.content_string)
+        return (page.title, get_markdown_title(markdown), *(str(meta.get(k)) for k in NAV_META))
+
+    def _citation_context(self) -> bytes:
+        """What a citing page's references depend on besides its own text: the entries in
+        refs/, the citation style, the reading notes, and for alpha labels every cited key."""
+        kb = self.model
+        bib = sorted((kb.root / REFS_DIR).glob("*.bib")) if (kb.root / REFS_DIR).is_dir() else []
+        index = kb.citations
+        return digest(
+            *[p.read_bytes() for p in bib],
+            self.config.citation_style,
+            self.config.bibliography_style,
+            self.config.bibliography_all,
+            sorted(index.reading_notes.items()) if index else "",
+            index.cited_keys() if index and self.config.bibliography_style == "alpha" else "",
         )
 
     def on_page_read_source(self, page: Page, config: MkDocsConfig) -> str | None:
@@ -190,6 +276,12 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         # a broken front matter is dropped so the body still renders
         return note.body if note.front_matter_broken else note.source
 
+    def on_env(self, env: Environment, config: MkDocsConfig, files: Files) -> Environment:
+        """The theme's templates, compiled once per process: each rebuild of a preview gets a
+        new environment, which would otherwise compile them all again."""
+        env.bytecode_cache = COMPILED_TEMPLATES
+        return env
+
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
         """A notebook with plotly outputs or reads of results is rendered (by mkdocs-jupyter,
         which comes after this plugin) from a copy made ready for the site; the notebook in
@@ -197,8 +289,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         if not page.file.src_uri.endswith(NOTEBOOK_SUFFIX) or not page.file.abs_src_path:
             return page
         source = Path(page.file.abs_src_path)
-        text = source.read_text("utf-8")
-        prepared = prepare_notebook(text, source.stem, self.model.results)
+        prepared = self._prepared_notebook(page)
         if prepared is not None:
             # one copy per notebook, rewritten when it changes (mkdocs-jupyter caches by content)
             folder = hashlib.sha256(page.file.src_uri.encode("utf-8")).hexdigest()[:16]
@@ -209,6 +300,12 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             page.file.abs_src_path = str(copy)  # the same name: the page's download link is unchanged
         return page
 
+    def _prepared_notebook(self, page: Page) -> str | None:
+        """The notebook's copy made ready for the site, None when it needs none."""
+        assert page.file.abs_src_path
+        source = Path(page.file.abs_src_path)
+        return prepare_notebook(source.read_text("utf-8"), source.stem, self.model.results)
+
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         self.cited.start_page(page.file.src_uri, page.url)
         self.rendering = page
@@ -217,6 +314,17 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         if note is None:
             return markdown
         pages.drop_foreign_meta(page, config)
+        done = self.markdown.get(note.path)
+        return done[1] if done and done[0] == markdown else self._render_markdown(note, markdown, config)
+
+    def _rendered(self, note: Note, page: Page, config: MkDocsConfig) -> str:
+        """The Markdown ``on_page_markdown`` will give the note's page, worked out ahead."""
+        if note.path not in self.markdown:
+            read = get_data(self.on_page_read_source(page, config) or page.file.content_string)[0]
+            self.markdown[note.path] = (read, self._render_markdown(note, read, config))
+        return self.markdown[note.path][1]
+
+    def _render_markdown(self, note: Note, markdown: str, config: MkDocsConfig) -> str:
         kb = self.model
         if note.path in kb.quoted and markdown == mkdocs_body(note):
             markdown = kb.quoted[note.path]
@@ -250,20 +358,28 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         note = self._note(page)
         if note is None:
             return output
-        footer = pages.note_footer(
-            self.model,
-            note,
-            page,
-            self.urls,
-            self.config.tags_dir,
-            self.config.backlinks,
-            self.related.get(note.path, ()),
-            self.mentions.get(note.path, ()),
-        )
-        footer += pages.dates_and_citation(self.model, note, page, self.dates, config)
-        footer += self.graph.local(note.path) if self.graph else ""
+        footer = self._footer(note, page, config)
         end = output.rfind("</article>")
         return output if not footer or end < 0 else output[:end] + footer + output[end:]
+
+    def _footer(self, note: Note, page: Page, config: MkDocsConfig) -> str:
+        """What closes the note's article: tags, backlinks, related notes, mentions, dates,
+        the citation block and the local graph."""
+        if note.path not in self.footers:
+            footer = pages.note_footer(
+                self.model,
+                note,
+                page,
+                self.urls,
+                self.config.tags_dir,
+                self.config.backlinks,
+                self.related.get(note.path, ()),
+                self.mentions.get(note.path, ()),
+            )
+            footer += pages.dates_and_citation(self.model, note, page, self.dates, config)
+            footer += self.graph.local(note.path) if self.graph else ""
+            self.footers[note.path] = footer
+        return self.footers[note.path]
 
     def _publish_graph(self, kb: KnowledgeBase, files: Files, config: MkDocsConfig) -> PublishedGraph | None:
         """The graph's page and data file (``cortex.connections.graph_page``), laid out once per
@@ -326,8 +442,13 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             return None
         return note
 
+    @event_priority(50)  # before the search plugin writes its index
     def on_post_build(self, config: MkDocsConfig) -> None:
         self._thaw_model()
+        if self.dirty:
+            self.preview.remember(self.pages, self.files)
+            for plugin in config.plugins.values():
+                self.preview.complete_search(plugin, self.pages)
         if self.citations is not None:
             report(self.citations.diagnostics, self.config.strict_warnings)
             self.citations.save_cache()
@@ -345,6 +466,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
 
     def on_build_error(self, error: Exception) -> None:
         self._thaw_model()
+        self.preview.forget()
 
     def on_serve(self, server: LiveReloadServer, config: MkDocsConfig, builder: Callable) -> LiveReloadServer:
         """Rebuild on a change to anything the site is made of, not only the content folder
@@ -369,6 +491,33 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         if self.froze_model:
             gc.unfreeze()
             self.froze_model = False
+
+
+def _not_the_dirty_warning(record: logging.LogRecord) -> bool:
+    """MkDocs warns on each dirty build that its navigation and links may be wrong: with this
+    plugin they are what a clean build writes (``cortex.mkdocs.preview``), so it is not shown."""
+    return not str(record.msg).startswith("A 'dirty' build is being performed")
+
+
+DIRTY_WARNING = _not_the_dirty_warning
+BUILD_LOG = logging.getLogger("mkdocs.commands.build")
+
+
+class CompiledTemplates(BytecodeCache):
+    """Compiled templates in memory, by template and source (Jinja checks the source's hash)."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
 
 
 @contextmanager

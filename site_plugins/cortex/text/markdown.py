@@ -46,8 +46,9 @@ def protected_regions(text: str) -> Regions:
     spans: list[tuple[int, int]] = []
     pos = 0
     n = len(text)
+    marks = {mark: text.find(mark) for mark in _OPENER_MARKS}  # where each next occurs from pos on
     while pos < n:
-        m = _next_opener(text, pos)
+        m = _next_opener(text, pos, marks)
         if not m:
             break
         token = m.group(0)
@@ -77,10 +78,15 @@ def protected_regions(text: str) -> Regions:
     return Regions(tuple(spans), tuple(s for s, _ in spans))
 
 
-def _next_opener(text: str, pos: int) -> re.Match | None:
+def _next_opener(text: str, pos: int, marks: dict[str, int]) -> re.Match | None:
     """``_OPENERS.search(text, pos)``, without trying the pattern at every offset: no opener
-    starts before the line of the first backtick, ``~~~``, ``<!--`` or ``%%`` from ``pos`` on."""
-    found = [i for i in (text.find(mark, pos) for mark in _OPENER_MARKS) if i != -1]
+    starts before the line of the first backtick, ``~~~``, ``<!--`` or ``%%`` from ``pos`` on.
+    ``marks`` keeps where each was found, so that the text is searched for each once, not
+    again from every opener on."""
+    for mark, at in marks.items():
+        if at != -1 and at < pos:
+            marks[mark] = text.find(mark, pos)
+    found = [i for i in marks.values() if i != -1]
     if not found:
         return None
     first = min(found)

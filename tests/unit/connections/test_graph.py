@@ -131,14 +131,14 @@ def test_the_data_file_is_columnar(graph):
     assert sum(len(pairs) for pairs in data["edges"].values()) == 2 * len(graph.edges)
 
 
-def test_a_local_graph_lists_its_neighbourhood(graph):
-    html = local_graph_html(graph, KAHAN, "v1")
-    numbers = [int(n) for n in html.split('data-nodes="')[1].split('"')[0].split()]
-    order = list(graph.nodes)
-    assert order[numbers[0]] == note(KAHAN)  # the page's own node first
-    assert {order[n] for n in numbers} == set(graph.neighbourhood(note(KAHAN)))
+def test_a_local_graph_names_its_node_and_counts_its_connections(graph):
+    html = local_graph_html(graph, KAHAN, "/notes/kahan/?a=<b>")
+    assert 'data-node="/notes/kahan/?a=&lt;b&gt;"' in html  # the node's URL in the data file, escaped
+    direct = len(set(graph.adjacency[note(KAHAN)]))
+    assert direct >= 2 and f"Local graph: {direct} connections</summary>" in html
     assert "<details" in html and "open" not in html  # folded until the reader opens it
-    assert local_graph_html(graph, "nowhere.md", "v1") == ""
+    assert local_graph_html(graph, "nowhere.md", "/x/") == ""
+    assert local_graph_html(graph, KAHAN, None) == ""  # a node the data file has no page for
 
 
 def star_graph(leaves: int) -> Graph:

@@ -4,11 +4,14 @@
  *   tag and folder, a node's neighbours highlighted on hover, its page opened on a click (on a
  *   touch screen: the first tap highlights, the second opens). Labels show once the view is
  *   zoomed in to a few dozen nodes.
- * - details.cortex-local-graph (a note's or an experiment's page): its neighbourhood, listed
- *   by node numbers in the page, laid out here and drawn only when the reader opens it.
+ * - details.cortex-local-graph (a note's or an experiment's page): the page's node (data-node,
+ *   its URL in the data) and its neighbourhood within two hops, found, laid out and drawn here
+ *   only when the reader opens it.
  *
- * Both read graph.json beside this file, named by the build's version (data-graph), fetched
- * once and only when a graph is shown; plotly.js, also beside it, is loaded then too. They
+ * Both read graph.json beside this file, fetched once and only when a graph is shown: the graph
+ * page names the build's version (data-graph); a local graph revalidates the file instead, so
+ * that its page need not change when a link elsewhere does. plotly.js, also beside it, is
+ * loaded then too. They
  * are drawn on first load and after each instant navigation (material's document$), take their
  * colours from the palette (cortex-graph.css) and are drawn again when the light/dark toggle
  * switches. Labels are the user's text: plotly reads a few HTML tags in text, so every label is
@@ -36,8 +39,8 @@
 
   function loadGraph(version) {
     if (!versions[version]) {
-      var url = new URL("graph.json?v=" + encodeURIComponent(version), HERE);
-      versions[version] = fetch(url).then(function (response) {
+      var url = new URL(version ? "graph.json?v=" + encodeURIComponent(version) : "graph.json", HERE);
+      versions[version] = fetch(url, version ? {} : { cache: "no-cache" }).then(function (response) {
         if (!response.ok) throw new Error("could not load the graph (" + response.status + ")");
         return response.json();
       }).then(prepare);
@@ -51,6 +54,7 @@
     var nodes = raw.nodes, n = nodes.label.length;
     var g = {
       n: n, kinds: raw.kinds, kindLabels: raw.kindLabels, folders: raw.folders, page: raw.page,
+      local: raw.local || { limit: 30, hub: 12 },
       label: nodes.label, detail: nodes.detail, kind: nodes.kind, url: nodes.url, folder: nodes.folder,
       x: nodes.x, y: nodes.y, src: [], dst: [], type: [], near: [], tags: [], degree: []
     };
@@ -439,11 +443,33 @@
     return c > 0 ? "middle right" : "middle left";
   }
 
+  // The node and its neighbours within two hops, nearest first, at most g.local.limit; the
+  // second hop goes only through nodes of at most g.local.hub neighbours (a tag every note
+  // carries would bring in most of the vault). The same rule as Graph.neighbourhood.
+  function neighbourhood(g, centre) {
+    var found = new Map([[centre, 0]]), frontier = [centre];
+    for (var depth = 1; depth <= 2; depth++) {
+      var following = [];
+      for (var i = 0; i < frontier.length; i++) {
+        var near = g.near[frontier[i]];
+        if (depth > 1 && near.length > g.local.hub) continue;
+        for (var j = 0; j < near.length; j++) {
+          if (found.has(near[j])) continue;
+          if (found.size >= g.local.limit) return Array.from(found.keys());
+          found.set(near[j], depth);
+          following.push(near[j]);
+        }
+      }
+      frontier = following;
+    }
+    return Array.from(found.keys());
+  }
+
   function localGraph(el, g, Plotly) {
-    var nodes = el.getAttribute("data-nodes").trim().split(/\s+/).map(Number).filter(function (i) {
-      return i >= 0 && i < g.n;
-    });
-    if (!nodes.length) return Promise.resolve();
+    var centre = g.url.indexOf(el.getAttribute("data-node"));
+    if (centre < 0) throw new Error("this page is not in the graph; reload the page");
+    var nodes = neighbourhood(g, centre);
+    if (nodes.length < 2) return Promise.resolve();
     var pos = localLayout(g, nodes);
     var xs = [], ys = [], side = [];
     nodes.forEach(function (v, i) { xs[v] = pos.x[i]; ys[v] = pos.y[i]; side[v] = labelSide(pos.angle[i]); });
