@@ -6,6 +6,7 @@ The same patterns serve the Markdown extension (which renders citations) and
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Container
@@ -115,26 +116,32 @@ def find_citations(markdown: str, known: Container[str] | None = None) -> list[C
     """
     if "@" not in markdown:  # every form of citation has one
         return []
+    return [c for c, bare in _citations(markdown) if bare is None or known is None or bare in known]
+
+
+@functools.lru_cache(maxsize=16384)
+def _citations(markdown: str) -> tuple[tuple[Citation, str | None], ...]:
+    """Every citation in ``markdown``, each with its key when it is a bare ``@key`` (which only
+    counts when the key is known); once per text in a process, as a preview indexes every page
+    on each rebuild and most are unchanged."""
     masked = mask_code(markdown)
-    found: list[Citation] = []
+    found: list[tuple[Citation, str | None]] = []
     starts: list[int] = []
     ends: list[int] = []
     for m in GROUP.finditer(masked):
         items = parse_group(m.group(1), m.start(1))
         if items is not None:
-            found.extend(items)
+            found.extend((item, None) for item in items)
             starts.append(m.start())
             ends.append(m.end())
     for m in BARE.finditer(masked):
         inside = bisect_right(starts, m.start()) - 1
         if inside >= 0 and m.start() < ends[inside]:
             continue
-        if known is not None and m.group(1) not in known:
-            continue
-        found.append(bare_citation(m))
-    found.sort(key=lambda c: c.offset)
+        found.append((bare_citation(m), m.group(1)))
+    found.sort(key=lambda pair: pair[0].offset)
     lines = LineIndex(markdown)
-    return [
-        Citation(c.key, c.prefix, c.locator, c.suppress_author, c.in_text, c.offset, *lines(c.offset))
-        for c in found
-    ]
+    return tuple(
+        (Citation(c.key, c.prefix, c.locator, c.suppress_author, c.in_text, c.offset, *lines(c.offset)), bare)
+        for c, bare in found
+    )

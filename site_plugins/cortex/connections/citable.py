@@ -9,6 +9,7 @@ cited like a note, by its declaration.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -224,11 +225,18 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!")) else text + "."
 
 
+@functools.lru_cache(maxsize=16384)
+def _highlighted(entry: str) -> str:
+    """The entry highlighted as BibTeX, escaped; once per entry text in a process (a preview
+    writes every page's block on each rebuild, and most entries are the same as before)."""
+    return highlight(entry, BibTeXLexer(), HtmlFormatter(nowrap=True)).rstrip("\n")
+
+
 def cite_html(citation: Citation) -> str:
     """The folded "Cite this page" block: the BibTeX entry and the plain text, each a code
     block (the theme gives code blocks a copy button). Every value is escaped: the entry by
     the highlighter, the rest here."""
-    entry = highlight(bibtex(citation), BibTeXLexer(), HtmlFormatter(nowrap=True)).rstrip("\n")
+    entry = _highlighted(bibtex(citation))
     text = escape(plain_citation(citation))
     what = "the run of " + citation.run if citation.run else "the last change"
     return (

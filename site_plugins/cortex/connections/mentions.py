@@ -11,7 +11,7 @@ a second, where trying every name on every note would take minutes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cortex.diagnostics import Code, Diagnostic, LineIndex, diagnostic
 from cortex.model import KnowledgeBase
@@ -67,13 +67,31 @@ def unlinked_mentions(kb: KnowledgeBase) -> dict[str, list[Mention]]:
     """For each note, every place another note names it without linking to it, in path and
     position order."""
     index = name_index(kb)
+    names = repr(sorted(index.items()))  # what the mentions of a note depend on besides its text
+    if names != _seen.names:
+        _seen.names, _seen.notes = names, {}
     linked_from = {target: {b.source for b in links} for target, links in kb.backlinks.items()}
     found: dict[str, list[Mention]] = {}
     for path, note in sorted(kb.notes.items()):
-        for mention in mentions_in(note, index):
+        known = _seen.notes.get(path)
+        if known is None or known[0] != note.source:
+            known = _seen.notes[path] = (note.source, mentions_in(note, index))
+        for mention in known[1]:
             if mention.target != path and path not in linked_from.get(mention.target, ()):
                 found.setdefault(mention.target, []).append(mention)
     return found
+
+
+@dataclass
+class _Seen:
+    """The mentions each note held, for the names they were found with: a preview rebuilds
+    many times with the same names, and a note's mentions change only with its text."""
+
+    names: str = ""
+    notes: dict[str, tuple[str, list[Mention]]] = field(default_factory=dict)  # path -> (text, mentions)
+
+
+_seen = _Seen()
 
 
 def mentions_in(note: Note, index: dict[str, list[_Name]]) -> list[Mention]:
