@@ -229,7 +229,13 @@ def _sentence(text: str) -> str:
 def _highlighted(entry: str) -> str:
     """The entry highlighted as BibTeX, escaped; once per entry text in a process (a preview
     writes every page's block on each rebuild, and most entries are the same as before)."""
-    return highlight(entry, BibTeXLexer(), HtmlFormatter(nowrap=True)).rstrip("\n")
+    return highlight(entry, *_bibtex_highlighter()).rstrip("\n")
+
+
+@functools.cache
+def _bibtex_highlighter() -> tuple[BibTeXLexer, HtmlFormatter]:
+    """One lexer and one formatter for every entry: making a formatter builds its style sheet."""
+    return BibTeXLexer(), HtmlFormatter(nowrap=True)
 
 
 def cite_html(citation: Citation) -> str:

@@ -29,24 +29,50 @@ class Backlink:
 def backlinks(vault: Vault) -> dict[str, list[Backlink]]:
     """For each note, the other notes that link to or embed it: one entry per linking note,
     with the first sentence it links in and how many more it has."""
+    # which file a link lands on depends on the files' paths and the notes' aliases alone: for
+    # the same ones, a note whose text is unchanged links where it did (a preview rebuilds often)
+    names = repr((list(vault.notes), sorted(vault.attachments), sorted(vault.by_alias.items())))
+    if names != _seen.names:
+        _seen.names, _seen.notes = names, {}
     found: dict[str, list[Backlink]] = {}
     for note in vault.notes.values():
-        first: dict[str, Backlink] = {}
-        contexts: dict[str, set[str]] = {}
-        lines: dict = {}  # several links on one line share its sentences
-        for link in note.links:
-            r = resolve_wikilink(vault, link, note)
-            if r.path is None or r.path == note.path or r.path not in vault.notes:
-                continue
-            context = link_context(note, link, lines)
-            contexts.setdefault(r.path, set()).add(context)
-            first.setdefault(r.path, Backlink(note.path, context, link.line))
-        for target, entry in first.items():
-            more = len(contexts[target]) - 1
-            found.setdefault(target, []).append(Backlink(entry.source, entry.context, entry.line, more))
+        known = _seen.notes.get(note.path)
+        if known is None or known[0] != note.source:
+            known = _seen.notes[note.path] = (note.source, _links_from(vault, note))
+        for target, entry in known[1]:
+            found.setdefault(target, []).append(entry)
     for entries in found.values():
         entries.sort(key=lambda b: (vault.notes[b.source].title.lower(), b.line))
     return found
+
+
+def _links_from(vault: Vault, note: Note) -> list[tuple[str, Backlink]]:
+    """The notes ``note`` links to or embeds, each with its entry in their "Linked from"."""
+    first: dict[str, Backlink] = {}
+    contexts: dict[str, set[str]] = {}
+    lines: dict = {}  # several links on one line share its sentences
+    for link in note.links:
+        r = resolve_wikilink(vault, link, note)
+        if r.path is None or r.path == note.path or r.path not in vault.notes:
+            continue
+        context = link_context(note, link, lines)
+        contexts.setdefault(r.path, set()).add(context)
+        first.setdefault(r.path, Backlink(note.path, context, link.line))
+    return [
+        (target, Backlink(entry.source, entry.context, entry.line, len(contexts[target]) - 1))
+        for target, entry in first.items()
+    ]
+
+
+@dataclass
+class _Seen:
+    """Each note's links, as ``_links_from`` found them, for the files and aliases ``names``."""
+
+    names: str = ""
+    notes: dict[str, tuple[str, list[tuple[str, Backlink]]]] = field(default_factory=dict)
+
+
+_seen = _Seen()
 
 
 def link_context(note: Note, link: WikiLink, lines: dict | None = None) -> str:

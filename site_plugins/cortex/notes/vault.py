@@ -8,6 +8,8 @@ point at the line the user wrote.
 from __future__ import annotations
 
 import bisect
+import copy
+import functools
 import os
 import posixpath
 import re
@@ -498,6 +500,45 @@ def parse_note(path: str, text: str, slugify: Slugify, file_label: str) -> Note:
     )
 
 
+_seen: dict[tuple[str, str, object], tuple[str, Note]] = {}  # (path, label, slugify) -> (text, note)
+
+
+def _parsed(path: str, text: str, slugify: Slugify, file_label: str) -> Note:
+    """``parse_note``, done again only when the note's text changed since this process last
+    read it (a preview reads the vault on every rebuild): a copy of the note parsed then, with
+    lists of its own where the loader adds to them."""
+    key = (path, file_label, _slugify_key(slugify))
+    seen = _seen.get(key)
+    if seen is None or seen[0] != text:
+        seen = _seen[key] = (text, parse_note(path, text, slugify, file_label))
+    note = copy.copy(seen[1])
+    note.diagnostics = list(note.diagnostics)
+    return note
+
+
+def _slugify_key(slugify: Slugify) -> object:
+    """What makes two slugify functions the same: their code and what their closure holds
+    (MkDocs makes a new one each time it reads its configuration)."""
+    if slugify is default_slugify:
+        return "default"
+    if isinstance(slugify, functools.partial):  # pymdownx's slugify(case=...) is one
+        key = (_slugify_key(slugify.func), slugify.args, tuple(sorted(slugify.keywords.items())))
+        try:
+            hash(key)
+        except TypeError:
+            return object()
+        return key
+    code = getattr(slugify, "__code__", None)
+    try:
+        held = tuple(cell.cell_contents for cell in getattr(slugify, "__closure__", None) or ())
+        hash(held)
+    except (TypeError, ValueError):  # an empty cell, or something unhashable: never the same
+        return object()
+    if code is None:
+        return object()
+    return (code.co_filename, code.co_qualname, code.co_code, code.co_consts, held)
+
+
 def _front_matter_links(text: str, start: int, end: int, lines: LineIndex) -> list[WikiLink]:
     """The wikilinks in front matter, each with the property it stands under."""
     keys = [(m.start(), m.group(1).strip()) for m in _PROPERTY_KEY.finditer(text, start, end)]
@@ -548,7 +589,7 @@ def load_vault(
             text, bad = sources[path], None
         else:
             text, bad = read_text(root / path)
-        note = parse_note(path, text, slugify, label)
+        note = _parsed(path, text, slugify, label)
         if bad:
             note.diagnostics.insert(0, diagnostic(Code.NOT_UTF8, label, *bad))
         if not isinstance(note.meta, dict):
@@ -557,7 +598,7 @@ def load_vault(
         diagnostics += note.diagnostics
     for path, file in (virtual or {}).items():
         text, bad = read_text(file)
-        note = parse_note(path, text, slugify, str(file))
+        note = _parsed(path, text, slugify, str(file))
         note.virtual = True
         if bad:
             note.diagnostics.insert(0, diagnostic(Code.NOT_UTF8, str(file), *bad))

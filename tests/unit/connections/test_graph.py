@@ -201,7 +201,7 @@ def test_a_large_layout_keeps_linked_nodes_close():
 def test_a_layout_is_cached_by_the_graph_structure(graph, tmp_path, monkeypatch):
     calls = []
     real = graph_layout.layout
-    monkeypatch.setattr(graph_layout, "layout", lambda g: calls.append(g) or real(g))
+    monkeypatch.setattr(graph_layout, "layout", lambda g, **kw: calls.append(g) or real(g, **kw))
     first = cached_layout(graph, tmp_path)
     assert cached_layout(graph, tmp_path) == first
     assert len(calls) == 1  # the second read the cache
@@ -214,6 +214,31 @@ def test_a_layout_is_cached_by_the_graph_structure(graph, tmp_path, monkeypatch)
     cached_layout(fewer, tmp_path)
     assert len(calls) == 2
     assert len(list((tmp_path / graph_layout.CACHE_FOLDER).glob("*.json"))) == 1  # only the latest kept
+
+
+def test_a_graph_with_a_new_link_starts_from_the_last_layout(tmp_path, monkeypatch):
+    """A new link (most nodes were laid out before) moves the kept layout a little, in a fifth
+    of the steps; a graph mostly new is laid out from its seed."""
+    rng = random.Random(2)
+    nodes = {f"note:{i}": Node(f"note:{i}", Kind.NOTE, str(i)) for i in range(200)}
+    pairs = {(a, b) for a in range(200) for b in rng.sample(range(200), 3) if a < b}
+    edges = [Edge(f"note:{a}", f"note:{b}", EdgeType.LINKS_TO) for a, b in sorted(pairs)]
+    before = cached_layout(Graph(nodes, edges), tmp_path)
+    starts = []
+    real = graph_layout.layout
+    monkeypatch.setattr(
+        graph_layout, "layout", lambda g, **kw: starts.append(kw["previous"]) or real(g, **kw)
+    )
+    new = [*edges, Edge("note:0", "note:199", EdgeType.LINKS_TO)]
+    after = cached_layout(Graph(nodes, sorted(new)), tmp_path)
+    assert starts == [before]  # started from the kept layout
+    assert after != before and after == real(Graph(nodes, sorted(new)), previous=before)  # deterministic
+    moved = sorted(math.dist(before[n], after[n]) for n in nodes)
+    assert moved[len(moved) // 2] < EXTENT / 10  # most nodes stay about where they were
+    assert all(0.0 <= x <= EXTENT and 0.0 <= y <= EXTENT for x, y in after.values())
+    others = {f"other:{i}": Node(f"other:{i}", Kind.NOTE, str(i)) for i in range(200)}
+    cached_layout(Graph({**dict(list(nodes.items())[:20]), **others}, []), tmp_path)
+    assert starts[-1] is None  # mostly new: from its seed
 
 
 @pytest.mark.parametrize(("n", "edges"), [(1, []), (1, [(0, 0)]), (2, [(0, 1)]), (3, [(0, 1)])])
