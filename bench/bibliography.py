@@ -204,6 +204,7 @@ def citation_build(
 
 def forget_memory() -> None:
     bibliography_module._ParseCache._memory.clear()
+    bibliography_module._ParseCache._placed.clear()
     bibliography_module.FormatCache._memory.clear()
 
 

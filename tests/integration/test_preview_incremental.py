@@ -25,8 +25,8 @@ DRIVER = REPO / "tests" / "support" / "preview_driver.py"
 
 NOTES = {
     "content/notes/alpha.md": "---\ntags: [kernels]\n---\n# Alpha\n\nAlpha links to [[beta]].\n",
-    "content/notes/beta.md": "# Beta\n\nBeta stands alone, and cites [@knuth1997].\n",
-    "content/notes/gamma.md": "# Gamma\n\nGamma embeds beta:\n\n![[beta]]\n",
+    "content/notes/beta.md": "# Beta\n\nBeta stands alone, and cites [@knuth1997].\n\n## Details\n\nMore.\n",
+    "content/notes/gamma.md": "# Gamma\n\nGamma embeds beta:\n\n![[beta]]\n\nSee [[beta#Details]].\n",
     "content/notes/quoting.md": (
         "# Quoting\n\nThe square of three is {{< result squares sq n=3 >}} in the latest run.\n"
     ),
@@ -119,6 +119,7 @@ def test_each_rebuild_of_the_preview_writes_what_a_clean_build_writes(project: P
         ("nothing changed", lambda: None),
         ("a new link", lambda: edit(notes / "delta.md", "Nothing links here.", "Now it links [[alpha]].")),
         ("an edited embed", lambda: edit(notes / "beta.md", "stands alone", "stands alone, edited")),
+        ("a renamed heading", lambda: edit(notes / "beta.md", "## Details", "## Particulars")),
         (
             "a new note",
             lambda: write_tree(root, {"content/notes/epsilon.md": "# Epsilon\n\nSee [[gamma]].\n"}),
@@ -153,6 +154,7 @@ def test_each_rebuild_of_the_preview_writes_what_a_clean_build_writes(project: P
     assert len(link) < len(every) / 2, link
     # an edited note renders the notes that embed it
     assert {"notes/beta.md", "notes/gamma.md"} <= rendered["an edited embed"]
+    assert "notes/gamma.md" in rendered["a renamed heading"]  # its link to the heading broke
     assert "notes/alpha.md" not in rendered["an edited embed"]
     # a new run renders the note that quotes it and the experiment's page
     assert {"notes/quoting.md", "experiments/squares.md"} <= rendered["a new run"]

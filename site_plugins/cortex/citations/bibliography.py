@@ -316,10 +316,20 @@ class _ParseCache:
     """Parsed files by (content hash, macros in scope), on disk and in this process."""
 
     _memory: ClassVar[dict[str, ParsedFile]] = {}
+    _placed: ClassVar[dict[tuple[str, str], ParsedFile]] = {}  # (key, path) -> the file said of path
 
     def __init__(self, cache_dir: Path | None) -> None:
         self.dir = cache_dir / "parsed" if cache_dir else None
         self.used: set[str] = set()
+
+    def placed(self, key: str, path: str, parsed: ParsedFile) -> ParsedFile:
+        """``parsed.moved_to(path)``, made once per file and content in this process."""
+        found = self._placed.get((key, path))
+        if found is None:
+            for earlier in [k for k in self._placed if k[1] == path]:  # the file as it was before
+                del self._placed[earlier]
+            found = self._placed[(key, path)] = parsed.moved_to(path)
+        return found
 
     def get(self, key: str) -> ParsedFile | None:
         self.used.add(key)
@@ -366,7 +376,7 @@ def load_bibliography(refs_dir: Path, cache_dir: Path | None = None) -> tuple[Bi
             parsed.references = [ref.with_digest() for ref in parsed.references]
             cache.put(f"{CACHE_VERSION}-{key}", parsed.moved_to(path.name))  # no machine's path in a cache
         else:
-            parsed = cached.moved_to(str(path))
+            parsed = cache.placed(f"{CACHE_VERSION}-{key}", str(path), cached)
             macros.update(parsed.macros)
         diagnostics.extend(parsed.diagnostics)
         for ref in parsed.references:

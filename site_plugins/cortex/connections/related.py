@@ -128,7 +128,14 @@ def best(row: np.ndarray, cutoff: float, count: int, exclude: Iterable[int] = ()
     out ``exclude``."""
     row = row.copy()
     row[list(exclude)] = -np.inf
-    order = np.argsort(-row, kind="stable")[:count]
+    if count <= 0:
+        return []
+    candidates = np.arange(len(row))
+    if count < len(row):  # the count-th highest score and every score tied with it or above
+        kth = np.partition(-row, count - 1)[count - 1]
+        candidates = np.flatnonzero(-row <= kth)
+    # in index order, so a stable sort breaks ties as a stable sort of the whole row would
+    order = candidates[np.argsort(-row[candidates], kind="stable")][:count]
     return [int(j) for j in order if row[j] >= cutoff]
 
 

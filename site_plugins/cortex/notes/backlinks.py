@@ -31,9 +31,8 @@ def backlinks(vault: Vault) -> dict[str, list[Backlink]]:
     with the first sentence it links in and how many more it has."""
     # which file a link lands on depends on the files' paths and the notes' aliases alone: for
     # the same ones, a note whose text is unchanged links where it did (a preview rebuilds often)
-    names = repr((list(vault.notes), sorted(vault.attachments), sorted(vault.by_alias.items())))
-    if names != _seen.names:
-        _seen.names, _seen.notes = names, {}
+    if vault.names != _seen.names:
+        _seen.names, _seen.notes = vault.names, {}
     found: dict[str, list[Backlink]] = {}
     for note in vault.notes.values():
         known = _seen.notes.get(note.path)
@@ -141,7 +140,7 @@ def _cited(key: str) -> str:
 
 def notes_by_tag(vault: Vault) -> dict[str, list[str]]:
     """Tag -> note paths; a nested tag ``a/b`` also counts under ``a``."""
-    tags: dict[str, list[str]] = {}
+    tags: dict[str, dict[str, None]] = {}  # tag -> its notes, in order, each once
     canonical: dict[str, str] = {}
     for note in vault.notes.values():
         for tag in note.tags:
@@ -149,7 +148,5 @@ def notes_by_tag(vault: Vault) -> dict[str, list[str]]:
             for i in range(1, len(parts) + 1):
                 name = "/".join(parts[:i])
                 name = canonical.setdefault(name.lower(), name)
-                bucket = tags.setdefault(name, [])
-                if note.path not in bucket:
-                    bucket.append(note.path)
-    return dict(sorted(tags.items(), key=lambda kv: kv[0].lower()))
+                tags.setdefault(name, {})[note.path] = None
+    return {name: list(paths) for name, paths in sorted(tags.items(), key=lambda kv: kv[0].lower())}

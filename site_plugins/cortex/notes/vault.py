@@ -152,6 +152,27 @@ class Vault:
             for alias in note.aliases:
                 self.by_alias.setdefault(alias.lower(), []).append(path)
 
+    @cached_property
+    def names(self) -> str:
+        """What decides which file a link's path names: every file's path, in order, and the
+        notes' aliases. Two vaults with the same names resolve a link's path alike."""
+        return repr((list(self.notes), sorted(self.attachments), sorted(self.by_alias.items())))
+
+    def keep_resolutions(self, earlier: Vault) -> None:
+        """Start with the resolutions of ``earlier`` (a vault read before, say by the previous
+        rebuild of a preview) that still hold: all of them when the names are the same, but
+        those landing on a note whose text changed (its headings and blocks may have)."""
+        if earlier.names != self.names:
+            return
+        changed = {
+            path
+            for path, note in self.notes.items()
+            if (before := earlier.notes.get(path)) is None or before.source != note.source
+        }
+        self.resolutions.update(
+            (key, found) for key, found in earlier.resolutions.items() if found.path not in changed
+        )
+
 
 def read_text(path: Path) -> tuple[str, tuple[int, int, str] | None]:
     """Decode a file as UTF-8; on failure decode with replacement and say where it broke."""
@@ -603,7 +624,18 @@ def load_vault(
         if bad:
             note.diagnostics.insert(0, diagnostic(Code.NOT_UTF8, str(file), *bad))
         notes[path] = note
-    return Vault(root, notes, attachments, diagnostics, slugify)
+    vault = Vault(root, notes, attachments, diagnostics, slugify)
+    earlier = _last_vault.get((str(root), _slugify_key(slugify)))
+    if earlier is not None:
+        vault.keep_resolutions(earlier)
+    _last_vault.clear()  # only the latest is kept
+    _last_vault[(str(root), _slugify_key(slugify))] = vault
+    return vault
+
+
+# the vault each content folder was last read into in this process, whose link resolutions a
+# new reading keeps where they still hold (a preview reads the vault on every rebuild)
+_last_vault: dict[tuple[str, object], Vault] = {}
 
 
 def root_guard(root: Path) -> Callable[[str], bool]:
