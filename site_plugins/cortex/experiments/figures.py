@@ -12,6 +12,7 @@ would run the JSON as JavaScript.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -50,7 +51,7 @@ def figure_json(figure: dict) -> str:
     plain text inside any HTML element. Plotly's validation is most of a rebuild's time on a
     site with many figures, so a spec already seen in this process is not validated again."""
     try:
-        key = json.dumps(figure, sort_keys=True, allow_nan=True)
+        key = hashlib.sha256(json.dumps(figure, sort_keys=True, allow_nan=True).encode()).digest()
     except (TypeError, ValueError):  # not plain JSON (arrays, say): validated every time
         return _figure_json(figure)
     if key not in _validated:
@@ -61,7 +62,7 @@ def figure_json(figure: dict) -> str:
 
 
 _VALIDATED_MAX = 1024
-_validated: dict[str, str] = {}  # a figure's spec as JSON -> its validated JSON (ValueErrors are not kept)
+_validated: dict[bytes, str] = {}  # the hash of a spec's JSON -> its validated JSON (not its errors)
 
 
 def _figure_json(figure: dict) -> str:

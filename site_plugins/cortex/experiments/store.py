@@ -8,6 +8,7 @@ record read, checked and hashed once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -59,17 +60,18 @@ def read_json(path: Path, what: str, code: Code) -> object | Diagnostic | None:
         return diagnostic(code, path, exc.lineno, exc.colno, f"{what} is not valid JSON: {exc.msg}")
 
 
-_checked: dict[str, list] = {}  # a record's text -> what its schema check found, in this process
+_checked: dict[bytes, list] = {}  # a record's text's hash -> what its schema check found, in this process
 
 
 def _problems_of(text: str, data: object) -> list:
     """``record_problems`` of a record's text, checked once per distinct text in a process: a
     preview rebuilds many times over the same records, and the schema check is most of reading one."""
-    if text not in _checked:
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    if key not in _checked:
         if len(_checked) >= 4096:
             _checked.pop(next(iter(_checked)))
-        _checked[text] = record_problems(data)
-    return _checked[text]
+        _checked[key] = record_problems(data)
+    return _checked[key]
 
 
 def read_record(path: Path) -> ResultRecord | Diagnostic | None:

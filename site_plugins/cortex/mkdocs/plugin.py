@@ -463,10 +463,20 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                 author=config.site_author,
             )
             atomic_write_bytes(Path(config.site_dir) / FEED_PATH, feed)
+        self._release()
 
     def on_build_error(self, error: Exception) -> None:
         self._thaw_model()
         self.preview.forget()
+        self._release()
+
+    def _release(self) -> None:
+        """Let go of this build's model and pages: MkDocs keeps the plugin between a preview's
+        rebuilds, and the next build reads its own (what it reuses, the caches keep)."""
+        self.kb = self.citations = self.graph = self.bounded = None
+        self.related, self.mentions, self.dates, self.urls = {}, {}, {}, {}
+        self.markdown, self.footers = {}, {}
+        self.pages, self.files = [], Files([])
 
     def on_serve(self, server: LiveReloadServer, config: MkDocsConfig, builder: Callable) -> LiveReloadServer:
         """Rebuild on a change to anything the site is made of, not only the content folder

@@ -1,0 +1,69 @@
+"""A vault read again in the same process (a preview's rebuild) parses only the notes whose text
+changed, keeps the link resolutions that still hold, and shares nothing the loader changes."""
+
+from __future__ import annotations
+
+import uuid
+
+from mkdocs.config import load_config
+from support.paths import REPO
+
+from cortex.notes import vault as vault_module
+from cortex.notes.backlinks import backlinks
+from cortex.notes.links import resolve_wikilink
+from cortex.notes.vault import _slugify_key, load_vault
+
+
+def test_only_changed_notes_are_parsed_again(tmp_path, monkeypatch):
+    mark = uuid.uuid4().hex  # texts no other test has had parsed in this process
+    (tmp_path / "a.md").write_text(f"# A {mark}\n\nSee [[b]].\n", "utf-8")
+    (tmp_path / "b.md").write_bytes(f"# B {mark}\n\n".encode() + b"\xff\n")
+    parsed = []
+    real = vault_module.parse_note
+    monkeypatch.setattr(
+        vault_module, "parse_note", lambda path, *rest: parsed.append(path) or real(path, *rest)
+    )
+    first = load_vault(tmp_path)
+    assert sorted(parsed) == ["a.md", "b.md"]
+    second = load_vault(tmp_path)
+    assert sorted(parsed) == ["a.md", "b.md"]  # nothing parsed again
+    assert second.notes["a.md"] is not first.notes["a.md"]
+    assert second.notes["a.md"].links == first.notes["a.md"].links
+    # the loader adds the encoding problem to each reading's own list, once
+    assert [d.code for d in second.notes["b.md"].diagnostics] == [
+        d.code for d in first.notes["b.md"].diagnostics
+    ]
+    assert len(second.notes["b.md"].diagnostics) == len(first.notes["b.md"].diagnostics) >= 1
+    (tmp_path / "a.md").write_text(f"# A {mark}\n\nSee [[b]] and [[c]].\n", "utf-8")
+    third = load_vault(tmp_path)
+    assert sorted(parsed) == ["a.md", "a.md", "b.md"]
+    assert [link.target for link in third.notes["a.md"].links] == ["b", "c"]
+
+
+def test_resolutions_carry_over_only_where_they_still_hold(tmp_path):
+    mark = uuid.uuid4().hex
+    (tmp_path / "a.md").write_text(f"# A {mark}\n\n[[b#Part]] and [[b]].\n", "utf-8")
+    (tmp_path / "b.md").write_text(f"# B {mark}\n\n## Part\n", "utf-8")
+    first = load_vault(tmp_path)
+    a = first.notes["a.md"]
+    assert resolve_wikilink(first, a.links[0], a).anchor == "part"
+    second = load_vault(tmp_path)  # same files: what the first resolved is kept
+    assert second.resolutions == first.resolutions
+    (tmp_path / "b.md").write_text(f"# B {mark}\n\n## Whole\n", "utf-8")
+    third = load_vault(tmp_path)  # b changed: links landing on it are resolved again
+    assert third.resolutions == {}
+    assert resolve_wikilink(third, third.notes["a.md"].links[0], third.notes["a.md"]).anchor is None
+    assert list(backlinks(third)) == ["b.md"]
+    (tmp_path / "c.md").write_text("# C\n", "utf-8")
+    assert load_vault(tmp_path).resolutions == {}  # a new file: every link may land elsewhere
+
+
+def test_a_slugify_is_known_again_by_what_it_does():
+    config = REPO / "mkdocs.yml"
+    first = load_config(str(config)).mdx_configs["toc"]["slugify"]
+    again = load_config(str(config)).mdx_configs["toc"]["slugify"]
+    assert first is not again and _slugify_key(first) == _slugify_key(again)
+    from pymdownx.slugs import slugify
+
+    assert _slugify_key(slugify(case="lower")) != _slugify_key(slugify(case="upper"))
+    assert _slugify_key(lambda text, sep: text) != _slugify_key(lambda text, sep: text.upper())
