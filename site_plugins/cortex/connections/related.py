@@ -109,17 +109,17 @@ def related_notes(
     if not sources or len(docs) < 2:
         return {}
     texts = [d.text for d in docs]
-    scores = similarity.similarities([texts[i] for i in sources], texts)
     links = connected(kb)
     listed = {k.lower() for k in kb.citations.listed_keys()} if kb.citations else set()
     position = {d.key: i for i, d in enumerate(docs)}
     found: dict[str, list[Related]] = {}
-    for row, i in enumerate(sources):
-        doc = docs[i]
-        exclude = [position[k] for k in links.get(doc.key, {doc.key}) if k in position]
-        near = best(scores[row], similarity.cutoff, count, exclude)
-        if near:
-            found[doc.key] = [_related(docs[j], float(scores[row, j]), listed) for j in near]
+    for start, scores in similarity.blocks([texts[i] for i in sources], texts):
+        for row, i in enumerate(sources[start : start + len(scores)]):
+            doc = docs[i]
+            exclude = [position[k] for k in links.get(doc.key, {doc.key}) if k in position]
+            near = best(scores[row], similarity.cutoff, count, exclude)
+            if near:
+                found[doc.key] = [_related(docs[j], float(scores[row, j]), listed) for j in near]
     return found
 
 

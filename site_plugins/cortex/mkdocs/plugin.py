@@ -378,6 +378,8 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             )
             footer += pages.dates_and_citation(self.model, note, page, self.dates, config)
             footer += self.graph.local(note.path) if self.graph else ""
+            if not self.dirty:  # asked once, by on_post_page: not kept through the build
+                return footer
             self.footers[note.path] = footer
         return self.footers[note.path]
 

@@ -92,3 +92,21 @@ def test_cache_without_a_folder_lives_in_memory():
     cache.update({content_hash("x"): np.ones(2, dtype=np.float32)})
     cache.save({content_hash("x")})
     assert content_hash("x") in cache
+
+
+def _unit_rows(texts: list[str]) -> np.ndarray:
+    """A stand-in encoder: a unit vector from each text's letter counts."""
+    rows = np.array([[text.count(c) + 0.1 for c in "abcdefgh"] for text in texts], dtype=np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("method", ["tfidf", "embedding"])
+def test_blocks_of_rows_make_up_the_whole_array(method, tmp_path):
+    texts = [KAHAN, ATTENTION, "abc bad cab", "head feed", "a fable", "gag badge", "cabbage bed"]
+    sim = TfidfSimilarity() if method == "tfidf" else EmbeddingSimilarity(tmp_path, encoder=_unit_rows)
+    whole = sim.similarities(texts[:5], texts)
+    blocks = list(sim.blocks(texts[:5], texts, size=2))
+    assert [start for start, _ in blocks] == [0, 2, 4]
+    assert [len(block) for _, block in blocks] == [2, 2, 1]
+    assert np.allclose(np.vstack([block for _, block in blocks]), whole, atol=1e-6)
+    assert whole.shape == (5, 7) and whole.max() > 0.1
