@@ -31,6 +31,23 @@ NOTES = {
         "# Quoting\n\nThe square of three is {{< result squares sq n=3 >}} in the latest run.\n"
     ),
     "content/notes/delta.md": "# Delta\n\nNothing links here.\n",
+    "content/notes/worked.ipynb": json.dumps(
+        {
+            "cells": [
+                {"cell_type": "markdown", "metadata": {}, "source": ["# Worked\n", "A notebook page."]},
+                {
+                    "cell_type": "code",
+                    "execution_count": 1,
+                    "metadata": {},
+                    "outputs": [{"name": "stdout", "output_type": "stream", "text": ["4\n"]}],
+                    "source": ["print(2 + 2)"],
+                },
+            ],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "nbformat": 4,
+            "nbformat_minor": 4,
+        }
+    ),
 }
 
 
@@ -141,16 +158,20 @@ def test_each_rebuild_of_the_preview_writes_what_a_clean_build_writes(project: P
         every = preview.build()
         assert {"notes/alpha.md", "notes/beta.md", "index.md"} <= every
         assert_same_site(preview.site, clean_build(root, tmp_path / "clean-0"), "the first build")
+        asset = preview.site / "assets" / "cortex" / "plotly.min.js"
+        copied = asset.stat().st_mtime_ns
         for n, (step, change) in enumerate(steps, 1):
             change()
             rendered[step] = preview.build()
             assert_same_site(preview.site, clean_build(root, tmp_path / f"clean-{n}"), step)
+        assert asset.stat().st_mtime_ns == copied  # an unchanged asset is not copied again
 
     assert rendered["nothing changed"] == set()
     # a link renders the page that has it and the one it links to (its backlinks), and the
     # graph page, not the notes it does not touch
     link = rendered["a new link"]
     assert {"notes/delta.md", "notes/alpha.md"} <= link and "notes/gamma.md" not in link
+    assert "notes/worked.ipynb" in every and "notes/worked.ipynb" not in link  # not converted again
     assert len(link) < len(every) / 2, link
     # an edited note renders the notes that embed it
     assert {"notes/beta.md", "notes/gamma.md"} <= rendered["an edited embed"]
