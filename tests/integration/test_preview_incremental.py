@@ -137,6 +137,7 @@ def test_each_rebuild_of_the_preview_writes_what_a_clean_build_writes(project: P
         ("a new link", lambda: edit(notes / "delta.md", "Nothing links here.", "Now it links [[alpha]].")),
         ("an edited embed", lambda: edit(notes / "beta.md", "stands alone", "stands alone, edited")),
         ("a renamed heading", lambda: edit(notes / "beta.md", "## Details", "## Particulars")),
+        ("a notebook's new title", lambda: edit(notes / "worked.ipynb", "# Worked", "# Worked out")),
         (
             "a new note",
             lambda: write_tree(root, {"content/notes/epsilon.md": "# Epsilon\n\nSee [[gamma]].\n"}),

@@ -248,6 +248,8 @@ class CortexPlugin(BasePlugin[CortexConfig]):
     def _title_key(self, page: Page, config: MkDocsConfig) -> object:
         """What a page's entry in the navigation shows, known before the page is read."""
         note = self._note(page)
+        if page.file.src_uri.endswith(NOTEBOOK_SUFFIX):  # its title is in one of its cells
+            return (page.title, hashlib.sha256(page.file.content_bytes).hexdigest())
         if note is not None:
             markdown, meta = self._rendered(note, page, config), note.meta
         else:
