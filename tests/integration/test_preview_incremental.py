@@ -51,6 +51,9 @@ NOTES = {
 }
 
 
+OVERRIDE = '{% extends "base.html" %}{% block content %}<p>Theme VERSION</p>{{ super() }}{% endblock %}\n'
+
+
 class Preview:
     """The builds of one ``mkdocs serve --dirty`` (``support/preview_driver.py``)."""
 
@@ -124,8 +127,11 @@ def edit(path: Path, old: str, new: str) -> None:
 def project(tmp_path: Path) -> Path:
     root = site_project(tmp_path)
     write_tree(root, NOTES)
+    # a theme override, as a site customises material: a line above every page's content
+    write_tree(root, {"overrides/main.html": OVERRIDE.replace("VERSION", "first")})
     with (root / "mkdocs.yml").open("a", encoding="utf-8") as config:
         config.write(f"site_url: {URL}\n")  # serve's address, which the clean builds use too
+        config.write("theme:\n  custom_dir: overrides\n")
     return root
 
 
@@ -152,6 +158,7 @@ def test_each_rebuild_of_the_preview_writes_what_a_clean_build_writes(project: P
             "a new run",
             lambda: add_run(root, "squares", squares_points(sq3=10), "2026-11-23T09:30:00+00:00"),
         ),
+        ("an edited theme override", lambda: edit(root / "overrides" / "main.html", "first", "second")),
         ("an edited tag", lambda: edit(notes / "alpha.md", "tags: [kernels]", "tags: [kernels, numerics]")),
     ]
     rendered = {}
@@ -183,3 +190,4 @@ def test_each_rebuild_of_the_preview_writes_what_a_clean_build_writes(project: P
     assert "notes/alpha.md" not in rendered["a new run"]
     # the reference's citing page renders again
     assert "notes/beta.md" in rendered["an edited reference"]
+    assert rendered["an edited theme override"] == every  # every page has it

@@ -37,7 +37,7 @@ from cortex.files import atomic_write_bytes, atomic_write_text
 from cortex.mkdocs import pages
 from cortex.mkdocs.citations import CitationsAdapter
 from cortex.mkdocs.navigation import Bounded, folder_listings, tidy_navigation
-from cortex.mkdocs.preview import Preview, config_files, digest, navigation_key
+from cortex.mkdocs.preview import Preview, config_files, digest, navigation_key, theme_overrides
 from cortex.mkdocs.scripts import SHIPPED_SCRIPTS, add_math_font
 from cortex.model import CACHE_DIR, REFS_DIR, KnowledgeBase, load, mkdocs_body
 from cortex.notes.folder_pages import NAV_MAX_ENTRIES
@@ -222,6 +222,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         signature is everything its HTML is made of; what all pages share goes in each."""
         shared = digest(
             *config_files(config.config_file_path),
+            theme_overrides(config.theme.custom_dir),
             sorted(self.config.items()),
             sorted(self.urls.items()),
             navigation_key(nav, lambda page: self._title_key(page, config)),

@@ -160,6 +160,18 @@ def digest(*parts: object) -> bytes:
     return h.digest()
 
 
+def theme_overrides(custom_dir: str | None) -> list[tuple[str, int, int]]:
+    """The theme's overrides (``custom_dir``), each by path, size and modification time: an
+    edited template changes every page."""
+    if not custom_dir or not Path(custom_dir).is_dir():
+        return []
+    found = []
+    for path in sorted(p for p in Path(custom_dir).rglob("*") if p.is_file()):
+        stat = path.stat()
+        found.append((path.as_posix(), stat.st_size, stat.st_mtime_ns))
+    return found
+
+
 def config_files(name: str | None) -> list[bytes]:
     """The configuration file and the ones it inherits from (``INHERIT:``), as bytes."""
     found: list[bytes] = []
