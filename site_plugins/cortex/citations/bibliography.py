@@ -77,10 +77,13 @@ class ParsedFile:
 class Bibliography(Mapping[str, Reference]):
     """References by key; lookups ignore case as BibTeX does."""
 
-    def __init__(self, references: Mapping[str, Reference], cache: FormatCache | None = None) -> None:
+    def __init__(
+        self, references: Mapping[str, Reference], cache: FormatCache | None = None, sources: str = ""
+    ) -> None:
         self._by_key = {key.lower(): ref for key, ref in references.items()}
         self.cache = cache if cache is not None else FormatCache(None)
         self.formatters: dict[str, object] = {}
+        self.sources = sources  # a hash of the files it was read from: the same for the same files
 
     def __getitem__(self, key: str) -> Reference:
         return self._by_key[key.lower()]
@@ -366,8 +369,10 @@ def load_bibliography(refs_dir: Path, cache_dir: Path | None = None) -> tuple[Bi
     cache = _ParseCache(cache_dir)
     diagnostics: list[Diagnostic] = []
     references: dict[str, Reference] = {}
+    sources = hashlib.blake2b(digest_size=16)
     for path, data in contents:
         key = hashlib.blake2b(data + _macro_state(macros).encode(), digest_size=16).hexdigest()
+        sources.update(f"{path.name}\0{key}\0".encode())
         cached = cache.get(f"{CACHE_VERSION}-{key}")
         if cached is None:
             text, decode_diagnostics = decode_bib(data, str(path))
@@ -396,7 +401,7 @@ def load_bibliography(refs_dir: Path, cache_dir: Path | None = None) -> tuple[Bi
             references[ref.key.lower()] = ref
     cache.prune()
     diagnostics.extend(_resolve_crossrefs(references))
-    return Bibliography(references, FormatCache(cache_dir)), diagnostics
+    return Bibliography(references, FormatCache(cache_dir), sources.hexdigest()), diagnostics
 
 
 def _crossref_cycle(references: Mapping[str, Reference], ref: Reference) -> list[str]:

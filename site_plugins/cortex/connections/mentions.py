@@ -11,10 +11,11 @@ a second, where trying every name on every note would take minutes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cortex.diagnostics import Code, Diagnostic, LineIndex, diagnostic
 from cortex.model import KnowledgeBase
+from cortex.notes.kept import PerNote
 from cortex.notes.vault import Note, plain_text
 from cortex.text.markdown import Regions
 
@@ -68,30 +69,16 @@ def unlinked_mentions(kb: KnowledgeBase) -> dict[str, list[Mention]]:
     position order."""
     index = name_index(kb)
     names = repr(sorted(index.items()))  # what the mentions of a note depend on besides its text
-    if names != _seen.names:
-        _seen.names, _seen.notes = names, {}
     linked_from = {target: {b.source for b in links} for target, links in kb.backlinks.items()}
     found: dict[str, list[Mention]] = {}
     for path, note in sorted(kb.notes.items()):
-        known = _seen.notes.get(path)
-        if known is None or known[0] != note.source:
-            known = _seen.notes[path] = (note.source, mentions_in(note, index))
-        for mention in known[1]:
+        for mention in _kept.get(names, note, lambda n: mentions_in(n, index)):
             if mention.target != path and path not in linked_from.get(mention.target, ()):
                 found.setdefault(mention.target, []).append(mention)
     return found
 
 
-@dataclass
-class _Seen:
-    """The mentions each note held, for the names they were found with: a preview rebuilds
-    many times with the same names, and a note's mentions change only with its text."""
-
-    names: str = ""
-    notes: dict[str, tuple[str, list[Mention]]] = field(default_factory=dict)  # path -> (text, mentions)
-
-
-_seen = _Seen()
+_kept: PerNote[list[Mention]] = PerNote()  # a note's mentions, for the same names
 
 
 def mentions_in(note: Note, index: dict[str, list[_Name]]) -> list[Mention]:

@@ -260,11 +260,9 @@ class CortexPlugin(BasePlugin[CortexConfig]):
     def _citation_context(self) -> bytes:
         """What a citing page's references depend on besides its own text: the entries in
         refs/, the citation style, the reading notes, and for alpha labels every cited key."""
-        kb = self.model
-        bib = sorted((kb.root / REFS_DIR).glob("*.bib")) if (kb.root / REFS_DIR).is_dir() else []
-        index = kb.citations
+        index = self.model.citations
         return digest(
-            *[p.read_bytes() for p in bib],
+            index.bibliography.sources if index else "",
             self.config.citation_style,
             self.config.bibliography_style,
             self.config.bibliography_all,

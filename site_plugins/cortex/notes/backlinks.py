@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from cortex.citations.syntax import BARE, GROUP
+from cortex.notes.kept import PerNote
 from cortex.notes.links import resolve_wikilink
 from cortex.notes.vault import Note, Vault, WikiLink, plain_text
 
@@ -31,14 +32,9 @@ def backlinks(vault: Vault) -> dict[str, list[Backlink]]:
     with the first sentence it links in and how many more it has."""
     # which file a link lands on depends on the files' paths and the notes' aliases alone: for
     # the same ones, a note whose text is unchanged links where it did (a preview rebuilds often)
-    if vault.names != _seen.names:
-        _seen.names, _seen.notes = vault.names, {}
     found: dict[str, list[Backlink]] = {}
     for note in vault.notes.values():
-        known = _seen.notes.get(note.path)
-        if known is None or known[0] != note.source:
-            known = _seen.notes[note.path] = (note.source, _links_from(vault, note))
-        for target, entry in known[1]:
+        for target, entry in _kept.get(vault.names, note, lambda n: _links_from(vault, n)):
             found.setdefault(target, []).append(entry)
     for entries in found.values():
         entries.sort(key=lambda b: (vault.notes[b.source].title.lower(), b.line))
@@ -63,15 +59,7 @@ def _links_from(vault: Vault, note: Note) -> list[tuple[str, Backlink]]:
     ]
 
 
-@dataclass
-class _Seen:
-    """Each note's links, as ``_links_from`` found them, for the files and aliases ``names``."""
-
-    names: str = ""
-    notes: dict[str, tuple[str, list[tuple[str, Backlink]]]] = field(default_factory=dict)
-
-
-_seen = _Seen()
+_kept: PerNote[list[tuple[str, Backlink]]] = PerNote()
 
 
 def link_context(note: Note, link: WikiLink, lines: dict | None = None) -> str:

@@ -1,0 +1,30 @@
+"""What is worked out from one note and kept between readings of a vault in this process (a
+preview reads the vault on every rebuild): a result is worked out again only when the note's
+text changed, or the context it was worked out in (``names``: what else it depends on)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from cortex.notes.vault import Note
+
+T = TypeVar("T")
+
+
+@dataclass
+class PerNote(Generic[T]):
+    """Each note's result, by path, with the text it was worked out from."""
+
+    names: str = ""
+    notes: dict[str, tuple[str, T]] = field(default_factory=dict)
+
+    def get(self, names: str, note: Note, work: Callable[[Note], T]) -> T:
+        """``work(note)``, or what it gave for the same text and ``names`` before."""
+        if names != self.names:
+            self.names, self.notes = names, {}
+        known = self.notes.get(note.path)
+        if known is None or known[0] != note.source:
+            known = self.notes[note.path] = (note.source, work(note))
+        return known[1]
