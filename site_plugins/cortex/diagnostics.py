@@ -12,6 +12,7 @@ import bisect
 import os
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -154,8 +155,13 @@ def diagnostic(code: Code, path: str | Path, line: int, col: int, message: str) 
 
 def display_path(path: str) -> str:
     """The path relative to the working directory when it lies below it, else as given."""
+    return _display_path(path, os.getcwd())  # noqa: PTH109  # a string is what relpath needs
+
+
+@lru_cache(maxsize=65536)  # a large vault reports tens of thousands of problems in fewer files
+def _display_path(path: str, cwd: str) -> str:
     try:
-        rel = os.path.relpath(path)
+        rel = os.path.relpath(path, cwd)
     except ValueError:
         return path
     return path if rel.startswith("..") else rel

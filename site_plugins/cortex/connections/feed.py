@@ -9,6 +9,7 @@ dropped first: lxml refuses them rather than write a broken document.
 
 from __future__ import annotations
 
+import heapq
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -85,7 +86,7 @@ def site_feed(
             return None
         return urljoin(site_url, url) if site_url else (url or "./")
 
-    entries = note_entries(kb.notes, dates, url_of, site_url or site_name)
+    entries = note_entries(kb.notes, dates, url_of, site_url or site_name, limit)
     if kb.results is not None:
         entries += run_entries(kb.results, url_of, site_url or site_name)
     return atom_feed(
@@ -94,21 +95,26 @@ def site_feed(
 
 
 def note_entries(
-    notes: Mapping[str, Note], dates: Mapping[str, Dates], url_of: UrlOf, site: str
+    notes: Mapping[str, Note], dates: Mapping[str, Dates], url_of: UrlOf, site: str, limit: int | None = None
 ) -> list[FeedEntry]:
     """One entry per dated note: new (created at its last change) or changed, with its
-    description, else its first sentence."""
-    out = []
+    description, else its first sentence; with ``limit``, only the newest that many (those a
+    feed of that many entries could show: summing up every note of a large vault is slow)."""
+    dated = []
     for path, note in notes.items():
         found, link = dates.get(path), url_of(path)
-        if found is None or link is None:
-            continue
+        if found is not None and link is not None:
+            dated.append((found.updated, _urn(site, "note", path), note, found, link))
+    if limit is not None:
+        dated = heapq.nlargest(limit, dated, key=lambda d: (d[0], d[1]))  # atom_feed's order
+    out = []
+    for _, urn, note, found, link in dated:
         new = day(found.created) == day(found.updated)
         about = note_summary(note)
         words = "New note" if new else f"Updated {day(found.updated)} (created {day(found.created)})"
         out.append(
             FeedEntry(
-                _urn(site, "note", path),
+                urn,
                 note.title,
                 link,
                 found.updated,

@@ -99,8 +99,18 @@ def connected(kb: KnowledgeBase) -> dict[str, set[str]]:
     return found
 
 
+class RelatedMemo:
+    """What ``related_notes`` found last, with what it was found from: a preview's rebuild that
+    changed no document, link or listing (a new run, an edited reference's entry elsewhere)
+    gets it again without comparing every document with every other."""
+
+    def __init__(self) -> None:
+        self.inputs: tuple | None = None
+        self.found: dict[str, list[Related]] = {}
+
+
 def related_notes(
-    kb: KnowledgeBase, similarity: Similarity, count: int = RELATED_COUNT
+    kb: KnowledgeBase, similarity: Similarity, count: int = RELATED_COUNT, memo: RelatedMemo | None = None
 ) -> dict[str, list[Related]]:
     """For each note written in the content folder, up to ``count`` related documents, best
     first, each scoring at least the similarity's cut-off."""
@@ -111,6 +121,9 @@ def related_notes(
     texts = [d.text for d in docs]
     links = connected(kb)
     listed = {k.lower() for k in kb.citations.listed_keys()} if kb.citations else set()
+    inputs = (similarity.name, count, docs, links, listed)
+    if memo is not None and memo.inputs == inputs:
+        return memo.found
     position = {d.key: i for i, d in enumerate(docs)}
     found: dict[str, list[Related]] = {}
     for start, scores in similarity.blocks([texts[i] for i in sources], texts):
@@ -120,6 +133,8 @@ def related_notes(
             near = best(scores[row], similarity.cutoff, count, exclude)
             if near:
                 found[doc.key] = [_related(docs[j], float(scores[row, j]), listed) for j in near]
+    if memo is not None:
+        memo.inputs, memo.found = inputs, found
     return found
 
 

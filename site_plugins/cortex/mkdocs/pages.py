@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup, escape
@@ -12,7 +13,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from cortex.citations.index import BIBLIOGRAPHY_PAGE, anchor
-from cortex.connections.citable import cite_html, cite_page
+from cortex.connections.citable import Citation, cite_html, cite_page
 from cortex.connections.dates import Dates, dates_html
 from cortex.connections.feed import FEED_PATH
 from cortex.connections.mentions import Mention
@@ -28,19 +29,39 @@ def site_urls(files: Files) -> dict[str, str]:
     return {f.src_uri: f.url for f in files}
 
 
-def links_from(page: Page, urls: Mapping[str, str]) -> Callable[[str], str | None]:
-    """The URL of a file's page as a link from ``page`` (both are directory or file URLs), by
-    the file's source path; None for a file the site does not have."""
-    base = page.url.rsplit("/", 1)[0] if "/" in page.url else ""
-
-    def url_of(src_uri: str) -> str | None:
-        url = urls.get(src_uri)
-        return None if url is None else relative_path(base, url) or "./"
-
-    return url_of
+def _folder(url: str) -> str:
+    return url.rsplit("/", 1)[0] if "/" in url else ""
 
 
-def note_footer(
+def _linker(folder: str) -> Callable[[str | None], str | None]:
+    """A site URL as a link from a page in ``folder`` (both directory or file URLs); None for None."""
+    return lambda url: None if url is None else relative_path(folder, url) or "./"
+
+
+@dataclass(frozen=True, slots=True)
+class Quoting:
+    """A note of a footer list: its title, its page's URL (None: no page), the line that names
+    the note the footer closes, and how many more it has."""
+
+    title: str
+    url: str | None
+    context: str
+    more: int
+
+
+@dataclass(frozen=True, slots=True)
+class Footer:
+    """Everything the footer of a note shows, as values (URLs as the site has them): equal
+    footers make equal HTML, which lets a preview keep a footer whose inputs did not change."""
+
+    folder: str  # the folder of the page's URL, which links are made relative to
+    tags: tuple[tuple[str, str | None], ...]  # each tag, with its page's URL
+    linked_from: tuple[Quoting, ...]
+    related: tuple[tuple[Related, str | None], ...]  # each, with its page's URL
+    mentions: tuple[Quoting, ...]
+
+
+def footer_of(
     kb: KnowledgeBase,
     note: Note,
     page: Page,
@@ -49,15 +70,35 @@ def note_footer(
     show_backlinks: bool,
     related: Sequence[Related] = (),
     mentions: Sequence[Mention] = (),
-) -> str:
+) -> Footer:
     """The tag chips, the "Linked from" list, the related notes and the unlinked mentions closing
-    a note's page; ``urls`` is ``site_urls``."""
-    url_of = links_from(page, urls)
+    a note's page (``footer_html`` writes them); ``urls`` is ``site_urls``."""
+    titles = kb.vault.notes
+
+    def quoting(source: str, context: str, more: int) -> Quoting:
+        return Quoting(titles[source].title, urls.get(source), context, more)
+
+    by_source: dict[str, list[Mention]] = {}
+    for m in mentions:
+        by_source.setdefault(m.source, []).append(m)
+    links = kb.backlinks.get(note.path, []) if show_backlinks else []
+    return Footer(
+        _folder(page.url),
+        tuple((tag, urls.get(tag_page(tag, tags_dir))) for tag in note.tags),
+        tuple(quoting(b.source, b.context, b.more) for b in links),
+        tuple((r, urls.get(BIBLIOGRAPHY_PAGE if r.kind == "paper" else r.key)) for r in related),
+        tuple(quoting(source, places[0].context, len(places) - 1) for source, places in by_source.items()),
+    )
+
+
+def footer_html(footer: Footer) -> str:
+    """The HTML of a note's footer: its tag chips, then its lists."""
+    url_of = _linker(footer.folder)
     parts = []
-    if note.tags:
+    if footer.tags:
         chips = []
-        for tag in note.tags:
-            url = url_of(tag_page(tag, tags_dir))
+        for tag, tag_url in footer.tags:
+            url = url_of(tag_url)
             text = escape(f"#{tag}")
             chips.append(
                 f'<a class="cortex-tag" href="{escape(url)}">{text}</a>'
@@ -65,23 +106,29 @@ def note_footer(
                 else f'<span class="cortex-tag">{text}</span>'
             )
         parts.append(f'<p class="cortex-tags">{" ".join(chips)}</p>')
-    links = kb.backlinks.get(note.path, []) if show_backlinks else []
-    if links:
-        items = [_quoting_note(kb, b.source, b.context, b.more, url_of) for b in links]
+    if footer.linked_from:
+        items = [_quoting_note(q, url_of) for q in footer.linked_from]
         parts.append(_footer_list("", "linked-from", "Linked from", items))
-    if related:
-        parts.append(related_section(related, url_of))
-    if mentions:
-        parts.append(mentions_section(kb, mentions, url_of))
+    if footer.related:
+        parts.append(related_section(footer.related, url_of))
+    if footer.mentions:
+        items = [_quoting_note(q, url_of) for q in footer.mentions]
+        parts.append(_footer_list("cortex-mentions", "unlinked-mentions", "Unlinked mentions", items))
     return "\n".join(parts)
 
 
-def dates_and_citation(kb: KnowledgeBase, note: Note, page: Page, dates: Mapping[str, Dates], config) -> str:
-    """The page's created and updated dates, and its folded "Cite this page" block, closing a
-    note's or an experiment's page (``dates`` is ``page_dates``)."""
-    found = dates.get(note.path)
+def dates_and_citation(
+    kb: KnowledgeBase, note: Note, page: Page, dates: Mapping[str, Dates], config
+) -> tuple[Dates | None, Citation | None]:
+    """The page's created and updated dates, and its citation (``page_meta_html`` writes them
+    under a note's or an experiment's page; ``dates`` is ``page_dates``)."""
     citation = cite_page(kb, note.path, dates, config.site_name, page.canonical_url, config.site_author)
-    parts = ([dates_html(found)] if found else []) + ([cite_html(citation)] if citation else [])
+    return dates.get(note.path), citation
+
+
+def page_meta_html(dates: Dates | None, citation: Citation | None) -> str:
+    """The dates and the folded "Cite this page" block."""
+    parts = ([dates_html(dates)] if dates else []) + ([cite_html(citation)] if citation else [])
     return f'<div class="cortex-page-meta">{"".join(parts)}</div>' if parts else ""
 
 
@@ -93,15 +140,15 @@ def feed_link(page: Page, config) -> str:
     return f'<link rel="alternate" type="application/atom+xml" title="{title}" href="{escape(href)}">'
 
 
-def related_section(related: Sequence[Related], url_of: Callable[[str], str | None]) -> str:
-    """The "Similar in content" list: each document linked where it has a page, with its kind and score."""
+def related_section(
+    related: Sequence[tuple[Related, str | None]], url_of: Callable[[str | None], str | None]
+) -> str:
+    """The "Similar in content" list: each document linked where it has a page (``url_of`` of
+    the URL paired with it), with its kind and score."""
     items = []
-    for r in related:
-        if r.kind == "paper":
-            page_url = url_of(BIBLIOGRAPHY_PAGE) if r.listed else None
-            url = f"{page_url}#{anchor(r.key)}" if page_url else None
-        else:
-            url = url_of(r.key)
+    for r, site_url in related:
+        page_url = url_of(site_url) if r.kind != "paper" or r.listed else None
+        url = f"{page_url}#{anchor(r.key)}" if page_url is not None and r.kind == "paper" else page_url
         title = escape(r.title)
         link = f'<a href="{escape(url)}">{title}</a>' if url else f"<span>{title}</span>"
         items.append(
@@ -111,31 +158,14 @@ def related_section(related: Sequence[Related], url_of: Callable[[str], str | No
     return _footer_list("cortex-related", "related-notes", "Similar in content", items)
 
 
-def mentions_section(
-    kb: KnowledgeBase, mentions: Sequence[Mention], url_of: Callable[[str], str | None]
-) -> str:
-    """The "Unlinked mentions" list: each note that names this one without a link, once, with the
-    first line it does so in and how many more it has."""
-    by_source: dict[str, list[Mention]] = {}
-    for m in mentions:
-        by_source.setdefault(m.source, []).append(m)
-    items = [
-        _quoting_note(kb, source, places[0].context, len(places) - 1, url_of)
-        for source, places in by_source.items()
-    ]
-    return _footer_list("cortex-mentions", "unlinked-mentions", "Unlinked mentions", items)
-
-
-def _quoting_note(
-    kb: KnowledgeBase, source: str, context: str, more: int, url_of: Callable[[str], str | None]
-) -> str:
+def _quoting_note(quoting: Quoting, url_of: Callable[[str | None], str | None]) -> str:
     """One note of a footer list: its title, linked where it has a page, and the line of it that
     names this note (with how many more it has)."""
-    url = url_of(source)
-    title = escape(kb.vault.notes[source].title)
+    url = url_of(quoting.url)
+    title = escape(quoting.title)
     link = f'<a href="{escape(url)}">{title}</a>' if url else str(title)
-    extra = f' <span class="cortex-more">and {more} more</span>' if more else ""
-    return f'<li>{link}<span class="cortex-context">{escape(context)}{extra}</span></li>'
+    extra = f' <span class="cortex-more">and {quoting.more} more</span>' if quoting.more else ""
+    return f'<li>{link}<span class="cortex-context">{escape(quoting.context)}{extra}</span></li>'
 
 
 def _footer_list(kind: str, heading_id: str, heading: str, items: list[str]) -> str:

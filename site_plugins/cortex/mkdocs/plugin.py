@@ -7,6 +7,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment
@@ -30,7 +31,7 @@ from cortex.connections.dates import Dates, page_dates
 from cortex.connections.feed import FEED_PATH, site_feed
 from cortex.connections.graph_page import DATA_FILE, GRAPH_PAGE, PublishedGraph, publish_graph
 from cortex.connections.mentions import Mention, unlinked_mentions
-from cortex.connections.related import Related, related_notes
+from cortex.connections.related import Related, RelatedMemo, related_notes
 from cortex.connections.similarity import METHODS, similarity
 from cortex.diagnostics import Diagnostic
 from cortex.files import atomic_write_bytes, atomic_write_text
@@ -42,7 +43,7 @@ from cortex.mkdocs.scripts import SHIPPED_SCRIPTS, add_math_font
 from cortex.model import CACHE_DIR, REFS_DIR, KnowledgeBase, load, mkdocs_body
 from cortex.notes.folder_pages import NAV_MAX_ENTRIES
 from cortex.notes.notebooks import NOTEBOOK_SUFFIX, prepare_notebook
-from cortex.notes.rendering import RenderOptions, render_note
+from cortex.notes.rendering import RenderMemo, RenderOptions, render_note
 from cortex.notes.tag_pages import tag_pages
 from cortex.notes.vault import Note, root_guard
 from cortex.text.math import typeset_notebook, typeset_page
@@ -114,11 +115,15 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         self.serving = False  # under mkdocs serve
         self.dirty = False  # a dirty build: only the pages that changed are rendered (see preview)
         self.preview = Preview()  # what a dirty rebuild keeps from the last build of this process
+        self.renders = RenderMemo()  # and each note's Markdown, with what it was rendered from
+        self.related_memo = RelatedMemo()  # and the related documents, with what they were found from
         self.pages: list[Page] = []  # this build's pages, once the navigation is made
         self.files = Files([])  # and its files
         # this build's work per page, done once whether the preview or the page's events ask first
         self.markdown: dict[str, tuple[str, str]] = {}  # note path -> (Markdown read, Markdown rendered)
         self.footers: dict[str, str] = {}  # note path -> what on_post_page adds to its article
+        # and its HTML, by what it shows (kept between the rebuilds of a preview)
+        self.footer_html: dict[str, tuple[tuple, str]] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """MkDocs keeps a plugin with this event between the rebuilds of ``mkdocs serve``, which
@@ -149,6 +154,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         self.markdown, self.footers = {}, {}
+        self.renders.next_build()
         docs_dir = Path(config.docs_dir)
         paths = [f.src_uri for f in files if not f.generated_by and not f.inclusion.is_excluded()]
         leaves = root_guard(docs_dir)
@@ -321,7 +327,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
     def _rendered(self, note: Note, page: Page, config: MkDocsConfig) -> str:
         """The Markdown ``on_page_markdown`` will give the note's page, worked out ahead."""
         if note.path not in self.markdown:
-            read = get_data(self.on_page_read_source(page, config) or page.file.content_string)[0]
+            read = _body(self.on_page_read_source(page, config) or page.file.content_string)
             self.markdown[note.path] = (read, self._render_markdown(note, read, config))
         return self.markdown[note.path][1]
 
@@ -334,7 +340,10 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             max_embed_depth=self.config.max_embed_depth,
             directory_urls=config.use_directory_urls,
         )
-        rendered = render_note(kb.vault, note, markdown, options)
+        if self.dirty:  # a preview: notes whose rendering read the same as last time are not rendered again
+            rendered = self.renders.render(kb.vault, note, markdown, options)
+        else:
+            rendered = render_note(kb.vault, note, markdown, options)
         if note.front_matter_broken:
             rendered = pages.broken_front_matter_notice(note) + rendered
         return rendered
@@ -367,7 +376,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         """What closes the note's article: tags, backlinks, related notes, mentions, dates,
         the citation block and the local graph."""
         if note.path not in self.footers:
-            footer = pages.note_footer(
+            inputs = pages.footer_of(
                 self.model,
                 note,
                 page,
@@ -377,7 +386,14 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                 self.related.get(note.path, ()),
                 self.mentions.get(note.path, ()),
             )
-            footer += pages.dates_and_citation(self.model, note, page, self.dates, config)
+            meta = pages.dates_and_citation(self.model, note, page, self.dates, config)
+            kept = self.footer_html.get(note.path)
+            if kept is not None and kept[0] == (inputs, meta):
+                footer = kept[1]
+            else:
+                footer = pages.footer_html(inputs) + pages.page_meta_html(*meta)
+            if self.dirty:  # a preview: the next rebuild writes again only the footers whose inputs changed
+                self.footer_html[note.path] = ((inputs, meta), footer)
             footer += self.graph.local(note.path) if self.graph else ""
             if not self.dirty:  # asked once, by on_post_page: not kept through the build
                 return footer
@@ -418,7 +434,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                 method = similarity(self.config.related_method, self.cache_dir)
             except ValueError as exc:
                 raise PluginError(f"cortex: related_method: {exc}") from exc
-            self.related = related_notes(kb, method)
+            self.related = related_notes(kb, method, memo=self.related_memo if self.dirty else None)
         if self.config.mentions:
             self.mentions = unlinked_mentions(kb)
 
@@ -447,11 +463,12 @@ class CortexPlugin(BasePlugin[CortexConfig]):
 
     @event_priority(50)  # before the search plugin writes its index
     def on_post_build(self, config: MkDocsConfig) -> None:
-        self._thaw_model()
-        if self.dirty:
+        if self.dirty:  # before the collector is let loose on what the build made
             self.preview.remember(self.pages, self.files)
+            self.footer_html = {p: kept for p, kept in self.footer_html.items() if p in self.footers}
             for plugin in config.plugins.values():
                 self.preview.complete_search(plugin, self.pages)
+        self._thaw_model()
         if self.citations is not None:
             report(self.citations.diagnostics, self.config.strict_warnings)
             self.citations.save_cache()
@@ -504,6 +521,12 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         if self.froze_model:
             gc.unfreeze()
             self.froze_model = False
+
+
+@lru_cache(maxsize=1 << 15)  # a preview asks for every note's on each rebuild
+def _body(source: str) -> str:
+    """A page's Markdown as MkDocs hands it to plugins: its front matter taken off."""
+    return get_data(source)[0]
 
 
 def _not_the_dirty_warning(record: logging.LogRecord) -> bool:

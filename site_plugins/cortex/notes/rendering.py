@@ -96,10 +96,57 @@ def render_note(
     host_path: str | None = None,
 ) -> str:
     """The Markdown for ``note``'s page (``text`` defaults to its body)."""
-    rendered = _Renderer(vault, options or RenderOptions(), host_path or note.path).render(
-        note, note.body if text is None else text, chain=((note.path, note.body_start, len(note.source)),)
-    )
-    return obsidian_to_markdown(rendered)
+    return _render(_Renderer(vault, options or RenderOptions(), host_path or note.path), note, text)
+
+
+def _render(renderer: _Renderer, note: Note, text: str | None) -> str:
+    chain = ((note.path, note.body_start, len(note.source)),)
+    return obsidian_to_markdown(renderer.render(note, note.body if text is None else text, chain))
+
+
+class RenderMemo:
+    """Rendered notes kept between readings of a vault (the rebuilds of a preview), each with
+    what its rendering read: the text of every note it took text from or looked up, and every
+    link's resolution. A note is rendered again when any of them differs, so a note is rendered
+    again when a note it embeds or links to changed, and not when an unrelated one did.
+
+    What a build did not ask for is let go at the next (``next_build``)."""
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple, _Rendering] = {}
+        self.earlier: dict[tuple, _Rendering] = {}
+
+    def next_build(self) -> None:
+        self.earlier, self.kept = self.kept, {}
+
+    def render(
+        self, vault: Vault, note: Note, text: str | None = None, options: RenderOptions | None = None
+    ) -> str:
+        """What ``render_note`` gives, rendered again only when what it read differs."""
+        options = options or RenderOptions()
+        key = (note.path, note.body if text is None else text, options)
+        known = self.kept.get(key) or self.earlier.get(key)
+        if known is None or not known.holds(vault):
+            renderer = _Renderer(vault, options, note.path)
+            known = _Rendering(_render(renderer, note, text), renderer.read, renderer.resolved)
+        self.kept[key] = known
+        return known.markdown
+
+
+@dataclass(frozen=True)
+class _Rendering:
+    markdown: str
+    read: dict[str, str | None]  # note path -> its text when rendered (None: not a note)
+    resolved: list[tuple[str, WikiLink, Resolution]]  # (note path, link in it, where it led)
+
+    def holds(self, vault: Vault) -> bool:
+        """Whether rendering again in ``vault`` would read the same and so give the same."""
+        notes = vault.notes
+        for path, source in self.read.items():
+            current = notes.get(path)
+            if (None if current is None else current.source) != source:
+                return False
+        return all(resolve_wikilink(vault, link, notes[path]) == r for path, link, r in self.resolved)
 
 
 class _Renderer:
@@ -107,8 +154,11 @@ class _Renderer:
         self.vault = vault
         self.options = options
         self.host = host_path
+        self.read: dict[str, str | None] = {}  # what it read, for RenderMemo
+        self.resolved: list[tuple[str, WikiLink, Resolution]] = []
 
     def render(self, note: Note, text: str, chain: Chain) -> str:
+        self.read[note.path] = note.source
         regions = protected_regions(text)
         edits: list[tuple[int, int, str]] = []
         for s, e in regions.spans:
@@ -116,6 +166,7 @@ class _Renderer:
                 edits.append((s, e, ""))
         for start, end, link in _links_in(note, text, regions):
             resolution = resolve_wikilink(self.vault, link, note)
+            self.resolved.append((note.path, link, resolution))
             if link.embed:
                 edits.append((start, end, self._embed(text, start, link, resolution, chain)))
             else:
@@ -159,6 +210,7 @@ class _Renderer:
                 f'<a href="{source}">{shown}</a></{player}>'
             )
         if path not in self.vault.notes:
+            self.read[path] = None
             name = posixpath.basename(path)
             return f"[{md_text(link.display or name)}]({url}){{ .cortex-file }}"
         target = self.vault.notes[path]

@@ -15,7 +15,7 @@ from support.results_site import add_run, populated_site, squares_points
 
 import cortex
 from cortex.connections.dates import Dates
-from cortex.connections.feed import atom_feed, note_summary, site_feed
+from cortex.connections.feed import atom_feed, note_entries, note_summary, run_entries, site_feed
 from cortex.model import KnowledgeBase
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -152,3 +152,19 @@ def test_a_note_summary_is_its_first_sentence_of_prose(tmp_path: Path):
     assert note_summary(kb.notes["a.md"]) == "The first sentence links a note and cites."
     assert note_summary(kb.notes["b.md"]) == "Said in front matter."
     assert note_summary(kb.notes["c.md"]) == ""
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 5, 100])
+def test_a_capped_feed_is_the_newest_of_every_entry(kb: KnowledgeBase, limit: int):
+    """Only the notes a capped feed can show are summed up, and it shows what capping them all would."""
+    changed = ("notes/vectors.md", "plain.md")  # tied dates: the order falls to the ids
+    dates = dated(kb, changed=changed)
+    urls = urls_of(kb)
+
+    def url_of(path: str) -> str | None:
+        return urls.get(path)
+
+    entries = note_entries(kb.notes, dates, url_of, "The Cortex")
+    assert len(entries) > 3
+    entries += run_entries(kb.results, url_of, "The Cortex")
+    assert feed_of(kb, dates, limit=limit) == atom_feed(entries, site_name="The Cortex", limit=limit)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from support.related_vault import related_project
 
-from cortex.connections.related import Related, documents, related_notes, relevance, unread_papers
+from cortex.connections.related import (
+    Related,
+    RelatedMemo,
+    documents,
+    related_notes,
+    relevance,
+    unread_papers,
+)
 from cortex.connections.similarity import EmbeddingSimilarity, Similarity, minilm_installed, similarity
 from cortex.model import load
 
@@ -153,3 +160,31 @@ def test_review_proposes_uncited_papers_most_alike_first(tmp_path):
     assert "dao2022flashattention" not in keys(
         unread_papers(kb, "gpu/Attention Kernels.md", similarity("tfidf"))
     )
+
+
+class Counted(Similarity):
+    """TF-IDF, counting the comparisons it is asked for."""
+
+    name = "counted"
+    cutoff = similarity("tfidf").cutoff
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def similarities(self, rows, columns):
+        self.asked += 1
+        return similarity("tfidf").similarities(rows, columns)
+
+
+def test_a_memo_answers_again_only_while_nothing_compared_changed(project):
+    memo, counted = RelatedMemo(), Counted()
+    first = related_notes(kb_of(project), counted, memo=memo)
+    assert counted.asked == 1 and first
+    assert related_notes(kb_of(project), counted, memo=memo) == first
+    assert counted.asked == 1  # the same documents and links: nothing compared again
+    note = project / "content" / "garden" / "Tomatoes.md"
+    note.write_text(note.read_text("utf-8") + "\nSee [[Kahan Summation]].\n", "utf-8")  # a new link
+    kb = kb_of(project)
+    again = related_notes(kb, counted, memo=memo)
+    assert counted.asked == 2
+    assert again == related_notes(kb, Counted())  # what it finds without the memo

@@ -1,5 +1,6 @@
 """A vault read again in the same process (a preview's rebuild) parses only the notes whose text
-changed, keeps the link resolutions that still hold, and shares nothing the loader changes."""
+changed, keeps the link resolutions that still hold, shares nothing the loader changes, and
+renders again only the notes whose rendering would read something else."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import uuid
 from mkdocs.config import load_config
 from support.paths import REPO
 
+from cortex.notes import rendering
 from cortex.notes import vault as vault_module
 from cortex.notes.backlinks import backlinks
 from cortex.notes.links import resolve_wikilink
+from cortex.notes.rendering import RenderMemo, render_note
 from cortex.notes.vault import _slugify_key, load_vault
 
 
@@ -67,3 +70,45 @@ def test_a_slugify_is_known_again_by_what_it_does():
 
     assert _slugify_key(slugify(case="lower")) != _slugify_key(slugify(case="upper"))
     assert _slugify_key(lambda text, sep: text) != _slugify_key(lambda text, sep: text.upper())
+
+
+def test_a_kept_rendering_is_used_only_while_what_it_read_is_unchanged(tmp_path, monkeypatch):
+    mark = uuid.uuid4().hex
+    files = {
+        "a.md": f"# A {mark}\n\n![[b#Part]] and [[c]].\n",
+        "b.md": f"# B {mark}\n\n## Part\n\nFrom b, see [[c]].\n",
+        "c.md": f"# C {mark}\n",
+        "d.md": f"# D {mark}\n\n[[c]]\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    rendered: list[str] = []
+    real = rendering._render
+    monkeypatch.setattr(
+        rendering,
+        "_render",
+        lambda renderer, note, text: rendered.append(note.path) or real(renderer, note, text),
+    )
+    memo = RenderMemo()
+
+    def build() -> tuple[dict[str, str], list[str]]:
+        """Each note through the memo, checked equal to a rendering from scratch; and the notes
+        the memo rendered."""
+        memo.next_build()
+        vault = load_vault(tmp_path)
+        rendered.clear()
+        got = {path: memo.render(vault, note) for path, note in vault.notes.items()}
+        again = sorted(rendered)
+        assert got == {path: render_note(vault, note) for path, note in vault.notes.items()}
+        return got, again
+
+    first, again = build()
+    assert again == ["a.md", "b.md", "c.md", "d.md"]
+    assert "From b, see" in first["a.md"]  # the section embedded
+    assert build() == (first, [])  # nothing read differs: nothing rendered again
+    (tmp_path / "b.md").write_text(f"# B {mark}\n\n## Part\n\nFrom b, now [[d]].\n", "utf-8")
+    assert build()[1] == ["a.md", "b.md"]  # b, and a, which embeds it; not c or d
+    (tmp_path / "c.md").rename(tmp_path / "e.md")  # [[c]] is now unresolved where it stands
+    assert build()[1] == ["a.md", "d.md", "e.md"]
+    memo.next_build()  # a build that asked for nothing: what the memo kept is let go
+    assert build()[1] == ["a.md", "b.md", "d.md", "e.md"]
