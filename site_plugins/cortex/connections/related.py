@@ -13,6 +13,7 @@ import numpy as np
 from cortex.citations.bibliography import Reference
 from cortex.connections.similarity import Similarity
 from cortex.model import KnowledgeBase
+from cortex.notes.kept import PerNote
 from cortex.notes.vault import Note, plain_text
 
 Kind = Literal["note", "experiment", "paper"]
@@ -69,13 +70,17 @@ def documents(kb: KnowledgeBase) -> list[Document]:
     note (``cite: key``) is represented by that note."""
     docs = []
     for path, note in sorted(kb.vault.notes.items()):
-        docs.append(Document(path, "experiment" if note.virtual else "note", note.title, note_text(note)))
+        text = _texts.get("", note, note_text)
+        docs.append(Document(path, "experiment" if note.virtual else "note", note.title, text))
     index = kb.citations
     for ref in sorted(kb.bibliography.values() if kb.bibliography else [], key=lambda r: r.key.lower()):
         if index is not None and ref.key.lower() in index.reading_notes:
             continue
         docs.append(Document(PAPER_PREFIX + ref.key, "paper", _bib_title(ref), paper_text(ref)))
     return docs
+
+
+_texts: PerNote[str] = PerNote()  # each note's text for comparison, for the same note text
 
 
 def connected(kb: KnowledgeBase) -> dict[str, set[str]]:

@@ -184,7 +184,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             raise PluginError("cortex: the knowledge base was loaded without its citation index")
         self.citations = CitationsAdapter.from_index(
             kb.citations,
-            url_for=lambda src_uri: File(src_uri, None, "", config.use_directory_urls).url,
+            url_for=lambda src_uri: page_url(src_uri, config.use_directory_urls),
             path_for=lambda src_uri: str(docs_dir / src_uri),
         )
         taken = {f.src_uri for f in files}
@@ -409,9 +409,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         published = publish_graph(
             kb,
             lambda src: (
-                File(src, None, "", config.use_directory_urls).url
-                if src in taken or src == GRAPH_PAGE
-                else None
+                page_url(src, config.use_directory_urls) if src in taken or src == GRAPH_PAGE else None
             ),
             self.config.tags_dir,
             self.cited.page_uri,
@@ -521,6 +519,12 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         if self.froze_model:
             gc.unfreeze()
             self.froze_model = False
+
+
+@lru_cache(maxsize=1 << 16)  # asked for every page, by the graph and the citations, on every rebuild
+def page_url(src_uri: str, use_directory_urls: bool) -> str:
+    """The URL MkDocs gives the page of a source path."""
+    return File(src_uri, None, "", use_directory_urls).url
 
 
 @lru_cache(maxsize=1 << 15)  # a preview asks for every note's on each rebuild

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath as Path
+import posixpath
 
 from cortex.diagnostics import Code, Diagnostic, LineIndex, diagnostic
 from cortex.notes.links import Resolution, Status, resolve_wikilink
@@ -20,7 +20,7 @@ def check_vault(vault: Vault, max_embed_depth: int = MAX_EMBED_DEPTH) -> list[Di
             r = resolve_wikilink(vault, link, note)
             where = f" (in property '{link.prop}')" if link.prop else ""
             if r.alias is not None and r.path is not None:
-                name = Path(r.path).stem
+                name = posixpath.splitext(posixpath.basename(r.path))[0]  # its stem
                 message = (
                     f"{link.raw} resolves through the alias '{r.alias}' of '{r.path}'; Obsidian "
                     f"would not: link to [[{name}]] (or [[{name}|{r.alias}]]){where}"
