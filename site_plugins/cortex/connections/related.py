@@ -11,6 +11,7 @@ from typing import Literal
 import numpy as np
 
 from cortex.citations.bibliography import Reference
+from cortex.connections.ranking import RESERVE, Kept, rank, rankings
 from cortex.connections.similarity import Similarity
 from cortex.model import KnowledgeBase
 from cortex.notes.kept import PerNote
@@ -107,11 +108,14 @@ def connected(kb: KnowledgeBase) -> dict[str, set[str]]:
 class RelatedMemo:
     """What ``related_notes`` found last, with what it was found from: a preview's rebuild that
     changed no document, link or listing (a new run, an edited reference's entry elsewhere)
-    gets it again without comparing every document with every other."""
+    gets it again without comparing every document with every other; where the similarity
+    has exact vectors (TF-IDF), another rebuild scores again only the documents whose vectors
+    changed (``cortex.connections.ranking``)."""
 
     def __init__(self) -> None:
         self.inputs: tuple | None = None
         self.found: dict[str, list[Related]] = {}
+        self.rankings: Kept | None = None
 
 
 def related_notes(
@@ -130,14 +134,25 @@ def related_notes(
     if memo is not None and memo.inputs == inputs:
         return memo.found
     position = {d.key: i for i, d in enumerate(docs)}
+    excludes = [
+        sorted(position[k] for k in links.get(docs[i].key, {docs[i].key}) if k in position) for i in sources
+    ]
     found: dict[str, list[Related]] = {}
-    for start, scores in similarity.blocks([texts[i] for i in sources], texts):
-        for row, i in enumerate(sources[start : start + len(scores)]):
-            doc = docs[i]
-            exclude = [position[k] for k in links.get(doc.key, {doc.key}) if k in position]
-            near = best(scores[row], similarity.cutoff, count, exclude)
-            if near:
-                found[doc.key] = [_related(docs[j], float(scores[row, j]), listed) for j in near]
+    vectors = similarity.exact_vectors(texts) if memo is not None else None
+    if memo is not None and vectors is not None:  # a preview: rankings kept, changed vectors scored again
+        keys = [d.key for d in docs]
+        ranked = rankings(vectors, keys, sources, excludes, count + RESERVE, count, memo.rankings)
+        memo.rankings = Kept(keys, sources, excludes, vectors, ranked)
+        for i, ranking in zip(sources, ranked, strict=True):
+            scored = ranking.best(count, similarity.cutoff)
+            if scored:
+                found[docs[i].key] = [_related(docs[j], score, listed) for j, score in scored]
+    else:
+        for start, scores in similarity.blocks([texts[i] for i in sources], texts):
+            for row, i in enumerate(sources[start : start + len(scores)]):
+                near = best(scores[row], similarity.cutoff, count, excludes[start + row])
+                if near:
+                    found[docs[i].key] = [_related(docs[j], float(scores[row, j]), listed) for j in near]
     if memo is not None:
         memo.inputs, memo.found = inputs, found
     return found
@@ -146,17 +161,7 @@ def related_notes(
 def best(row: np.ndarray, cutoff: float, count: int, exclude: Iterable[int] = ()) -> list[int]:
     """Indices of the ``count`` highest scores at or above ``cutoff``, highest first, leaving
     out ``exclude``."""
-    row = row.copy()
-    row[list(exclude)] = -np.inf
-    if count <= 0:
-        return []
-    candidates = np.arange(len(row))
-    if count < len(row):  # the count-th highest score and every score tied with it or above
-        kth = np.partition(-row, count - 1)[count - 1]
-        candidates = np.flatnonzero(-row <= kth)
-    # in index order, so a stable sort breaks ties as a stable sort of the whole row would
-    order = candidates[np.argsort(-row[candidates], kind="stable")][:count]
-    return [int(j) for j in order if row[j] >= cutoff]
+    return [j for j, _ in rank(row, list(exclude), count).best(count, cutoff)]
 
 
 def _related(doc: Document, score: float, listed: set[str]) -> Related:

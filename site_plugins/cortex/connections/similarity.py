@@ -7,7 +7,9 @@ Embeddings are worth their cost because they match meaning (``Kahan summation`` 
 ``compensated summation``), not only shared words; they are cached on disk by the hash of the
 text, so a warm build embeds only the notes that changed and never loads the model when none
 did. TF-IDF needs no model and depends on the whole corpus (its weights are the corpus's word
-frequencies), so it is computed afresh each time and not cached: it is cheap.
+frequencies), so it is fitted afresh each time and not cached: it is cheap. Its vectors are
+sparse and their products exact pair by pair, which lets a preview score again only the
+documents whose vectors changed (``cortex.connections.ranking``).
 
 Every score is a cosine similarity in [-1, 1] (TF-IDF's in [0, 1]); each method has its own
 cut-off below which a match is too weak to show, since their scales differ.
@@ -56,6 +58,30 @@ class Similarity:
         for start in range(0, len(rows), size):
             yield start, self.similarities(rows[start : start + size], columns)
 
+    def exact_vectors(self, texts: Sequence[str]) -> Vectors | None:
+        """Each text's unit-length vector, where the method's scores are their products summed
+        in an order that depends on the pair alone (so a score is the same whatever else is
+        scored with it, and a few rows or columns can be scored again on their own); None where
+        it has none: BLAS sums a dense product in an order that depends on the blocks it cuts."""
+        return None
+
+
+@dataclass(frozen=True)
+class Vectors:
+    """Sparse unit-length rows, one per text, each row's entries in the order of ``terms``
+    (the columns' words, sorted)."""
+
+    matrix: Any  # scipy.sparse.csr_matrix
+    terms: np.ndarray
+
+    def columns(self, which: Any) -> Any:
+        """The rows ``which`` (positions, or a slice) made columns to score against, once."""
+        return self.matrix[which].T.tocsr()
+
+    def scores(self, rows: Any, columns: Any) -> np.ndarray:
+        """The scores of the rows (positions, or a slice) against ``columns``, as float32."""
+        return (self.matrix[rows] @ columns).toarray().astype(np.float32)
+
 
 def minilm_installed() -> bool:
     """Whether the ``related`` extra is installed (asked without importing it: importing
@@ -92,23 +118,31 @@ class TfidfSimilarity(Similarity):
         self, rows: Sequence[str], columns: Sequence[str], size: int = BLOCK_ROWS
     ) -> Iterator[tuple[int, np.ndarray]]:
         """Fitted once on all the texts, then multiplied a block of rows at a time."""
-        if not rows or not columns:
+        vectors = self.exact_vectors([*rows, *columns]) if rows and columns else None
+        if vectors is None:  # nothing to compare, or nothing but stop words: nothing is alike
             yield 0, np.zeros((len(rows), len(columns)), dtype=np.float32)
             return
+        right = vectors.columns(slice(len(rows), None))
+        for start in range(0, len(rows), size):
+            yield start, vectors.scores(slice(start, min(start + size, len(rows))), right)
+
+    def exact_vectors(self, texts: Sequence[str]) -> Vectors | None:
+        """Fitted on the texts (each distinct text counted once); None when they hold nothing
+        but stop words. Each row's entries are sorted by word, so a pair's sum runs in the
+        same order whatever the rest of the corpus (a sparse product sums each pair in the
+        order of the left row's entries)."""
         from sklearn.feature_extraction.text import TfidfVectorizer  # only this method needs it
 
         vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", token_pattern=r"(?u)\b\w\w+\b")
-        corpus = list(dict.fromkeys([*rows, *columns]))  # a text compared with itself counts once
+        corpus = list(dict.fromkeys(texts))
         at = {text: i for i, text in enumerate(corpus)}
         try:
-            matrix = vectorizer.fit_transform(corpus)
-        except ValueError:  # nothing but stop words: nothing is alike
-            yield 0, np.zeros((len(rows), len(columns)), dtype=np.float32)
-            return
-        right_t = matrix[[at[t] for t in columns]].T.tocsc()
-        for start in range(0, len(rows), size):
-            left = matrix[[at[t] for t in rows[start : start + size]]]
-            yield start, (left @ right_t).toarray().astype(np.float32)  # rows are unit length already
+            fitted = vectorizer.fit_transform(corpus)
+        except ValueError:
+            return None
+        matrix = fitted[[at[t] for t in texts]].tocsr()
+        matrix.sort_indices()
+        return Vectors(matrix, vectorizer.get_feature_names_out())
 
 
 class EmbeddingSimilarity(Similarity):
