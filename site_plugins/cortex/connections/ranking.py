@@ -60,7 +60,7 @@ def rank(row: np.ndarray, exclude: Sequence[int], size: int) -> Ranking:
 
 
 @dataclass(frozen=True)
-class Kept:
+class KeptRankings:
     """The rankings of one build, with what they were worked out from."""
 
     keys: list[str]  # each document's key, by position
@@ -77,7 +77,7 @@ def rankings(
     excludes: list[list[int]],
     size: int,
     shown: int,
-    kept: Kept | None = None,
+    kept: KeptRankings | None = None,
 ) -> list[Ranking]:
     """Each source row's ranking of ``size`` documents; from ``kept`` where it still holds for
     the first ``shown`` of them."""

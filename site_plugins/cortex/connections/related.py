@@ -11,7 +11,7 @@ from typing import Literal
 import numpy as np
 
 from cortex.citations.bibliography import Reference
-from cortex.connections.ranking import RESERVE, Kept, rank, rankings
+from cortex.connections.ranking import RESERVE, KeptRankings, rank, rankings
 from cortex.connections.similarity import Similarity
 from cortex.model import KnowledgeBase
 from cortex.notes.kept import PerNote
@@ -115,7 +115,7 @@ class RelatedMemo:
     def __init__(self) -> None:
         self.inputs: tuple | None = None
         self.found: dict[str, list[Related]] = {}
-        self.rankings: Kept | None = None
+        self.rankings: KeptRankings | None = None
 
 
 def related_notes(
@@ -139,10 +139,10 @@ def related_notes(
     ]
     found: dict[str, list[Related]] = {}
     vectors = similarity.exact_vectors(texts) if memo is not None else None
-    if memo is not None and vectors is not None:  # a preview: rankings kept, changed vectors scored again
+    if vectors is not None and memo is not None:  # a preview: rankings kept, changed vectors scored again
         keys = [d.key for d in docs]
         ranked = rankings(vectors, keys, sources, excludes, count + RESERVE, count, memo.rankings)
-        memo.rankings = Kept(keys, sources, excludes, vectors, ranked)
+        memo.rankings = KeptRankings(keys, sources, excludes, vectors, ranked)
         for i, ranking in zip(sources, ranked, strict=True):
             scored = ranking.best(count, similarity.cutoff)
             if scored:

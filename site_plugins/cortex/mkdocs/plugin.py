@@ -123,7 +123,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         self.markdown: dict[str, tuple[str, str]] = {}  # note path -> (Markdown read, Markdown rendered)
         self.footers: dict[str, str] = {}  # note path -> what on_post_page adds to its article
         # and its HTML, by what it shows (kept between the rebuilds of a preview)
-        self.footer_html: dict[str, tuple[tuple, str]] = {}
+        self.kept_footers: dict[str, tuple[tuple, str]] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """MkDocs keeps a plugin with this event between the rebuilds of ``mkdocs serve``, which
@@ -387,13 +387,13 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                 self.mentions.get(note.path, ()),
             )
             meta = pages.dates_and_citation(self.model, note, page, self.dates, config)
-            kept = self.footer_html.get(note.path)
+            kept = self.kept_footers.get(note.path)
             if kept is not None and kept[0] == (inputs, meta):
                 footer = kept[1]
             else:
                 footer = pages.footer_html(inputs) + pages.page_meta_html(*meta)
             if self.dirty:  # a preview: the next rebuild writes again only the footers whose inputs changed
-                self.footer_html[note.path] = ((inputs, meta), footer)
+                self.kept_footers[note.path] = ((inputs, meta), footer)
             footer += self.graph.local(note.path) if self.graph else ""
             if not self.dirty:  # asked once, by on_post_page: not kept through the build
                 return footer
@@ -463,7 +463,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
     def on_post_build(self, config: MkDocsConfig) -> None:
         if self.dirty:  # before the collector is let loose on what the build made
             self.preview.remember(self.pages, self.files)
-            self.footer_html = {p: kept for p, kept in self.footer_html.items() if p in self.footers}
+            self.kept_footers = {p: kept for p, kept in self.kept_footers.items() if p in self.footers}
             for plugin in config.plugins.values():
                 self.preview.complete_search(plugin, self.pages)
         self._thaw_model()
