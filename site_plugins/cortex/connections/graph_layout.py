@@ -15,6 +15,10 @@ the graph's structure, so a build whose nodes and edges did not change does not 
 again. A graph that changed a little since the layout in the cache (a link, a note: most of its
 nodes were laid out there) starts from that layout and takes a fifth of the steps, cooler: a
 preview's rebuild after a new link moves the graph a little instead of laying it all out anew.
+The cache also keeps the graph's edges, so the next build knows which nodes a change touched.
+When they are few in a large graph (a preview's rebuild after a new link or a new note), only
+they move, by the change in the forces on them, among the others, which stay where they were:
+the steps then cost next to nothing however large the graph is.
 So a layout depends on the one before it in the cache; without the cache, or after a larger
 change, the graph is laid out from its seed.
 """
@@ -22,7 +26,7 @@ change, the graph is laid out from its seed.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from cortex.connections.graph import Graph
@@ -38,6 +42,9 @@ REPULSION = 1.0
 CACHE_FOLDER = "graph-layout"
 WARM_KEPT = 0.9  # a graph starts from the last layout when at least this share of its nodes are in it
 WARM_SHARE = 0.2  # and takes this share of the steps
+LOCAL_SHARE = 0.01  # in a larger graph, when at most this share of the nodes changed neighbours,
+LOCAL_STEPS = 30  # only they move, for this many steps,
+LOCAL_HEAT = 0.5  # at first at most this far (an edge is about 1 long) in a step
 
 
 def layout(
@@ -45,28 +52,48 @@ def layout(
     iterations: int | None = None,
     seed: int = 0,
     previous: Mapping[str, tuple[float, float]] | None = None,
+    previous_edges: Iterable[tuple[str, str]] | None = None,
 ) -> dict[str, tuple[float, float]]:
     """Each node's position, scaled into [0, EXTENT] and rounded to one decimal; from the
-    positions of ``previous`` (an earlier layout of a graph much like it) where it has them."""
+    positions of ``previous`` (an earlier layout of a graph much like it) where it has them.
+    ``previous_edges``: the edges of the graph ``previous`` laid out (None: not known), which
+    tell the nodes a change touched, and the forces they were under."""
     index = {node_id: i for i, node_id in enumerate(graph.nodes)}
-    pairs = sorted({tuple(sorted((index[e.source], index[e.target]))) for e in graph.edges})
-    sources = [a for a, _ in pairs]
-    targets = [b for _, b in pairs]
+    n = len(index)
+    sources, targets = _pairs(n, [(index[e.source], index[e.target]) for e in graph.edges])
     start = None if previous is None else [previous.get(node_id) for node_id in graph.nodes]
-    positions = force_layout(len(index), sources, targets, iterations=iterations, seed=seed, start=start)
+    before = None
+    if previous is not None and previous_edges is not None:
+        before = _pairs(n, [(index[a], index[b]) for a, b in previous_edges if a in index and b in index])
+    positions = force_layout(
+        n, sources, targets, iterations=iterations, seed=seed, start=start, before=before
+    )
     return dict(zip(graph.nodes, positions, strict=True))
+
+
+def _pairs(n: int, edges: list[tuple[int, int]]):
+    """Undirected edges between ``n`` nodes, each once, as the arrays of their lower and higher
+    ends, in order."""
+    import numpy as np
+
+    ends = np.array(edges, dtype=np.int64).reshape(-1, 2)
+    low, high = ends.min(axis=1), ends.max(axis=1)
+    unique = np.unique(low * n + high)
+    return unique // n, unique % n
 
 
 def force_layout(
     n: int,
-    sources: list[int],
-    targets: list[int],
+    sources: Sequence[int],
+    targets: Sequence[int],
     iterations: int | None = None,
     seed: int = 0,
     start: Sequence[tuple[float, float] | None] | None = None,
+    before: tuple[Sequence[int], Sequence[int]] | None = None,
 ) -> list[tuple[float, float]]:
     """Positions of ``n`` nodes joined by the undirected edges ``sources[i]``-``targets[i]``;
-    ``start``: each node's position in an earlier layout, or None, to start from."""
+    ``start``: each node's position in an earlier layout, or None, to start from; ``before``:
+    the edges that layout had (as ``sources`` and ``targets``; None: not known)."""
     import numpy as np
 
     if n == 0:
@@ -79,6 +106,11 @@ def force_layout(
     renumber[linked] = np.arange(len(linked))
     pos = np.zeros((n, 2))
     if len(linked):
+        earlier = None
+        if start is not None and before is not None:
+            old_src, old_dst = (np.asarray(ends, dtype=np.intp) for ends in before)
+            kept = (renumber[old_src] >= 0) & (renumber[old_dst] >= 0)  # between nodes still linked
+            earlier = (renumber[old_src[kept]], renumber[old_dst[kept]])
         pos[linked] = _forces(
             renumber[src],
             renumber[dst],
@@ -86,14 +118,16 @@ def force_layout(
             iterations,
             np.random.default_rng(seed),
             None if start is None else [start[int(i)] for i in linked],
+            earlier,
         )
     pos[degree == 0] = _around(pos[linked], int(n - len(linked)))
     return _scaled(pos)
 
 
-def _forces(src, dst, mass, iterations: int | None, rng, start=None):
+def _forces(src, dst, mass, iterations: int | None, rng, start=None, before=None):
     """The force layout of nodes that all have an edge (``mass``: 1 + degree), from ``start``
-    (their positions in an earlier layout, or None each) when given."""
+    (their positions in an earlier layout, or None each) when given; ``before``: the edges
+    that layout had, as index arrays, when known."""
     import numpy as np
     from scipy.spatial import cKDTree
 
@@ -114,6 +148,11 @@ def _forces(src, dst, mass, iterations: int | None, rng, start=None):
     if start is not None and any(p is not None for p in start):
         pos = _warm_start(pos, start, src, dst, radius)
         steps, heat_start = max(10, round(steps * WARM_SHARE)), radius / 30
+        if not exact and before is not None:
+            known = np.array([p is not None for p in start])
+            moving = np.flatnonzero(_touched(n, (src, dst), before) | ~known)
+            if len(moving) <= LOCAL_SHARE * n:
+                return _settled(pos, (src, dst), before, mass, moving, known)
     for step in range(steps):
         heat = heat_start * (1 - step / steps) + 0.02
         if exact:
@@ -121,8 +160,7 @@ def _forces(src, dst, mass, iterations: int | None, rng, start=None):
         else:
             # the reach that finds about NEIGHBOURS nodes around each, however dense the
             # layout is at this step: the work of a step stays linear in the nodes
-            spread = float(np.sqrt(2 * np.mean(np.einsum("ij,ij->i", pos, pos))))
-            found = cKDTree(pos).query_pairs(spread * np.sqrt(NEIGHBOURS / n), output_type="ndarray")
+            found = cKDTree(pos).query_pairs(_reach(pos), output_type="ndarray")
             i, j = found[:, 0], found[:, 1]
         delta = pos[i] - pos[j]
         dist2 = np.maximum(np.einsum("ij,ij->i", delta, delta), 1e-4)
@@ -136,6 +174,88 @@ def _forces(src, dst, mass, iterations: int | None, rng, start=None):
         length = np.maximum(np.sqrt(np.einsum("ij,ij->i", move, move)), 1e-9)
         pos += move * (np.minimum(length, heat) / length)[:, None]
     return pos
+
+
+def _reach(pos) -> float:
+    """How far a large layout's exact push reaches: about NEIGHBOURS nodes around each,
+    however dense the layout is."""
+    import numpy as np
+
+    spread = float(np.sqrt(2 * np.mean(np.einsum("ij,ij->i", pos, pos))))
+    return spread * np.sqrt(NEIGHBOURS / len(pos))
+
+
+def _touched(n: int, edges, before):
+    """The nodes whose neighbours differ between two sets of edges (index arrays, each pair
+    with its lower end first), as a mask."""
+    import numpy as np
+
+    changed = np.setxor1d(edges[0] * n + edges[1], before[0] * n + before[1])
+    mask = np.zeros(n, dtype=bool)
+    mask[changed // n] = mask[changed % n] = True
+    return mask
+
+
+def _settled(pos, edges, before, mass, moving, known):
+    """``pos`` with only the nodes ``moving`` (indices) moved, every other node holding still.
+    A frozen layout is not at rest: each node is left under some force, which the other nodes'
+    stillness would let it follow. So a node moves by the change in its forces only: the pull
+    of its edges now less that of the edges it had (``before``), and the push on it now less
+    the push it was under, per unit of its mass (which is its degree); a new node, less the
+    mean push per unit of mass left on the known nodes it links to. A step's work grows with
+    the moving nodes and their edges, not with the graph."""
+    import numpy as np
+
+    pos = pos.copy()
+    old_mass = 1.0 + np.bincount(np.concatenate(before), minlength=len(mass))
+    new = moving[~known[moving]]
+    ends, others = np.concatenate(edges), np.concatenate(edges[::-1])
+    is_new = np.zeros(len(mass), dtype=bool)
+    is_new[new] = True
+    tie = is_new[ends] & known[others]  # a new node's edge to a known node
+    asked = np.union1d(moving, others[tie])
+    old_push, old_pull = _forces_on(pos, asked, old_mass, before)
+    drift = old_push / old_mass[asked][:, None]
+    base_drift = drift[np.searchsorted(asked, moving)]
+    base_pull = old_pull[np.searchsorted(asked, moving)]
+    at_new = np.searchsorted(new, ends[tie])
+    count = np.maximum(np.bincount(at_new, minlength=len(new)), 1)
+    tied = drift[np.searchsorted(asked, others[tie])]
+    at = np.searchsorted(moving, new)
+    for k in (0, 1):
+        base_drift[at, k] = np.bincount(at_new, tied[:, k], len(new)) / count
+    base_pull[at] = 0.0
+    for step in range(LOCAL_STEPS):
+        heat = LOCAL_HEAT * (1 - step / LOCAL_STEPS) + 0.02
+        push, pull = _forces_on(pos, moving, mass, edges)
+        move = push - mass[moving][:, None] * base_drift + pull - base_pull
+        length = np.maximum(np.sqrt(np.einsum("ij,ij->i", move, move)), 1e-9)
+        pos[moving] += move * (np.minimum(length, heat) / length)[:, None]
+    return pos
+
+
+def _forces_on(pos, on, mass, edges):
+    """The forces of a large layout on the nodes ``on`` (indices): the push (of those near,
+    from afar, and to the centre), which grows with a node's mass, and the pull of its
+    ``edges``."""
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    strength = REPULSION / float(mass.mean()) ** 2
+    here = pos[on]
+    near = cKDTree(pos).query_ball_point(here, _reach(pos))
+    i = np.repeat(np.arange(len(on)), [len(found) for found in near])
+    j = np.fromiter((k for found in near for k in found), dtype=np.intp, count=len(i))
+    delta = here[i] - pos[j]
+    dist2 = np.maximum(np.einsum("ij,ij->i", delta, delta), 1e-4)  # a node itself adds nothing
+    push = _summed(i, delta * (strength * mass[on][i] * mass[j] / dist2)[:, None], len(on))
+    push += _far_push(pos, mass, strength, on) - GRAVITY * mass[on][:, None] * here
+    at = np.full(len(pos), -1, dtype=np.intp)
+    at[on] = np.arange(len(on))
+    ends = np.concatenate(edges)
+    others = np.concatenate(edges[::-1])
+    pulled = at[ends] >= 0
+    return push, _summed(at[ends[pulled]], pos[others[pulled]] - here[at[ends[pulled]]], len(on))
 
 
 def _warm_start(pos, start, src, dst, radius: float):
@@ -178,10 +298,11 @@ def _around(core, count: int):
     return centre + np.column_stack((r * np.cos(angle), r * np.sin(angle)))
 
 
-def _far_push(pos, mass, strength):
-    """The push of the whole layout on each node, from the masses of a coarse grid's cells
-    at their centres of mass (softened by a cell's size, so a near cell pushes smoothly): what
-    gives a large graph its shape beyond the nearest neighbours, at GRID² work per node."""
+def _far_push(pos, mass, strength, on=None):
+    """The push of the whole layout on each node (or on the nodes ``on``, indices), from the
+    masses of a coarse grid's cells at their centres of mass (softened by a cell's size, so a
+    near cell pushes smoothly): what gives a large graph its shape beyond the nearest
+    neighbours, at GRID² work per node."""
     import numpy as np
 
     low = pos.min(axis=0)
@@ -199,9 +320,10 @@ def _far_push(pos, mass, strength):
         )
         / total[used, None]
     )
-    delta = pos[:, None, :] - centre[None, :, :]
+    at = slice(None) if on is None else on
+    delta = pos[at][:, None, :] - centre[None, :, :]
     weight = total[used][None, :] / (np.einsum("ijk,ijk->ij", delta, delta) + size * size)
-    return strength * mass[:, None] * np.einsum("ij,ijk->ik", weight, delta)
+    return strength * mass[at][:, None] * np.einsum("ij,ijk->ik", weight, delta)
 
 
 def _summed(index, values, n: int):
@@ -224,39 +346,48 @@ def _scaled(pos) -> list[tuple[float, float]]:
 def cached_layout(graph: Graph, cache_dir: Path | None) -> dict[str, tuple[float, float]]:
     """``layout(graph)``, read from ``cache_dir`` when a graph of the same structure was laid
     out before, else started from the layout kept there when most of the graph's nodes are in
-    it. Only the latest layout is kept."""
+    it (with the edges it kept, which say what changed). Only the latest layout is kept."""
     if cache_dir is None:
         return layout(graph)
     key = f"v{LAYOUT_VERSION}-{graph.structure_hash()}"
     folder = cache_dir / CACHE_FOLDER
     path = folder / f"{key}.json"
-    stored = _read_layout(path)
+    stored, _ = _read_layout(path)
     if stored is not None and stored.keys() == graph.nodes.keys():
         return stored
     kept = [p for p in sorted(folder.glob(f"v{LAYOUT_VERSION}-*.json")) if p != path]
-    previous = _read_layout(kept[0]) if kept else None
+    previous, previous_edges = _read_layout(kept[0]) if kept else (None, None)
     if previous is not None and sum(node_id in previous for node_id in graph.nodes) < WARM_KEPT * len(
         graph.nodes
     ):
         previous = None  # too much has changed: laid out from its seed
-    found = layout(graph, previous=previous)
+    found = layout(graph, previous=previous, previous_edges=previous_edges)
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(
-        path, json.dumps({"nodes": list(found), "positions": list(found.values())}, separators=(",", ":"))
+    index = graph.index
+    edges = [i for e in graph.edges for i in (index[e.source], index[e.target])]
+    text = json.dumps(
+        {"nodes": list(found), "positions": list(found.values()), "edges": edges}, separators=(",", ":")
     )
+    atomic_write_text(path, text)
     for old in folder.glob("*.json"):
         if old != path:
             old.unlink(missing_ok=True)
     return found
 
 
-def _read_layout(path: Path) -> dict[str, tuple[float, float]] | None:
-    """A layout kept in the cache, by node; None when it is not there or not readable."""
+def _read_layout(path: Path) -> tuple[dict[str, tuple[float, float]] | None, list[tuple[str, str]] | None]:
+    """A layout kept in the cache, by node, and the edges of its graph where it kept them;
+    None for what is not there or not readable."""
     try:
         stored = json.loads(path.read_text("utf-8"))
-        return {
-            str(node_id): (float(x), float(y))
-            for node_id, (x, y) in zip(stored["nodes"], stored["positions"], strict=True)
+        nodes = [str(node_id) for node_id in stored["nodes"]]
+        positions = {
+            node_id: (float(x), float(y)) for node_id, (x, y) in zip(nodes, stored["positions"], strict=True)
         }
     except (OSError, ValueError, TypeError, KeyError):
-        return None
+        return None, None
+    try:
+        ends = [nodes[i] for i in stored["edges"]]
+    except (KeyError, TypeError, IndexError):
+        return positions, None
+    return positions, list(zip(ends[::2], ends[1::2], strict=True)) if len(ends) % 2 == 0 else None

@@ -23,7 +23,7 @@ import io
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -133,7 +133,7 @@ class TfidfSimilarity(Similarity):
         order of the left row's entries)."""
         from sklearn.feature_extraction.text import TfidfVectorizer  # only this method needs it
 
-        vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", token_pattern=r"(?u)\b\w\w+\b")
+        vectorizer = TfidfVectorizer(sublinear_tf=True, analyzer=_words, token_pattern=None)
         corpus = list(dict.fromkeys(texts))
         at = {text: i for i, text in enumerate(corpus)}
         try:
@@ -143,6 +143,20 @@ class TfidfSimilarity(Similarity):
         matrix = fitted[[at[t] for t in texts]].tocsr()
         matrix.sort_indices()
         return Vectors(matrix, vectorizer.get_feature_names_out())
+
+
+@lru_cache(maxsize=1 << 15)  # a preview compares the same texts again on each rebuild
+def _words(text: str) -> tuple[str, ...]:
+    """The words TF-IDF counts in a text: lower-cased, of two letters or more, English stop
+    words out (scikit-learn's own analyser, so what it counts is what it would)."""
+    return tuple(_analyser()(text))
+
+
+@lru_cache(maxsize=1)
+def _analyser() -> Callable[[str], list[str]]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(stop_words="english", token_pattern=r"(?u)\b\w\w+\b").build_analyzer()
 
 
 class EmbeddingSimilarity(Similarity):

@@ -241,6 +241,66 @@ def test_a_graph_with_a_new_link_starts_from_the_last_layout(tmp_path, monkeypat
     assert starts[-1] is None  # mostly new: from its seed
 
 
+def _clustered(n: int, seed: int) -> tuple[dict[str, Node], list[Edge]]:
+    """A graph of ``n`` notes in clusters of 30, each linking four of its cluster."""
+    rng = random.Random(seed)
+    nodes = {f"note:{i:04d}": Node(f"note:{i:04d}", Kind.NOTE, str(i)) for i in range(n)}
+    pairs = {
+        (min(a, b), max(a, b)) for a in range(n) for b in rng.sample(range(a - a % 30, a - a % 30 + 30), 4)
+    }
+    return nodes, sorted(
+        Edge(f"note:{a:04d}", f"note:{b:04d}", EdgeType.LINKS_TO) for a, b in pairs if a != b
+    )
+
+
+def test_in_a_large_graph_only_the_nodes_a_change_touched_move(tmp_path):
+    """Above EXACT_BELOW nodes, a new link or a new note moves only the nodes whose neighbours
+    changed (the cache knows each node's neighbours), and they settle near their new ones."""
+    nodes, edges = _clustered(900, 3)
+    assert len(nodes) > graph_layout.EXACT_BELOW
+    before = cached_layout(Graph(nodes, edges), tmp_path)
+    a, b = "note:0005", "note:0600"  # in clusters far apart
+    linked = sorted([*edges, Edge(a, b, EdgeType.LINKS_TO)])
+    after = cached_layout(Graph(nodes, linked), tmp_path)
+    assert {n for n in nodes if after[n] != before[n]} == {a, b}
+    assert after == layout(
+        Graph(nodes, linked), previous=before, previous_edges=[(e.source, e.target) for e in edges]
+    )  # deterministic
+    assert math.dist(after[a], after[b]) < math.dist(before[a], before[b])
+
+    new = "note:new"
+    near = ["note:0300", "note:0301", "note:0302"]
+    grown = {**nodes, new: Node(new, Kind.NOTE, "new")}
+    grown_edges = sorted([*linked, *(Edge(new, m, EdgeType.LINKS_TO) for m in near)])
+    placed = cached_layout(Graph(grown, grown_edges), tmp_path)
+    assert {n for n in nodes if placed[n] != after[n]} == set(near)
+    assert all(math.dist(placed[m], after[m]) < EXTENT / 10 for m in near)  # they make room
+    rng = random.Random(5)
+    anywhere = [math.dist(placed[f"note:{rng.randrange(900):04d}"], placed[new]) for _ in range(500)]
+    assert all(math.dist(placed[new], placed[m]) < sum(anywhere) / len(anywhere) / 4 for m in near)
+    assert all(0.0 <= x <= EXTENT and 0.0 <= y <= EXTENT for x, y in placed.values())
+
+
+def test_a_larger_change_or_a_layout_without_neighbours_moves_every_node(tmp_path):
+    nodes, edges = _clustered(900, 4)
+    before = cached_layout(Graph(nodes, edges), tmp_path)
+    # more than LOCAL_SHARE of the nodes get a new neighbour
+    many = sorted(
+        {*edges, *(Edge(f"note:{i:04d}", f"note:{i + 450:04d}", EdgeType.LINKS_TO) for i in range(0, 40))}
+    )
+    after = cached_layout(Graph(nodes, many), tmp_path)
+    assert sum(after[n] != before[n] for n in nodes) > len(nodes) / 2
+    # a kept layout from before the cache had the neighbours: it starts the layout, and all move
+    kept = next((tmp_path / graph_layout.CACHE_FOLDER).glob("*.json"))
+    stored = json.loads(kept.read_text("utf-8"))
+    del stored["edges"]
+    kept.write_text(json.dumps(stored), "utf-8")
+    one_more = sorted([*many, Edge("note:0001", "note:0700", EdgeType.LINKS_TO)])
+    again = cached_layout(Graph(nodes, one_more), tmp_path)
+    assert again == layout(Graph(nodes, one_more), previous=after)
+    assert sum(again[n] != after[n] for n in nodes) > len(nodes) / 2
+
+
 @pytest.mark.parametrize(("n", "edges"), [(1, []), (1, [(0, 0)]), (2, [(0, 1)]), (3, [(0, 1)])])
 def test_tiny_graphs_are_laid_out(n, edges):
     """A lone node, a note linking only itself, a linked pair: nothing to push against, and
