@@ -160,6 +160,8 @@ def test_each_rebuild_of_the_preview_writes_what_a_clean_build_writes(project: P
         ),
         ("an edited theme override", lambda: edit(root / "overrides" / "main.html", "first", "second")),
         ("an edited tag", lambda: edit(notes / "alpha.md", "tags: [kernels]", "tags: [kernels, numerics]")),
+        # the sentence delta links alpha in is unchanged: alpha's "Linked from" shows the new title
+        ("a retitled note", lambda: edit(notes / "delta.md", "# Delta", "# Delta, retitled")),
     ]
     rendered = {}
     with Preview(root, tmp_path / "preview") as preview:
@@ -191,3 +193,4 @@ def test_each_rebuild_of_the_preview_writes_what_a_clean_build_writes(project: P
     # the reference's citing page renders again
     assert "notes/beta.md" in rendered["an edited reference"]
     assert rendered["an edited theme override"] == every  # every page has it
+    assert "notes/alpha.md" in rendered["a retitled note"]

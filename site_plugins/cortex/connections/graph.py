@@ -15,10 +15,12 @@ into HTML, JSON or a plot's hover text escapes it there.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+
+import numpy as np
 
 from cortex.citations.index import BIBLIOGRAPHY_PAGE, anchor
 from cortex.citations.latex import latex_to_text
@@ -131,11 +133,30 @@ class Graph:
             frontier = following
         return list(found)
 
+    @cached_property
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The nodes joined by an edge (of any type, either direction), each pair once, as the
+        arrays of their lower and higher numbers, in order."""
+        return index_pairs(
+            len(self.nodes), [(self.index[e.source], self.index[e.target]) for e in self.edges]
+        )
+
     def structure_hash(self) -> str:
-        """A hash of the nodes and edges, not of the labels: what a layout depends on."""
-        nodes = "\0".join(self.nodes)
-        edges = "\0".join(f"{e.source}\0{e.target}\0{e.type}" for e in self.edges)
-        return hashlib.sha256(f"{nodes}\1{edges}".encode()).hexdigest()
+        """A hash of the nodes and of which are joined, not of labels or edge types: what a
+        layout depends on."""
+        low, high = self.pairs
+        h = hashlib.sha256("\0".join(self.nodes).encode())
+        h.update(b"\1" + low.astype("<i8").tobytes() + high.astype("<i8").tobytes())
+        return h.hexdigest()
+
+
+def index_pairs(n: int, edges: Sequence[tuple[int, int]] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Undirected edges between ``n`` numbered nodes, each once, as the arrays of their lower
+    and higher ends, in order."""
+    ends = np.array(edges, dtype=np.int64).reshape(-1, 2)
+    keys = np.sort(ends.min(axis=1) * n + ends.max(axis=1))
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+    return keys // max(n, 1), keys % max(n, 1)
 
 
 def build_graph(

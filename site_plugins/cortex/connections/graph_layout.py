@@ -26,11 +26,15 @@ change, the graph is laid out from its seed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from cortex.connections.graph import Graph
+from cortex.connections.graph import Graph, index_pairs
 from cortex.files import atomic_write_text
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LAYOUT_VERSION = 2  # part of the cache key: a change to the algorithm lays every graph out again
 EXTENT = 1000.0  # positions are scaled into [0, EXTENT] on the longer side
@@ -52,44 +56,40 @@ def layout(
     iterations: int | None = None,
     seed: int = 0,
     previous: Mapping[str, tuple[float, float]] | None = None,
-    previous_edges: Iterable[tuple[str, str]] | None = None,
+    previous_pairs: tuple[Sequence[str], Sequence[int], Sequence[int]] | None = None,
 ) -> dict[str, tuple[float, float]]:
     """Each node's position, scaled into [0, EXTENT] and rounded to one decimal; from the
     positions of ``previous`` (an earlier layout of a graph much like it) where it has them.
-    ``previous_edges``: the edges of the graph ``previous`` laid out (None: not known), which
-    tell the nodes a change touched, and the forces they were under."""
-    index = {node_id: i for i, node_id in enumerate(graph.nodes)}
+    ``previous_pairs``: the nodes of the graph ``previous`` laid out and which of them were
+    joined (its ``Graph.pairs``), when known: they tell the nodes a change touched, and the
+    forces they were under."""
+    import numpy as np
+
+    index = graph.index
     n = len(index)
-    sources, targets = _pairs(n, [(index[e.source], index[e.target]) for e in graph.edges])
+    sources, targets = graph.pairs
     start = None if previous is None else [previous.get(node_id) for node_id in graph.nodes]
     before = None
-    if previous is not None and previous_edges is not None:
-        before = _pairs(n, [(index[a], index[b]) for a, b in previous_edges if a in index and b in index])
+    if previous is not None and previous_pairs is not None:
+        nodes, low, high = previous_pairs
+        now = np.array([index.get(node_id, -1) for node_id in nodes], dtype=np.int64)
+        a, b = now[np.asarray(low, dtype=np.intp)], now[np.asarray(high, dtype=np.intp)]
+        kept = (a >= 0) & (b >= 0)  # between nodes the graph still has
+        before = index_pairs(n, np.column_stack((a[kept], b[kept])))
     positions = force_layout(
         n, sources, targets, iterations=iterations, seed=seed, start=start, before=before
     )
     return dict(zip(graph.nodes, positions, strict=True))
 
 
-def _pairs(n: int, edges: list[tuple[int, int]]):
-    """Undirected edges between ``n`` nodes, each once, as the arrays of their lower and higher
-    ends, in order."""
-    import numpy as np
-
-    ends = np.array(edges, dtype=np.int64).reshape(-1, 2)
-    low, high = ends.min(axis=1), ends.max(axis=1)
-    unique = np.unique(low * n + high)
-    return unique // n, unique % n
-
-
 def force_layout(
     n: int,
-    sources: Sequence[int],
-    targets: Sequence[int],
+    sources: Sequence[int] | np.ndarray,
+    targets: Sequence[int] | np.ndarray,
     iterations: int | None = None,
     seed: int = 0,
     start: Sequence[tuple[float, float] | None] | None = None,
-    before: tuple[Sequence[int], Sequence[int]] | None = None,
+    before: tuple[Sequence[int] | np.ndarray, Sequence[int] | np.ndarray] | None = None,
 ) -> list[tuple[float, float]]:
     """Positions of ``n`` nodes joined by the undirected edges ``sources[i]``-``targets[i]``;
     ``start``: each node's position in an earlier layout, or None, to start from; ``before``:
@@ -190,7 +190,7 @@ def _touched(n: int, edges, before):
     with its lower end first), as a mask."""
     import numpy as np
 
-    changed = np.setxor1d(edges[0] * n + edges[1], before[0] * n + before[1])
+    changed = np.setxor1d(edges[0] * n + edges[1], before[0] * n + before[1], assume_unique=True)
     mask = np.zeros(n, dtype=bool)
     mask[changed // n] = mask[changed % n] = True
     return mask
@@ -346,7 +346,8 @@ def _scaled(pos) -> list[tuple[float, float]]:
 def cached_layout(graph: Graph, cache_dir: Path | None) -> dict[str, tuple[float, float]]:
     """``layout(graph)``, read from ``cache_dir`` when a graph of the same structure was laid
     out before, else started from the layout kept there when most of the graph's nodes are in
-    it (with the edges it kept, which say what changed). Only the latest layout is kept."""
+    it (with the pairs of nodes it joined, which say what changed). Only the latest layout is
+    kept."""
     if cache_dir is None:
         return layout(graph)
     key = f"v{LAYOUT_VERSION}-{graph.structure_hash()}"
@@ -356,17 +357,17 @@ def cached_layout(graph: Graph, cache_dir: Path | None) -> dict[str, tuple[float
     if stored is not None and stored.keys() == graph.nodes.keys():
         return stored
     kept = [p for p in sorted(folder.glob(f"v{LAYOUT_VERSION}-*.json")) if p != path]
-    previous, previous_edges = _read_layout(kept[0]) if kept else (None, None)
+    previous, previous_pairs = _read_layout(kept[0]) if kept else (None, None)
     if previous is not None and sum(node_id in previous for node_id in graph.nodes) < WARM_KEPT * len(
         graph.nodes
     ):
         previous = None  # too much has changed: laid out from its seed
-    found = layout(graph, previous=previous, previous_edges=previous_edges)
+    found = layout(graph, previous=previous, previous_pairs=previous_pairs)
     folder.mkdir(parents=True, exist_ok=True)
-    index = graph.index
-    edges = [i for e in graph.edges for i in (index[e.source], index[e.target])]
+    low, high = graph.pairs
     text = json.dumps(
-        {"nodes": list(found), "positions": list(found.values()), "edges": edges}, separators=(",", ":")
+        {"nodes": list(found), "positions": list(found.values()), "low": low.tolist(), "high": high.tolist()},
+        separators=(",", ":"),
     )
     atomic_write_text(path, text)
     for old in folder.glob("*.json"):
@@ -375,8 +376,10 @@ def cached_layout(graph: Graph, cache_dir: Path | None) -> dict[str, tuple[float
     return found
 
 
-def _read_layout(path: Path) -> tuple[dict[str, tuple[float, float]] | None, list[tuple[str, str]] | None]:
-    """A layout kept in the cache, by node, and the edges of its graph where it kept them;
+def _read_layout(
+    path: Path,
+) -> tuple[dict[str, tuple[float, float]] | None, tuple[list[str], Any, Any] | None]:
+    """A layout kept in the cache, by node, and its graph's nodes and pairs where it kept them;
     None for what is not there or not readable."""
     try:
         stored = json.loads(path.read_text("utf-8"))
@@ -386,8 +389,16 @@ def _read_layout(path: Path) -> tuple[dict[str, tuple[float, float]] | None, lis
         }
     except (OSError, ValueError, TypeError, KeyError):
         return None, None
+    import numpy as np
+
     try:
-        ends = [nodes[i] for i in stored["edges"]]
-    except (KeyError, TypeError, IndexError):
+        low, high = (np.asarray(stored[k], dtype=np.int64) for k in ("low", "high"))
+    except (KeyError, ValueError, TypeError, OverflowError):
         return positions, None
-    return positions, list(zip(ends[::2], ends[1::2], strict=True)) if len(ends) % 2 == 0 else None
+    if (
+        low.ndim != 1
+        or low.shape != high.shape
+        or (len(low) and (min(low.min(), high.min()) < 0 or max(low.max(), high.max()) >= len(nodes)))
+    ):
+        return positions, None
+    return positions, (nodes, low, high)

@@ -19,6 +19,7 @@ from cortex.connections.feed import FEED_PATH
 from cortex.connections.mentions import Mention
 from cortex.connections.related import Related
 from cortex.model import KnowledgeBase
+from cortex.notes.backlinks import Backlink
 from cortex.notes.rendering import relative_path, tag_page
 from cortex.notes.vault import Note
 
@@ -89,6 +90,76 @@ def footer_of(
         tuple((r, urls.get(BIBLIOGRAPHY_PAGE if r.kind == "paper" else r.key)) for r in related),
         tuple(quoting(source, places[0].context, len(places) - 1) for source, places in by_source.items()),
     )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FooterReads:
+    """What a note's footer and its dates and citation are gathered from, in a form a preview's
+    rebuild compares in a few steps instead of gathering them again: ``context`` (a digest of
+    the site's URLs and settings, the same for every note), the page's URL, the note's text,
+    its backlinks with their sources' titles, its related notes, its mentions with their
+    sources' titles, and its dates."""
+
+    context: bytes
+    url: str
+    source: str
+    backlinks: Sequence[Backlink]
+    titles: tuple[str, ...]  # the title of each backlink's and each mention's source
+    related: Sequence[Related]
+    mentions: Sequence[Mention]
+    dates: Dates | None
+
+    def same(self, other: FooterReads) -> bool:
+        # the model keeps a note's backlink entries while its text is unchanged: the same
+        # objects are equal, and others are told apart by value
+        return (
+            self.context == other.context
+            and self.url == other.url
+            and self.source == other.source
+            and len(self.backlinks) == len(other.backlinks)
+            and all(a is b or a == b for a, b in zip(self.backlinks, other.backlinks, strict=True))
+            and self.titles == other.titles
+            and self.related == other.related
+            and self.mentions == other.mentions
+            and self.dates == other.dates
+        )
+
+
+def footer_reads(
+    kb: KnowledgeBase,
+    note: Note,
+    page: Page,
+    context: bytes,
+    related: Sequence[Related],
+    mentions: Sequence[Mention],
+    dates: Mapping[str, Dates],
+) -> FooterReads | None:
+    """What ``footer_of`` and ``dates_and_citation`` read for a note, ``context`` standing for
+    the site's URLs and settings; None for an experiment's page, whose citation reads its run."""
+    if note.virtual:
+        return None
+    notes = kb.vault.notes
+    links = kb.backlinks.get(note.path, [])
+    return FooterReads(
+        context,
+        page.url,
+        note.source,
+        links,
+        tuple(notes[source].title for source in [*(b.source for b in links), *(m.source for m in mentions)]),
+        related,
+        mentions,
+        dates.get(note.path),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class KeptFooter:
+    """A note's footer HTML kept by a preview, with what it was written from: ``reads`` (None
+    when not known) and the gathered ``inputs`` (its ``Footer``, dates and citation)."""
+
+    reads: FooterReads | None
+    inputs: tuple[Footer, tuple[Dates | None, Citation | None]]
+    html: str
 
 
 def footer_html(footer: Footer) -> str:

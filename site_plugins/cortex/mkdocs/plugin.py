@@ -38,7 +38,14 @@ from cortex.files import atomic_write_bytes, atomic_write_text
 from cortex.mkdocs import pages
 from cortex.mkdocs.citations import CitationsAdapter
 from cortex.mkdocs.navigation import Bounded, folder_listings, tidy_navigation
-from cortex.mkdocs.preview import Preview, config_files, digest, navigation_key, theme_overrides
+from cortex.mkdocs.preview import (
+    IdleCollector,
+    Preview,
+    config_files,
+    digest,
+    navigation_key,
+    theme_overrides,
+)
 from cortex.mkdocs.scripts import SHIPPED_SCRIPTS, add_math_font
 from cortex.model import CACHE_DIR, REFS_DIR, KnowledgeBase, load, mkdocs_body
 from cortex.notes.folder_pages import NAV_MAX_ENTRIES
@@ -117,13 +124,15 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         self.preview = Preview()  # what a dirty rebuild keeps from the last build of this process
         self.renders = RenderMemo()  # and each note's Markdown, with what it was rendered from
         self.related_memo = RelatedMemo()  # and the related documents, with what they were found from
+        self.idle = IdleCollector()  # and makes its full garbage collections between rebuilds
         self.pages: list[Page] = []  # this build's pages, once the navigation is made
         self.files = Files([])  # and its files
         # this build's work per page, done once whether the preview or the page's events ask first
         self.markdown: dict[str, tuple[str, str]] = {}  # note path -> (Markdown read, Markdown rendered)
         self.footers: dict[str, str] = {}  # note path -> what on_post_page adds to its article
         # and its HTML, by what it shows (kept between the rebuilds of a preview)
-        self.kept_footers: dict[str, tuple[tuple, str]] = {}
+        self.kept_footers: dict[str, pages.KeptFooter] = {}
+        self.footer_context = b""  # what every footer reads of the site, as a digest (in dirty builds)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """MkDocs keeps a plugin with this event between the rebuilds of ``mkdocs serve``, which
@@ -132,6 +141,12 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         self.dirty = dirty
         if dirty and DIRTY_WARNING not in BUILD_LOG.filters:
             BUILD_LOG.addFilter(DIRTY_WARNING)
+
+    def on_pre_build(self, config: MkDocsConfig) -> None:
+        self.idle.cancel()
+
+    def on_shutdown(self) -> None:
+        self.idle.stop()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         for name in REQUIRED_EXTENSIONS:
@@ -153,7 +168,12 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        self.markdown, self.footers = {}, {}
+        with collector_paused():
+            return self._read_files(files, config)
+
+    def _read_files(self, files: Files, config: MkDocsConfig) -> Files:
+        """The model read, and the pages and connections made from it."""
+        self.markdown, self.footers, self.footer_context = {}, {}, b""
         self.renders.next_build()
         docs_dir = Path(config.docs_dir)
         paths = [f.src_uri for f in files if not f.generated_by and not f.inclusion.is_excluded()]
@@ -163,18 +183,17 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         style = CitationStyle(self.config.citation_style, self.config.bibliography_style)
         project_root = Path(config.config_file_path or docs_dir).parent
         self.cache_dir = project_root / CACHE_DIR
-        with collector_paused():
-            kb = self.kb = load(
-                docs_dir,
-                root=project_root,
-                paths=paths,
-                slugify=self.slugify,
-                citation_style=style,
-                list_all_references=self.config.bibliography_all,
-                max_embed_depth=self.config.max_embed_depth,
-                cache_dir=self.cache_dir,
-            )
-            self._freeze_model()
+        kb = self.kb = load(
+            docs_dir,
+            root=project_root,
+            paths=paths,
+            slugify=self.slugify,
+            citation_style=style,
+            list_all_references=self.config.bibliography_all,
+            max_embed_depth=self.config.max_embed_depth,
+            cache_dir=self.cache_dir,
+        )
+        self._freeze_model()
         report(kb.diagnostics, self.config.strict_warnings)
         self._connect(kb)
         self.dates = page_dates(kb)
@@ -220,17 +239,20 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             # a page outside the navigation gets its object here rather than in MkDocs' loop
             self.pages.append(file.page or Page(None, file, config))
         if self.dirty:
-            self._plan(nav, files, config)
+            with collector_paused():
+                self._plan(nav, files, config)
         return nav
 
     def _plan(self, nav: Navigation, files: Files, config: MkDocsConfig) -> None:
         """Tell MkDocs' dirty build which pages changed (``cortex.mkdocs.preview``): a page's
         signature is everything its HTML is made of; what all pages share goes in each."""
+        settings, urls = sorted(self.config.items()), digest(sorted(self.urls.items()))
+        self.footer_context = digest(settings, urls, config.site_name, config.site_url, config.site_author)
         shared = digest(
             *config_files(config.config_file_path),
             theme_overrides(config.theme.custom_dir),
-            sorted(self.config.items()),
-            sorted(self.urls.items()),
+            settings,
+            urls,
             navigation_key(nav, lambda page: self._title_key(page, config)),
         )
         citing = self._citation_context()
@@ -376,24 +398,35 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         """What closes the note's article: tags, backlinks, related notes, mentions, dates,
         the citation block and the local graph."""
         if note.path not in self.footers:
-            inputs = pages.footer_of(
-                self.model,
-                note,
-                page,
-                self.urls,
-                self.config.tags_dir,
-                self.config.backlinks,
-                self.related.get(note.path, ()),
-                self.mentions.get(note.path, ()),
-            )
-            meta = pages.dates_and_citation(self.model, note, page, self.dates, config)
+            related, mentions = self.related.get(note.path, ()), self.mentions.get(note.path, ())
             kept = self.kept_footers.get(note.path)
-            if kept is not None and kept[0] == (inputs, meta):
-                footer = kept[1]
+            reads = None
+            if self.dirty and self.footer_context:
+                reads = pages.footer_reads(
+                    self.model, note, page, self.footer_context, related, mentions, self.dates
+                )
+            if kept is not None and kept.reads is not None and reads is not None and reads.same(kept.reads):
+                inputs, footer = kept.inputs, kept.html  # nothing it is made of changed
             else:
-                footer = pages.footer_html(inputs) + pages.page_meta_html(*meta)
+                inputs = (
+                    pages.footer_of(
+                        self.model,
+                        note,
+                        page,
+                        self.urls,
+                        self.config.tags_dir,
+                        self.config.backlinks,
+                        related,
+                        mentions,
+                    ),
+                    pages.dates_and_citation(self.model, note, page, self.dates, config),
+                )
+                if kept is not None and kept.inputs == inputs:
+                    footer = kept.html
+                else:
+                    footer = pages.footer_html(inputs[0]) + pages.page_meta_html(*inputs[1])
             if self.dirty:  # a preview: the next rebuild writes again only the footers whose inputs changed
-                self.kept_footers[note.path] = ((inputs, meta), footer)
+                self.kept_footers[note.path] = pages.KeptFooter(reads, inputs, footer)
             footer += self.graph.local(note.path) if self.graph else ""
             if not self.dirty:  # asked once, by on_post_page: not kept through the build
                 return footer
@@ -482,11 +515,15 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             )
             atomic_write_bytes(Path(config.site_dir) / FEED_PATH, feed)
         self._release()
+        if self.serving and self.dirty:
+            self.idle.build_done()
 
     def on_build_error(self, error: Exception) -> None:
         self._thaw_model()
         self.preview.forget()
         self._release()
+        if self.serving and self.dirty:
+            self.idle.build_done()
 
     def _release(self) -> None:
         """Let go of this build's model and pages: MkDocs keeps the plugin between a preview's
@@ -562,8 +599,10 @@ COMPILED_TEMPLATES = CompiledTemplates()
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """No garbage collection while the model is built: the collections its hundred thousand
-    allocations would set off find nothing to free (what it drops goes by reference counting)."""
+    """No garbage collection while the model, the graph, the connections and the preview's
+    signatures are made: the collections their hundreds of thousands of allocations would set
+    off find nothing to free (what they drop goes by reference counting), and at ten thousand
+    notes they cost a rebuild of the preview seconds."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -1,0 +1,50 @@
+"""A preview's full garbage collections wait for it to be idle: none starts by itself during a
+rebuild, one is made after each build, and the collector gets its own thresholds back."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+from cortex.mkdocs.preview import NEVER, IdleCollector
+
+
+def _full_collections() -> tuple[threading.Event, object]:
+    done = threading.Event()
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            done.set()
+
+    gc.callbacks.append(seen)
+    return done, seen
+
+
+def test_a_full_collection_is_made_after_a_build_and_none_by_itself():
+    own = gc.get_threshold()
+    idle = IdleCollector(delay=0.01)
+    done, seen = _full_collections()
+    try:
+        idle.build_done()
+        assert gc.get_threshold() == (own[0], own[1], NEVER)  # none starts by itself
+        assert done.wait(timeout=60), "no full collection after the build"
+        idle.build_done()  # a second build keeps the collector's own thresholds to give back
+        assert idle.thresholds == own
+    finally:
+        gc.callbacks.remove(seen)
+        idle.stop()
+    assert gc.get_threshold() == own
+    assert idle.timer is None
+
+
+def test_a_build_that_begins_cancels_the_waiting_collection():
+    idle = IdleCollector(delay=3600)
+    try:
+        idle.build_done()
+        timer = idle.timer
+        assert timer is not None and timer.is_alive()
+        idle.cancel()
+        timer.join(timeout=60)
+        assert not timer.is_alive() and idle.timer is None  # cancelled, not waiting an hour
+    finally:
+        idle.stop()
