@@ -36,8 +36,9 @@ def backlinks(vault: Vault) -> dict[str, list[Backlink]]:
     for note in vault.notes.values():
         for target, entry in _kept.get(vault.names, note, lambda n: _links_from(vault, n)):
             found.setdefault(target, []).append(entry)
+    title = {path: note.title.lower() for path, note in vault.notes.items()}
     for entries in found.values():
-        entries.sort(key=lambda b: (vault.notes[b.source].title.lower(), b.line))
+        entries.sort(key=lambda b: (title[b.source], b.line))
     return found
 
 

@@ -3,47 +3,85 @@
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass
 
 from cortex.diagnostics import Code, Diagnostic, LineIndex, diagnostic
 from cortex.notes.links import Resolution, Status, resolve_wikilink
 from cortex.notes.rendering import MAX_EMBED_DEPTH, embedded_span
-from cortex.notes.vault import Vault, WikiLink
+from cortex.notes.vault import Note, Vault, WikiLink
 from cortex.text.math import find_formulas, formula_problem
 
 
 def check_vault(vault: Vault, max_embed_depth: int = MAX_EMBED_DEPTH) -> list[Diagnostic]:
     found = list(vault.diagnostics)
     embeds: dict[str, list[tuple[WikiLink, Resolution]]] = {}
+    kept = dict(_kept)
+    _kept.clear()
     for note in vault.notes.values():
-        label = note.file
-        for link in note.links:
-            r = resolve_wikilink(vault, link, note)
-            where = f" (in property '{link.prop}')" if link.prop else ""
-            if r.alias is not None and r.path is not None:
-                name = posixpath.splitext(posixpath.basename(r.path))[0]  # its stem
-                message = (
-                    f"{link.raw} resolves through the alias '{r.alias}' of '{r.path}'; Obsidian "
-                    f"would not: link to [[{name}]] (or [[{name}|{r.alias}]]){where}"
-                )
-                found.append(diagnostic(Code.ALIAS_LINK, label, link.line, link.col, message))
-            if r.status is Status.AMBIGUOUS:
-                found.append(diagnostic(Code.AMBIGUOUS_LINK, label, link.line, link.col, r.message + where))
-            elif r.status is not Status.OK:
-                # a property naming a note not written yet is a placeholder, as in Obsidian
-                code = (
-                    Code.UNRESOLVED_PROPERTY_LINK
-                    if link.prop and r.status is Status.MISSING
-                    else Code.UNRESOLVED_LINK
-                )
-                found.append(
-                    diagnostic(code, label, link.line, link.col, f"unresolved {link.raw}: {r.message}{where}")
-                )
+        resolutions = [resolve_wikilink(vault, link, note) for link in note.links]
+        key = (note.file, note.path)
+        checked = kept.get(key)
+        if checked is None or not checked.holds(note.source, resolutions):
+            checked = _Checked(note.source, resolutions, link_problems(note, resolutions))
+        _kept[key] = checked
+        found += checked.problems
+        for link, r in zip(note.links, resolutions, strict=True):
             rendered = r.status not in (Status.MISSING_HEADING, Status.MISSING_BLOCK)  # as the page does
             if link.embed and r.path in vault.notes and rendered:
                 embeds.setdefault(note.path, []).append((link, r))
     found += embed_problems(vault, embeds, max_embed_depth)
     found += math_problems(vault)
     return sorted(set(found), key=lambda d: (d.path, d.line, d.col, d.message))
+
+
+def link_problems(note: Note, resolutions: list[Resolution]) -> list[Diagnostic]:
+    """The problems of a note's links (``resolutions``: each link's, in order): links through
+    an alias, ambiguous links, unresolved links."""
+    found = []
+    label = note.file
+    for link, r in zip(note.links, resolutions, strict=True):
+        where = f" (in property '{link.prop}')" if link.prop else ""
+        if r.alias is not None and r.path is not None:
+            name = posixpath.splitext(posixpath.basename(r.path))[0]  # its stem
+            message = (
+                f"{link.raw} resolves through the alias '{r.alias}' of '{r.path}'; Obsidian "
+                f"would not: link to [[{name}]] (or [[{name}|{r.alias}]]){where}"
+            )
+            found.append(diagnostic(Code.ALIAS_LINK, label, link.line, link.col, message))
+        if r.status is Status.AMBIGUOUS:
+            found.append(diagnostic(Code.AMBIGUOUS_LINK, label, link.line, link.col, r.message + where))
+        elif r.status is not Status.OK:
+            # a property naming a note not written yet is a placeholder, as in Obsidian
+            code = (
+                Code.UNRESOLVED_PROPERTY_LINK
+                if link.prop and r.status is Status.MISSING
+                else Code.UNRESOLVED_LINK
+            )
+            found.append(
+                diagnostic(code, label, link.line, link.col, f"unresolved {link.raw}: {r.message}{where}")
+            )
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A note's link problems, with the text and the resolutions they were found from."""
+
+    source: str
+    resolutions: list[Resolution]
+    problems: list[Diagnostic]
+
+    def holds(self, source: str, resolutions: list[Resolution]) -> bool:
+        # a vault read again keeps the resolutions that still hold: the same objects
+        return (
+            source == self.source
+            and len(resolutions) == len(self.resolutions)
+            and all(a is b or a == b for a, b in zip(resolutions, self.resolutions, strict=True))
+        )
+
+
+# the last vault's link problems, by note (a preview checks its vault again on each rebuild)
+_kept: dict[tuple[str, str], _Checked] = {}
 
 
 Region = tuple[str, int, int]  # (note, start, end): what an embed brings in

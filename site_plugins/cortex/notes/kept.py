@@ -22,8 +22,10 @@ class PerNote(Generic[T]):
 
     def get(self, names: str, note: Note, work: Callable[[Note], T]) -> T:
         """``work(note)``, or what it gave for the same text and ``names`` before."""
-        if names != self.names:
-            self.names, self.notes = names, {}
+        if names is not self.names:  # asked for every note: the same object is not compared again
+            if names != self.names:
+                self.notes = {}
+            self.names = names
         known = self.notes.get(note.path)
         if known is None or known[0] != note.source:
             known = self.notes[note.path] = (note.source, work(note))

@@ -62,3 +62,38 @@ def test_an_alias_bomb_is_refused_not_expanded(write_vault):
     vault = write_vault({"Bomb.md": "---\n" + "\n".join(rows) + "\n---\n# Bomb\n"})
     ((name, _, code, message),) = diagnostics(vault)
     assert (name, code) == ("Bomb.md", "invalid-front-matter") and "more than 100,000 values" in message
+
+
+def test_a_vault_checked_again_reports_what_a_first_check_does(write_vault):
+    """A preview checks its vault on each rebuild and keeps each note's link problems while its
+    text and its links' resolutions hold: after each edit the report equals a first check's."""
+    from cortex.notes import checks
+
+    vault = write_vault(
+        {
+            "A.md": "# A\n\n## Part\n\nSee [[B#Part]], [[Gone]] and [[Alias B]].\n",
+            "B.md": "---\naliases: [Alias B]\n---\n# B\n\n## Part\n\nSee [[A#Part]].\n",
+            "C.md": "# C\n\nNothing yet.\n",
+        }
+    )
+
+    def first_check() -> list:
+        checks._kept.clear()
+        return diagnostics(vault)
+
+    edits = [
+        ("B.md", "## Part", "## Whole"),  # A's link to B's heading breaks; A's text is unchanged
+        ("C.md", "Nothing yet.", "Now [[A#Part]] and [[Gone]]."),
+        ("B.md", "## Whole", "## Part"),  # and mends
+        ("A.md", "[[Gone]]", "[[C]]"),
+    ]
+    report = diagnostics(vault)
+    assert report == first_check()
+    for name, old, new in edits:
+        diagnostics(vault)  # the check before the edit, which the next one keeps from
+        path = vault / name
+        path.write_text(path.read_text("utf-8").replace(old, new), "utf-8")
+        again = diagnostics(vault)
+        assert again == first_check(), (name, new)
+        assert again != report  # each edit changes what is reported
+        report = again
