@@ -11,7 +11,8 @@ HTTP on a loopback port:
             quotes that number shows the new one.
 Cases: the shipped knowledge base (content/, experiments/, refs/, results/ and mkdocs.yml,
 the curriculum with the content) and notes generated as bench/build.py generates them.
-Each edit waits for the server to finish its rebuild before the next one. It prints the
+Each edit waits for the server to finish its rebuild and be idle (its CPU still for a second:
+what it does between saves is not charged to the next) before the next one. It prints the
 median, min and max seconds from the save to served, the CPU seconds the server's process tree
 spent in that time (user + system, from /proc: what counts on a shared machine; Linux only),
 and the ratio of the median to the target.
@@ -55,6 +56,8 @@ from cortex.model import load
 TARGETS = {"shipped": 1.0, 1000: 2.0, 10000: 5.0, "result": 2.0}
 PROJECT_PARTS = ("content", "experiments", "refs", "results")
 POLL_S = 0.05
+IDLE_WINDOW_S = 1.0  # the server is idle when in this long
+IDLE_CPU_S = 0.5  # it used less CPU than this (its file watcher alone uses some)
 _SHORTCODE = re.compile(r"\{\{<\s*result\s+(\w+)\s+(\w+)((?:\s+[\w.-]+=[^\s>]+)*)\s*>\}\}")
 _BACKLINKS = re.compile(r'<section class="cortex-backlinks" [^>]*>(.*?)</section>', re.S)
 _CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -149,13 +152,23 @@ class Server:
             return None
 
     def wait_quiet(self, builds_before: int, timeout: float) -> None:
-        """Until the rebuild the save started has finished, and the log has been still a while."""
+        """Until the rebuild the save started has finished, the log has been still a while, and
+        the server is idle: the next save is made as a writer makes it, to a server that has
+        done what it does between saves (the plugin's full garbage collection a second after a
+        build), which is not charged to that save."""
         end = time.perf_counter() + timeout
         while time.perf_counter() < end:
             self.alive()
             if self.builds > builds_before and time.perf_counter() - self.last_line_at > 1.0:
-                return
+                break
             time.sleep(0.1)
+        before = self.cpu_s()
+        while time.perf_counter() < end and before is not None:
+            time.sleep(IDLE_WINDOW_S)
+            now = self.cpu_s()
+            if now is None or now - before < IDLE_CPU_S:
+                return
+            before = now
 
 
 def page_url(path: str) -> str:

@@ -62,6 +62,7 @@ STYLES = ("cortex.css", "cortex-results.css", "citations.css", "cortex-citable.c
 SCRIPTS = ("cortex-tables.js",)
 # the project's folders the site is made of, besides the content folder and mkdocs.yml
 PROJECT_INPUTS = (REFS_DIR, "experiments", "results")
+IDLE_COLLECTION_PAGES = 2000  # a site this large collects its garbage between a preview's rebuilds
 # what the pages the plugin writes use: admonitions and folds (callouts, the folded parts of
 # experiment pages) and tabs (results)
 # front-matter keys the theme shows in a page's navigation entry
@@ -143,7 +144,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             BUILD_LOG.addFilter(DIRTY_WARNING)
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
-        self.idle.cancel()
+        self.idle.build_starts()
 
     def on_shutdown(self) -> None:
         self.idle.stop()
@@ -514,15 +515,20 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                 author=config.site_author,
             )
             atomic_write_bytes(Path(config.site_dir) / FEED_PATH, feed)
+        self._idle_after_build()
         self._release()
-        if self.serving and self.dirty:
-            self.idle.build_done()
 
     def on_build_error(self, error: Exception) -> None:
         self._thaw_model()
         self.preview.forget()
+        self._idle_after_build()
         self._release()
-        if self.serving and self.dirty:
+
+    def _idle_after_build(self) -> None:
+        """Under serve, a large site's full garbage collections wait for the preview to be idle
+        (``preview.IdleCollector``); a small site's take a fraction of a second and are left to
+        Python, as a collection made after a build could meet the next save."""
+        if self.serving and self.dirty and len(self.pages) >= IDLE_COLLECTION_PAGES:
             self.idle.build_done()
 
     def _release(self) -> None:

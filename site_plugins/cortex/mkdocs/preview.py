@@ -135,6 +135,7 @@ class Preview:
 
 
 IDLE_DELAY = 1.0  # seconds after a build: the reader's browser has reloaded the page by then
+MAX_UNCOLLECTED = 3  # builds in a row without an idle moment: the next collects first
 NEVER = 1 << 30  # a full collection threshold that is never reached
 
 
@@ -144,24 +145,38 @@ class IdleCollector:
     what a rebuild reads (millions of objects: 2 s of a rebuild's 7), and Python set one off
     every other rebuild. After each build the automatic ones are left off (the young
     generations are still collected as usual) and one is made ``delay`` seconds later, unless
-    another build has begun; ``stop`` gives the collector back its own thresholds."""
+    another build has begun; after MAX_UNCOLLECTED builds without one (saves that follow each
+    other closely), the next build begins with it, so garbage never piles up. ``stop`` gives
+    the collector back its own thresholds."""
 
     def __init__(self, delay: float = IDLE_DELAY) -> None:
         self.delay = delay
         self.timer: threading.Timer | None = None
         self.thresholds: tuple[int, int, int] | None = None  # the collector's own, while changed
+        self.uncollected = 0  # builds since the last full collection
 
     def build_done(self) -> None:
         self.cancel()
         if self.thresholds is None:
             self.thresholds = gc.get_threshold()
             gc.set_threshold(self.thresholds[0], self.thresholds[1], NEVER)
-        self.timer = threading.Timer(self.delay, gc.collect)
+        self.uncollected += 1
+        self.timer = threading.Timer(self.delay, self.collect)
         self.timer.daemon = True  # a server that stops does not wait for it
         self.timer.start()
 
+    def collect(self) -> None:
+        gc.collect()
+        self.uncollected = 0
+
+    def build_starts(self) -> None:
+        """The collection waiting for the preview to be idle is not made now; unless too many
+        builds went without one."""
+        self.cancel()
+        if self.uncollected >= MAX_UNCOLLECTED:
+            self.collect()
+
     def cancel(self) -> None:
-        """A build begins: the collection waiting for the preview to be idle is not made."""
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from cortex.mkdocs.preview import NEVER, IdleCollector
+from cortex.mkdocs.preview import MAX_UNCOLLECTED, NEVER, IdleCollector
 
 
 def _full_collections() -> tuple[threading.Event, object]:
@@ -37,14 +37,20 @@ def test_a_full_collection_is_made_after_a_build_and_none_by_itself():
     assert idle.timer is None
 
 
-def test_a_build_that_begins_cancels_the_waiting_collection():
+def test_a_build_that_begins_cancels_the_waiting_collection_until_too_many_went_without():
     idle = IdleCollector(delay=3600)
+    done, seen = _full_collections()
     try:
-        idle.build_done()
-        timer = idle.timer
-        assert timer is not None and timer.is_alive()
-        idle.cancel()
+        for _ in range(MAX_UNCOLLECTED):
+            idle.build_starts()
+            assert not done.is_set()
+            idle.build_done()
+            timer = idle.timer
+            assert timer is not None and timer.is_alive()
+        idle.build_starts()  # the waiting one is cancelled, and the build collects first
         timer.join(timeout=60)
         assert not timer.is_alive() and idle.timer is None  # cancelled, not waiting an hour
+        assert done.is_set() and idle.uncollected == 0
     finally:
+        gc.callbacks.remove(seen)
         idle.stop()
