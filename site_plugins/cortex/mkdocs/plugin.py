@@ -169,6 +169,9 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        if not (self.dirty and self.preview.kept):
+            return self._read_files(files, config)
+        # a preview's rebuild (see collector_paused)
         with collector_paused():
             return self._read_files(files, config)
 
@@ -184,17 +187,18 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         style = CitationStyle(self.config.citation_style, self.config.bibliography_style)
         project_root = Path(config.config_file_path or docs_dir).parent
         self.cache_dir = project_root / CACHE_DIR
-        kb = self.kb = load(
-            docs_dir,
-            root=project_root,
-            paths=paths,
-            slugify=self.slugify,
-            citation_style=style,
-            list_all_references=self.config.bibliography_all,
-            max_embed_depth=self.config.max_embed_depth,
-            cache_dir=self.cache_dir,
-        )
-        self._freeze_model()
+        with collector_paused():
+            kb = self.kb = load(
+                docs_dir,
+                root=project_root,
+                paths=paths,
+                slugify=self.slugify,
+                citation_style=style,
+                list_all_references=self.config.bibliography_all,
+                max_embed_depth=self.config.max_embed_depth,
+                cache_dir=self.cache_dir,
+            )
+            self._freeze_model()
         report(kb.diagnostics, self.config.strict_warnings)
         self._connect(kb)
         self.dates = page_dates(kb)
@@ -605,10 +609,12 @@ COMPILED_TEMPLATES = CompiledTemplates()
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """No garbage collection while the model, the graph, the connections and the preview's
-    signatures are made: the collections their hundreds of thousands of allocations would set
-    off find nothing to free (what they drop goes by reference counting), and at ten thousand
-    notes they cost a rebuild of the preview seconds."""
+    """No garbage collection for a while: while the model is read (its hundreds of thousands
+    of allocations are kept, and what it drops goes by reference counting), and through a
+    preview's rebuild of the model, the graph, the connections and the signatures, where the
+    collections cost seconds at ten thousand notes. A first build collects through its graph
+    and connections: they leave cyclic garbage, which at ten thousand notes would raise its
+    peak memory from 0.93 to 1.17 GB."""
     enabled = gc.isenabled()
     gc.disable()
     try:
