@@ -21,7 +21,8 @@ import hashlib
 import importlib.util
 import io
 import os
-from collections.abc import Callable, Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -58,11 +59,12 @@ class Similarity:
         for start in range(0, len(rows), size):
             yield start, self.similarities(rows[start : start + size], columns)
 
-    def exact_vectors(self, texts: Sequence[str]) -> Vectors | None:
+    def exact_vectors(self, texts: Sequence[str], words: Words | None = None) -> Vectors | None:
         """Each text's unit-length vector, where the method's scores are their products summed
         in an order that depends on the pair alone (so a score is the same whatever else is
         scored with it, and a few rows or columns can be scored again on their own); None where
-        it has none: BLAS sums a dense product in an order that depends on the blocks it cuts."""
+        it has none: BLAS sums a dense product in an order that depends on the blocks it cuts.
+        ``words``: where a preview keeps each text's words between rebuilds (TF-IDF)."""
         return None
 
 
@@ -126,14 +128,16 @@ class TfidfSimilarity(Similarity):
         for start in range(0, len(rows), size):
             yield start, vectors.scores(slice(start, min(start + size, len(rows))), right)
 
-    def exact_vectors(self, texts: Sequence[str]) -> Vectors | None:
+    def exact_vectors(self, texts: Sequence[str], words: Words | None = None) -> Vectors | None:
         """Fitted on the texts (each distinct text counted once); None when they hold nothing
         but stop words. Each row's entries are sorted by word, so a pair's sum runs in the
         same order whatever the rest of the corpus (a sparse product sums each pair in the
-        order of the left row's entries)."""
+        order of the left row's entries). ``words``: each text's words from the last call,
+        replaced by this call's (a preview's; a build does not keep them)."""
         from sklearn.feature_extraction.text import TfidfVectorizer  # only this method needs it
 
-        vectorizer = TfidfVectorizer(sublinear_tf=True, analyzer=_words, token_pattern=None)
+        analyser = _analyser() if words is None else _kept_words(words)
+        vectorizer = TfidfVectorizer(sublinear_tf=True, analyzer=analyser, token_pattern=None)
         corpus = list(dict.fromkeys(texts))
         at = {text: i for i, text in enumerate(corpus)}
         try:
@@ -145,15 +149,31 @@ class TfidfSimilarity(Similarity):
         return Vectors(matrix, vectorizer.get_feature_names_out())
 
 
-@lru_cache(maxsize=1 << 15)  # a preview compares the same texts again on each rebuild
-def _words(text: str) -> tuple[str, ...]:
-    """The words TF-IDF counts in a text: lower-cased, of two letters or more, English stop
-    words out (scikit-learn's own analyser, so what it counts is what it would)."""
-    return tuple(_analyser()(text))
+Words = MutableMapping[str, tuple[str, ...]]  # a text -> the words TF-IDF counts in it
+
+
+def _kept_words(words: Words) -> Callable[[str], tuple[str, ...]]:
+    """scikit-learn's analyser, answering from ``words`` where it has the text, and leaving
+    there the words of the texts it is asked for, and only those. Each word is kept once
+    (interned) however many texts hold it."""
+    kept = dict(words)
+    words.clear()
+    analyse = _analyser()
+
+    def analyser(text: str) -> tuple[str, ...]:
+        found = kept.get(text)
+        if found is None:
+            found = tuple(map(sys.intern, analyse(text)))
+        words[text] = found
+        return found
+
+    return analyser
 
 
 @lru_cache(maxsize=1)
 def _analyser() -> Callable[[str], list[str]]:
+    """The words TF-IDF counts in a text: lower-cased, of two letters or more, English stop
+    words out."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     return TfidfVectorizer(stop_words="english", token_pattern=r"(?u)\b\w\w+\b").build_analyzer()

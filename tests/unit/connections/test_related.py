@@ -188,3 +188,19 @@ def test_a_memo_answers_again_only_while_nothing_compared_changed(project):
     again = related_notes(kb, counted, memo=memo)
     assert counted.asked == 2
     assert again == related_notes(kb, Counted())  # what it finds without the memo
+
+
+def test_a_tfidf_memo_keeps_the_words_of_the_documents_it_compared(project):
+    """With TF-IDF a preview keeps each document's words between rebuilds: what it finds after
+    an edit is what a build finds, and it keeps the words of this build's documents only."""
+    memo = RelatedMemo()
+    related_notes(kb_of(project), similarity("tfidf"), memo=memo)
+    kept = dict(memo.words)
+    assert kept
+    note = project / "content" / "garden" / "Tomatoes.md"
+    note.write_text(note.read_text("utf-8") + "\nKahan summation keeps the lost low bits.\n", "utf-8")
+    kb = kb_of(project)
+    assert related_notes(kb, similarity("tfidf"), memo=memo) == related_notes(kb, similarity("tfidf"))
+    assert len(memo.words) == len(kept)  # the edited note's old text is let go
+    assert memo.words.keys() != kept.keys()
+    assert any(words is kept.get(text) for text, words in memo.words.items())  # the others kept
