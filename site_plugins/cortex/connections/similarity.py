@@ -24,7 +24,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -170,7 +170,7 @@ def _kept_words(words: Words) -> Callable[[str], tuple[str, ...]]:
     return analyser
 
 
-@lru_cache(maxsize=1)
+@cache
 def _analyser() -> Callable[[str], list[str]]:
     """The words TF-IDF counts in a text: lower-cased, of two letters or more, English stop
     words out."""
