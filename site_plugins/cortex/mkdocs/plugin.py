@@ -529,10 +529,11 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         self._release()
 
     def _idle_after_build(self) -> None:
-        """Under serve, a large site's full garbage collections wait for the preview to be idle
-        (``preview.IdleCollector``); a small site's take a fraction of a second and are left to
-        Python, as a collection made after a build could meet the next save."""
-        if self.serving and self.dirty and len(self.pages) >= IDLE_COLLECTION_PAGES:
+        """Under serve, a large site's garbage collections wait for the preview to be idle
+        (``preview.IdleCollector``), after a build that failed too; a small site's take a
+        fraction of a second and are left to Python, as a collection made after a build could
+        meet the next save."""
+        if self.serving and self.dirty and (len(self.pages) >= IDLE_COLLECTION_PAGES or self.idle.active):
             self.idle.build_done()
 
     def _release(self) -> None:
@@ -612,7 +613,8 @@ def collector_paused() -> Iterator[None]:
     """No garbage collection for a while: while the model is read (its hundreds of thousands
     of allocations are kept, and what it drops goes by reference counting), and through a
     preview's rebuild of the model, the graph, the connections and the signatures, where the
-    collections cost seconds at ten thousand notes. A first build collects through its graph
+    collections cost seconds at ten thousand notes (a large site's rebuilds make none at all:
+    ``preview.IdleCollector``). A first build collects through its graph
     and connections: they leave cyclic garbage, which at ten thousand notes would raise its
     peak memory from 0.93 to 1.17 GB."""
     enabled = gc.isenabled()
