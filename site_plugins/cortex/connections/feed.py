@@ -9,7 +9,6 @@ dropped first: lxml refuses them rather than write a broken document.
 
 from __future__ import annotations
 
-import heapq
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -102,13 +101,17 @@ def note_entries(
     feed of that many entries could show: summing up every note of a large vault is slow)."""
     dated = []
     for path, note in notes.items():
-        found, link = dates.get(path), url_of(path)
-        if found is not None and link is not None:
-            dated.append((found.updated, _urn(site, "note", path), note, found, link))
-    if limit is not None:
-        dated = heapq.nlargest(limit, dated, key=lambda d: (d[0], d[1]))  # atom_feed's order
-    out = []
-    for _, urn, note, found, link in dated:
+        found = dates.get(path)
+        if found is not None:
+            dated.append((found.updated, _urn(site, "note", path), note, found, path))
+    dated.sort(key=lambda d: (d[0], d[1]), reverse=True)  # atom_feed's order
+    out: list[FeedEntry] = []
+    for _, urn, note, found, path in dated:
+        link = url_of(path)  # asked only until the feed is full
+        if link is None:
+            continue
+        if limit is not None and len(out) == limit:
+            break
         new = day(found.created) == day(found.updated)
         about = note_summary(note)
         words = "New note" if new else f"Updated {day(found.updated)} (created {day(found.created)})"

@@ -18,7 +18,7 @@ import hashlib
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 
@@ -27,8 +27,10 @@ from cortex.citations.latex import latex_to_text
 from cortex.curriculum.pages import pillar_page_path
 from cortex.experiments.pages import experiment_page_path
 from cortex.model import KnowledgeBase
+from cortex.notes.kept import PerNote
 from cortex.notes.links import resolve_wikilink
 from cortex.notes.rendering import tag_page
+from cortex.notes.vault import Note
 
 # A local graph shows at most this many nodes, and goes a second hop only through nodes with
 # at most HUB_DEGREE neighbours: through a tag or a topic that hundreds of notes share, the
@@ -185,20 +187,26 @@ class _Builder:
         self.tags_dir = tags_dir
         self.bibliography_page = bibliography_page
         self.nodes: dict[str, Node] = {}
-        self.edges: set[Edge] = set()
         self.page_nodes: dict[str, str] = {}  # note path -> node id
         specs = {s.id: s for s in kb.specs}
         self.spec_of = {experiment_page_path(i): s for i, s in specs.items()}
         self.tag_names = {tag.lower(): tag for tag in kb.tags}  # the spelling the tag pages use
         listed = kb.citations.listed_keys() if kb.citations else []
         self.listed = {key.lower() for key in listed}
+        self.links: dict[str, list[Edge]] = {}  # a page's links and embeds, by its node, in order
+        self.others: dict[str, set[Edge]] = {}  # its tags, citations and topics, by its node
 
     def graph(self) -> Graph:
         kinds = list(Kind)
         order = sorted(self.nodes.values(), key=lambda n: (kinds.index(n.kind), n.id))
-        # by key rather than by the dataclass' own order (the same order), which is several
-        # times slower on the hundreds of thousands of edges of a large vault
-        return Graph({n.id: n for n in order}, sorted(self.edges, key=_edge_order))
+        # every edge leaves a page's node: in order of their source, then of each page's own
+        # (which is the order of the edges as values, by key rather than by the dataclass'
+        # own comparison, several times slower on the hundreds of thousands of a large vault)
+        edges: list[Edge] = []
+        for source in sorted(self.links.keys() | self.others.keys()):
+            links, others = self.links.get(source, []), self.others.get(source)
+            edges += sorted(others.union(links), key=_edge_order) if others else links
+        return Graph({n.id: n for n in order}, edges)
 
     def add_pages(self) -> None:
         notes = self.kb.vault.notes
@@ -214,20 +222,32 @@ class _Builder:
                 node = Node(f"{Kind.NOTE}:{path}", Kind.NOTE, note.title, path, folder=note.folder)
             self.nodes[node.id] = node
             self.page_nodes[path] = node.id
+        # a page's links land where the vault's names say, on the nodes its pages make: for the
+        # same ones, a note whose text is unchanged has the same links (a preview rebuilds often)
+        pages = repr((self.kb.vault.names, sorted(self.page_nodes.items())))
         for path, note in notes.items():
             source = self.page_nodes.get(path)
             if source is None:
                 continue
-            for link in note.links:
-                target = resolve_wikilink(self.kb.vault, link, note).path
-                if target is not None and target != path and target in self.page_nodes:
-                    kind = EdgeType.EMBEDS if link.embed else EdgeType.LINKS_TO
-                    self.edges.add(Edge(source, self.page_nodes[target], kind))
+            self.links[source] = _kept_links.get(pages, note, partial(self._links_of, source=source))
             for tag in note.tags:
                 name = self.tag_names.get(tag.lower(), tag)
                 self._node(Node(f"{Kind.TAG}:{name}", Kind.TAG, f"#{name}", tag_page(name, self.tags_dir)))
-                self.edges.add(Edge(source, f"{Kind.TAG}:{name}", EdgeType.TAGGED))
+                self._edge(Edge(source, f"{Kind.TAG}:{name}", EdgeType.TAGGED))
             self._add_citations(path, source)
+
+    def _links_of(self, note: Note, *, source: str) -> list[Edge]:
+        """The edges of a page's links and embeds to other pages, each once, in order."""
+        found = set()
+        for link in note.links:
+            target = resolve_wikilink(self.kb.vault, link, note).path
+            if target is not None and target != note.path and target in self.page_nodes:
+                kind = EdgeType.EMBEDS if link.embed else EdgeType.LINKS_TO
+                found.add(Edge(source, self.page_nodes[target], kind))
+        return sorted(found, key=_edge_order)
+
+    def _edge(self, edge: Edge) -> None:
+        self.others.setdefault(edge.source, set()).add(edge)
 
     def _add_citations(self, path: str, source: str) -> None:
         index = self.kb.citations
@@ -243,8 +263,9 @@ class _Builder:
         ):
             for key in keys:
                 target = self._reference(key)
-                if target is not None and not any(Edge(source, target, t) in self.edges for t in EdgeType):
-                    self.edges.add(Edge(source, target, kind))
+                known = self.others.get(source, set())
+                if target is not None and not any(Edge(source, target, t) in known for t in EdgeType):
+                    self._edge(Edge(source, target, kind))
 
     def _reference(self, key: str) -> str | None:
         """The node of a bibliography entry, added on first use; None for an unknown key."""
@@ -289,7 +310,10 @@ class _Builder:
             for name in names if isinstance(names, list) else [names]:
                 named = curriculum.topic(name) if isinstance(name, str) else None
                 if named is not None:  # a name that names no topic is reported by the model
-                    self.edges.add(Edge(source, f"{Kind.TOPIC}:{named.id}", EdgeType.ADVANCES))
+                    self._edge(Edge(source, f"{Kind.TOPIC}:{named.id}", EdgeType.ADVANCES))
 
     def _node(self, node: Node) -> None:
         self.nodes.setdefault(node.id, node)
+
+
+_kept_links: PerNote[list[Edge]] = PerNote()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 
 from markupsafe import Markup, escape
@@ -133,23 +134,28 @@ def footer_reads(
     related: Sequence[Related],
     mentions: Sequence[Mention],
     dates: Mapping[str, Dates],
+    titles: Mapping[str, str],
 ) -> FooterReads | None:
     """What ``footer_of`` and ``dates_and_citation`` read for a note, ``context`` standing for
-    the site's URLs and settings; None for an experiment's page, whose citation reads its run."""
+    the site's URLs and settings and ``titles`` for each note's title, by path; None for an
+    experiment's page, whose citation reads its run."""
     if note.virtual:
         return None
-    notes = kb.vault.notes
     links = kb.backlinks.get(note.path, [])
+    title = titles.__getitem__  # hundreds of thousands of backlinks in a large vault: mapped in C
     return FooterReads(
         context,
         page.url,
         note.source,
         links,
-        tuple(notes[source].title for source in [*(b.source for b in links), *(m.source for m in mentions)]),
+        (*map(title, map(_SOURCE, links)), *map(title, map(_SOURCE, mentions))),
         related,
         mentions,
         dates.get(note.path),
     )
+
+
+_SOURCE = attrgetter("source")  # a backlink's or a mention's source note
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,10 +130,12 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         self.files = Files([])  # and its files
         # this build's work per page, done once whether the preview or the page's events ask first
         self.markdown: dict[str, tuple[str, str]] = {}  # note path -> (Markdown read, Markdown rendered)
-        self.footers: dict[str, str] = {}  # note path -> what on_post_page adds to its article
+        # note path -> what on_post_page adds to its article: its footer and its local graph
+        self.footers: dict[str, tuple[str, str]] = {}
         # and its HTML, by what it shows (kept between the rebuilds of a preview)
         self.kept_footers: dict[str, pages.KeptFooter] = {}
         self.footer_context = b""  # what every footer reads of the site, as a digest (in dirty builds)
+        self.titles: dict[str, str] = {}  # and each note's title, by path
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """MkDocs keeps a plugin with this event between the rebuilds of ``mkdocs serve``, which
@@ -177,7 +179,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
 
     def _read_files(self, files: Files, config: MkDocsConfig) -> Files:
         """The model read, and the pages and connections made from it."""
-        self.markdown, self.footers, self.footer_context = {}, {}, b""
+        self.markdown, self.footers, self.footer_context, self.titles = {}, {}, b"", {}
         self.renders.next_build()
         docs_dir = Path(config.docs_dir)
         paths = [f.src_uri for f in files if not f.generated_by and not f.inclusion.is_excluded()]
@@ -253,6 +255,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         signature is everything its HTML is made of; what all pages share goes in each."""
         settings, urls = sorted(self.config.items()), digest(sorted(self.urls.items()))
         self.footer_context = digest(settings, urls, config.site_name, config.site_url, config.site_author)
+        self.titles = {path: note.title for path, note in self.model.vault.notes.items()}
         shared = digest(
             *config_files(config.config_file_path),
             theme_overrides(config.theme.custom_dir),
@@ -268,14 +271,15 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                 parts: tuple[object, ...] = (
                     note.source,
                     self._rendered(note, page, config),
-                    self._footer(note, page, config),
+                    *self._footer(note, page, config),
                 )
             else:
                 parts = (page.file.content_bytes,)
                 if page.file.src_uri.endswith(NOTEBOOK_SUFFIX) and page.file.abs_src_path:
                     parts += (self._prepared_notebook(page) or "",)
             cites = any(b"@" in p if isinstance(p, bytes) else "@" in str(p) for p in parts)
-            return digest(shared, page.file.src_uri, page.url, *parts, citing if cites else b"").hex()
+            key = (shared, page.file.src_uri, page.url, *parts, citing if cites else b"")
+            return self.preview.signature(page.file.src_uri, key)
 
         self.preview.plan(self.pages, files, signature, config.site_dir)
 
@@ -395,11 +399,11 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         note = self._note(page)
         if note is None:
             return output
-        footer = self._footer(note, page, config)
+        footer = "".join(self._footer(note, page, config))
         end = output.rfind("</article>")
         return output if not footer or end < 0 else output[:end] + footer + output[end:]
 
-    def _footer(self, note: Note, page: Page, config: MkDocsConfig) -> str:
+    def _footer(self, note: Note, page: Page, config: MkDocsConfig) -> tuple[str, str]:
         """What closes the note's article: tags, backlinks, related notes, mentions, dates,
         the citation block and the local graph."""
         if note.path not in self.footers:
@@ -408,7 +412,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             reads = None
             if self.dirty and self.footer_context:
                 reads = pages.footer_reads(
-                    self.model, note, page, self.footer_context, related, mentions, self.dates
+                    self.model, note, page, self.footer_context, related, mentions, self.dates, self.titles
                 )
             if kept is not None and kept.reads is not None and reads is not None and reads.same(kept.reads):
                 inputs, footer = kept.inputs, kept.html  # nothing it is made of changed
@@ -432,10 +436,10 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                     footer = pages.footer_html(inputs[0]) + pages.page_meta_html(*inputs[1])
             if self.dirty:  # a preview: the next rebuild writes again only the footers whose inputs changed
                 self.kept_footers[note.path] = pages.KeptFooter(reads, inputs, footer)
-            footer += self.graph.local(note.path) if self.graph else ""
+            parts = (footer, self.graph.local(note.path) if self.graph else "")
             if not self.dirty:  # asked once, by on_post_page: not kept through the build
-                return footer
-            self.footers[note.path] = footer
+                return parts
+            self.footers[note.path] = parts
         return self.footers[note.path]
 
     def _publish_graph(self, kb: KnowledgeBase, files: Files, config: MkDocsConfig) -> PublishedGraph | None:
@@ -541,7 +545,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         rebuilds, and the next build reads its own (what it reuses, the caches keep)."""
         self.kb = self.citations = self.graph = self.bounded = None
         self.related, self.mentions, self.dates, self.urls = {}, {}, {}, {}
-        self.markdown, self.footers = {}, {}
+        self.markdown, self.footers, self.titles = {}, {}, {}
         self.pages, self.files = [], Files([])
 
     def on_serve(self, server: LiveReloadServer, config: MkDocsConfig, builder: Callable) -> LiveReloadServer:

@@ -64,6 +64,18 @@ class Preview:
         self.signatures: dict[str, str] = {}  # this build's
         self.rendered: set[str] = set()  # the pages this build renders
         self.search: dict[str, list[dict]] = {}  # page URL -> its search entries, from its last rendering
+        self.hashed: dict[str, tuple[tuple, str]] = {}  # page source path -> its signature's parts, and it
+
+    def signature(self, src_uri: str, parts: tuple[object, ...]) -> str:
+        """The digest of a page's ``parts``, hashed again only when they differ from what its
+        last signature was made of: a rebuild hands over the same objects for what did not
+        change (compared by identity first, else by value, far cheaper than hashing them)."""
+        last = self.hashed.get(src_uri)
+        if last is not None and _same(last[0], parts):
+            return last[1]
+        found = digest(*parts).hex()
+        self.hashed[src_uri] = (parts, found)
+        return found
 
     def plan(
         self, pages: Iterable[Page], files: Files, signature: Callable[[Page], str], site_dir: str
@@ -97,6 +109,7 @@ class Preview:
             for p in pages
             if p.markdown is not None and p.file.src_uri in self.signatures
         }
+        self.hashed = {src: hashed for src, hashed in self.hashed.items() if src in self.signatures}
         self.outputs = {f.abs_dest_path for f in files}
 
     def complete_search(self, search_plugin: object, pages: Iterable[Page]) -> None:
@@ -200,6 +213,10 @@ class IdleCollector:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    return len(a) == len(b) and all(x is y or x == y for x, y in zip(a, b, strict=True))
 
 
 def _answer(modified: bool) -> Callable[[], bool]:

@@ -48,11 +48,16 @@ class Resolution:
 
 def resolve_wikilink(vault: Vault, link: WikiLink, source: Note) -> Resolution:
     """Resolve ``link`` written in ``source``: the file it names, then the heading or block."""
-    key = (source.path, link.target, link.fragments)
+    key = resolution_key(source.path, link)
     cached = vault.resolutions.get(key)
     if cached is None:
         cached = vault.resolutions[key] = _resolve(vault, link, source)
     return cached
+
+
+def resolution_key(source: str, link: WikiLink) -> tuple:
+    """Where a vault keeps the resolution of ``link`` written in the note at ``source``."""
+    return (source, link.target, link.fragments)
 
 
 def _resolve(vault: Vault, link: WikiLink, source: Note) -> Resolution:

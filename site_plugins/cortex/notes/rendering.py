@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from markupsafe import escape
 
-from cortex.notes.links import Resolution, Status, resolve_wikilink
+from cortex.notes.links import Resolution, Status, resolution_key, resolve_wikilink
 from cortex.notes.obsidian import obsidian_to_markdown
 from cortex.notes.vault import BLOCK_ID, Note, Vault, WikiLink, find_wikilinks, inline_tags, parse_wikilink
 from cortex.text.markdown import Regions, md_text, protected_regions
@@ -137,7 +137,7 @@ class RenderMemo:
 class _Rendering:
     markdown: str
     read: dict[str, str | None]  # note path -> its text when rendered (None: not a note)
-    resolved: list[tuple[str, WikiLink, Resolution]]  # (note path, link in it, where it led)
+    resolved: list[tuple[tuple, str, WikiLink, Resolution]]  # (its key, note path, link in it, where it led)
 
     def holds(self, vault: Vault) -> bool:
         """Whether rendering again in ``vault`` would read the same and so give the same."""
@@ -146,7 +146,14 @@ class _Rendering:
             current = notes.get(path)
             if (None if current is None else current.source) != source:
                 return False
-        return all(resolve_wikilink(vault, link, notes[path]) == r for path, link, r in self.resolved)
+        # a vault read again keeps the resolutions that still hold, the same objects: looked up
+        # where the vault keeps them (a quarter of a million links in a large vault)
+        kept = vault.resolutions
+        for key, path, link, r in self.resolved:
+            found = kept.get(key) or resolve_wikilink(vault, link, notes[path])
+            if found is not r and found != r:
+                return False
+        return True
 
 
 class _Renderer:
@@ -155,7 +162,7 @@ class _Renderer:
         self.options = options
         self.host = host_path
         self.read: dict[str, str | None] = {}  # what it read, for RenderMemo
-        self.resolved: list[tuple[str, WikiLink, Resolution]] = []
+        self.resolved: list[tuple[tuple, str, WikiLink, Resolution]] = []
 
     def render(self, note: Note, text: str, chain: Chain) -> str:
         self.read[note.path] = note.source
@@ -166,7 +173,7 @@ class _Renderer:
                 edits.append((s, e, ""))
         for start, end, link in _links_in(note, text, regions):
             resolution = resolve_wikilink(self.vault, link, note)
-            self.resolved.append((note.path, link, resolution))
+            self.resolved.append((resolution_key(note.path, link), note.path, link, resolution))
             if link.embed:
                 edits.append((start, end, self._embed(text, start, link, resolution, chain)))
             else:

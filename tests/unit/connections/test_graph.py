@@ -10,6 +10,7 @@ import random
 import pytest
 from support.graph_vault import BOUNDS, HOSTILE, HOSTILE_TITLE, KAHAN, READING, graph_project
 
+from cortex.connections import graph as graph_module
 from cortex.connections import graph_layout
 from cortex.connections.graph import Edge, EdgeType, Graph, Kind, Node, build_graph
 from cortex.connections.graph_layout import EXTENT, cached_layout, force_layout, layout
@@ -96,6 +97,34 @@ def test_a_kind_left_out_takes_its_edges_along(kb, graph):
     assert {n.kind for n in no_papers.nodes.values()} == {Kind.NOTE, Kind.EXPERIMENT, Kind.TOPIC, Kind.TAG}
     assert all(not e.target.startswith("reference:") for e in no_papers.edges)
     assert len(no_papers.nodes) == len(graph.nodes) - 3
+
+
+def test_a_graph_built_again_after_edits_is_the_graph_a_first_build_makes(tmp_path, monkeypatch):
+    """A page's links are kept between builds (a preview's): after each edit the graph equals
+    one built with nothing kept, and differs from the one before."""
+    root = graph_project(tmp_path / "kb")
+    content = root / "content"
+
+    def built() -> Graph:
+        kb = load(content, root=root)
+        again = build_graph(kb)
+        monkeypatch.setattr(graph_module, "_kept_links", graph_module.PerNote())
+        first = build_graph(kb)
+        assert again.nodes == first.nodes and again.edges == first.edges
+        return again
+
+    before = built()
+    steps = [
+        lambda: (content / "index.md").write_text("# Home\n\nStart at [[Error Bounds]].\n"),  # a link changed
+        lambda: (content / BOUNDS).rename(content / "numerics/Bounds.md"),  # a target renamed: unresolved
+        lambda: (content / "notes/New.md").write_text("Links [[Bounds]] and [[Kahan Summation]].\n"),
+        lambda: (root / "experiments/sums.md").unlink(),  # a page's node goes (with the experiment)
+    ]
+    for step in steps:
+        step()
+        after = built()
+        assert after.edges != before.edges
+        before = after
 
 
 def test_hostile_labels_are_escaped_in_the_json_and_the_html(graph):
