@@ -143,6 +143,14 @@ class Graph:
             len(self.nodes), [(self.index[e.source], self.index[e.target]) for e in self.edges]
         )
 
+    @cached_property
+    def degrees(self) -> dict[str, int]:
+        """How many neighbours each node has (either direction, each once)."""
+        low, high = self.pairs
+        n = len(self.nodes)
+        counts = np.bincount(low, minlength=n) + np.bincount(high[high != low], minlength=n)
+        return dict(zip(self.nodes, counts.tolist(), strict=True))
+
     def structure_hash(self) -> str:
         """A hash of the nodes and of which are joined, not of labels or edge types: what a
         layout depends on."""

@@ -56,8 +56,8 @@ def graph_data(graph: Graph, positions: Mapping[str, tuple[float, float]], url_o
     nodes = list(graph.nodes.values())
     kinds = list(Kind)
     edges: dict[str, list[int]] = {t.value: [] for t in EdgeType}
-    for edge in graph.edges:
-        edges[edge.type.value] += (index[edge.source], index[edge.target])
+    for edge in graph.edges:  # a type is its value (a str enum), asked hundreds of thousands of times
+        edges[edge.type] += (index[edge.source], index[edge.target])
     return {
         "kinds": [k.value for k in kinds],
         "kindLabels": [KIND_LABELS[k] for k in kinds],
@@ -116,9 +116,9 @@ def local_graph_html(graph: Graph, page: str, url: str | None) -> str:
     path) and whose node the data file gives ``url``. Empty when the page has no node, or
     the node no neighbour."""
     node_id = graph.page_nodes.get(page)
-    if node_id is None or url is None or not graph.adjacency[node_id]:
+    direct = graph.degrees.get(node_id, 0) if node_id is not None else 0
+    if url is None or not direct:
         return ""
-    direct = len(set(graph.adjacency[node_id]))
     return (
         f'<details class="{LOCAL_CLASS}" data-search-exclude>'
         f"<summary>Local graph: {direct} connection{'' if direct == 1 else 's'}</summary>"

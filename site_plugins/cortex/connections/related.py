@@ -90,9 +90,10 @@ def connected(kb: KnowledgeBase) -> dict[str, set[str]]:
     notes."""
     found: dict[str, set[str]] = {path: {path} for path in kb.vault.notes}
     for target, links in kb.backlinks.items():
-        for link in links:
-            found.setdefault(link.source, {link.source}).add(target)
-            found.setdefault(target, {target}).add(link.source)
+        near = found.setdefault(target, {target})
+        for link in links:  # a note's own set, made only for a source the vault lacks
+            near.add(link.source)
+            (found.get(link.source) or found.setdefault(link.source, {link.source})).add(target)
     index = kb.citations
     if index is not None:
         for path, page in index.pages.items():

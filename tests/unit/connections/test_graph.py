@@ -337,3 +337,11 @@ def test_tiny_graphs_are_laid_out(n, edges):
     positions = force_layout(n, [a for a, _ in edges], [b for _, b in edges])
     assert len(positions) == n
     assert all(0.0 <= x <= EXTENT and 0.0 <= y <= EXTENT for x, y in positions)
+
+
+def test_a_node_s_degree_counts_its_neighbours_once(graph):
+    for node_id, near in graph.adjacency.items():
+        assert graph.degrees[node_id] == len(set(near))
+    # the home page and the hostile note link to it; it links to and embeds Error Bounds, cites
+    # a paper, carries two tags and advances a topic
+    assert graph.degrees[note(KAHAN)] == 7
