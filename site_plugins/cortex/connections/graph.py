@@ -19,6 +19,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property, partial
+from operator import attrgetter
 
 import numpy as np
 
@@ -139,9 +140,15 @@ class Graph:
     def pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """The nodes joined by an edge (of any type, either direction), each pair once, as the
         arrays of their lower and higher numbers, in order."""
-        return index_pairs(
-            len(self.nodes), [(self.index[e.source], self.index[e.target]) for e in self.edges]
-        )
+        return index_pairs(len(self.nodes), np.stack(self.ends, axis=1))
+
+    @cached_property
+    def ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each edge's source and target, by number, in the order of ``edges``."""
+        number, count = self.index.__getitem__, len(self.edges)  # mapped in C: 290,000 edges at 10k notes
+        sources = np.fromiter(map(number, map(_SOURCE, self.edges)), dtype=np.int64, count=count)
+        targets = np.fromiter(map(number, map(_TARGET, self.edges)), dtype=np.int64, count=count)
+        return sources, targets
 
     @cached_property
     def degrees(self) -> dict[str, int]:
@@ -158,6 +165,9 @@ class Graph:
         h = hashlib.sha256("\0".join(self.nodes).encode())
         h.update(b"\1" + low.astype("<i8").tobytes() + high.astype("<i8").tobytes())
         return h.hexdigest()
+
+
+_SOURCE, _TARGET = attrgetter("source"), attrgetter("target")
 
 
 def index_pairs(n: int, edges: Sequence[tuple[int, int]] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
