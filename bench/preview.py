@@ -1,8 +1,11 @@
 """Edit-to-served latency of the preview (``cortex serve``).
 
 It starts the preview on a copy of a project in a temporary folder (never the project itself)
-and, once the first build is served, saves edits one at a time and polls the served pages over
-HTTP on a loopback port:
+and, once the first build is served, saves edits one at a time and waits for the served pages
+over HTTP on a loopback port as an open browser tab does: it asks MkDocs' livereload endpoint
+(``/livereload/<epoch>/<id>``, answered when a rebuild has finished) and then fetches the pages
+(``--poll-pages``: fetches them every 50 ms instead, which loads the server with requests while
+it builds):
   link    - note A gets a new paragraph with a wikilink to note B (a different pair each time,
             B not linked from A before): done when A's page shows the new link to B and B's
             "Linked from" section lists A (the sentence of the new link);
@@ -21,6 +24,7 @@ and the ratio of the median to the target.
     python bench/preview.py --sizes 1000,10000        # and 10,000 notes (long)
     python bench/preview.py --plugin-option 'related: false' --edits 9
     python bench/preview.py --full                    # every page rendered on each change
+    python bench/preview.py --poll-pages              # fetch the pages every 50 ms while waiting
 Targets: <= 1 s on the shipped KB, <= 2 s at 1k, <= 5 s at 10k; a new result.json <= 2 s.
 """
 
@@ -55,7 +59,8 @@ from cortex.model import load
 
 TARGETS = {"shipped": 1.0, 1000: 2.0, 10000: 5.0, "result": 2.0}
 PROJECT_PARTS = ("content", "experiments", "refs", "results")
-POLL_S = 0.05
+POLL_S = 0.05  # --poll-pages: how often the pages are fetched while waiting
+LIVERELOAD_WAIT_S = 90  # MkDocs answers a livereload request within a minute
 IDLE_WINDOW_S = 1.0  # the server is idle when in this long
 IDLE_CPU_S = 0.5  # it used less CPU than this (its file watcher alone uses some)
 _SHORTCODE = re.compile(r"\{\{<\s*result\s+(\w+)\s+(\w+)((?:\s+[\w.-]+=[^\s>]+)*)\s*>\}\}")
@@ -144,12 +149,19 @@ class Server:
                 total += sum(int(x) for x in f[11:15])
         return total / _CLK_TCK
 
-    def get(self, url: str) -> str | None:
+    def get(self, url: str, timeout: float = 10) -> str | None:
         try:
-            with urllib.request.urlopen(urljoin(self.url, url), timeout=10) as response:
+            with urllib.request.urlopen(urljoin(self.url, url), timeout=timeout) as response:
                 return response.read().decode("utf-8", errors="replace")
         except (urllib.error.URLError, OSError):
             return None
+
+    def epoch(self, after: int = 0) -> int | None:
+        """The version of the site the server shows, as MkDocs' livereload script asks it: at
+        once for ``after`` 0, else once a build newer than ``after`` is visible (or a minute
+        has passed, as the browser's request is answered)."""
+        answer = self.get(f"livereload/{after}/{os.getpid()}", timeout=LIVERELOAD_WAIT_S)
+        return int(answer) if answer is not None and answer.strip().isdigit() else None
 
     def wait_quiet(self, builds_before: int, timeout: float) -> None:
         """Until the rebuild the save started has finished, the log has been still a while, and
@@ -175,11 +187,21 @@ def page_url(path: str) -> str:
     return File(path, None, "", True).url
 
 
-def wait_for(server: Server, checks: dict[str, Callable[[str], bool]], timeout: float) -> float:
-    """Poll each page until its check holds; the seconds until the last one first held."""
-    start, seen = time.perf_counter(), {}
+def wait_for(
+    server: Server,
+    checks: dict[str, Callable[[str], bool]],
+    timeout: float,
+    start: float,
+    epoch: int | None,
+) -> float:
+    """The seconds from ``start`` (the save) until every page's check held. With the site's
+    ``epoch`` from before the save, each round waits for a newer build as a browser does, then
+    fetches the pages; without it (``--poll-pages``) the pages are fetched every POLL_S."""
+    seen: dict[str, float] = {}
     while len(seen) < len(checks):
         server.alive()
+        if epoch is not None:
+            epoch = server.epoch(after=epoch) or epoch
         for url, check in checks.items():
             if url not in seen:
                 html = server.get(url)
@@ -188,7 +210,8 @@ def wait_for(server: Server, checks: dict[str, Callable[[str], bool]], timeout: 
         if time.perf_counter() - start > timeout:
             missing = ", ".join(u for u in checks if u not in seen)
             raise TimeoutError(f"not served within {timeout:.0f} s: {missing}")
-        time.sleep(POLL_S)
+        if epoch is None:
+            time.sleep(POLL_S)
     return max(seen.values())
 
 
@@ -211,7 +234,7 @@ def link_pairs(root: Path, count: int, seed: int = 1) -> list[tuple[str, str]]:
     raise SystemExit(f"only {len(pairs)} unlinked note pairs in {root}")
 
 
-def link_edits(server: Server, root: Path, case: Case, count: int, timeout: float) -> None:
+def link_edits(server: Server, root: Path, case: Case, count: int, timeout: float, poll: bool) -> None:
     for k, (a, b) in enumerate(link_pairs(root, count)):
         marker = f"pvbench{k:02d}x{os.getpid()}"
         a_url, b_url = page_url(a), page_url(b)
@@ -223,10 +246,11 @@ def link_edits(server: Server, root: Path, case: Case, count: int, timeout: floa
         def listed(html: str, marker: str = marker) -> bool:
             return any(marker in section for section in _BACKLINKS.findall(html))
 
-        cpu, builds = server.cpu_s(), server.builds
+        epoch = None if poll else server.epoch()
+        cpu, builds, start = server.cpu_s(), server.builds, time.perf_counter()
         with (root / "content" / a).open("a", encoding="utf-8") as f:
             f.write(f"\n\nPreview edit {marker}: see [[{b[:-3]}]].\n")
-        seconds = wait_for(server, {a_url: edited, b_url: listed}, timeout)
+        seconds = wait_for(server, {a_url: edited, b_url: listed}, timeout, start, epoch)
         after = server.cpu_s()
         case.edits.append(
             Edit(seconds, after - cpu if cpu is not None and after is not None else None, f"{a} -> {b}")
@@ -263,7 +287,7 @@ def _same(value: object, text: str) -> bool:
         return False
 
 
-def result_edits(server: Server, root: Path, case: Case, count: int, timeout: float) -> None:
+def result_edits(server: Server, root: Path, case: Case, count: int, timeout: float, poll: bool) -> None:
     note, record_path, record, (i, metric) = quoted_number(root)
     url = page_url(note)
     for k in range(count):
@@ -275,9 +299,10 @@ def result_edits(server: Server, root: Path, case: Case, count: int, timeout: fl
         record["points"][i]["metrics"][metric] = value
         staged = root / f".result-{k}.json"  # written whole, then renamed in, as a run lands
         staged.write_text(json.dumps(record, indent=2), "utf-8")
-        cpu, builds = server.cpu_s(), server.builds
+        epoch = None if poll else server.epoch()
+        cpu, builds, start = server.cpu_s(), server.builds, time.perf_counter()
         staged.replace(record_path)
-        seconds = wait_for(server, {url: lambda html, shown=shown: shown in html}, timeout)
+        seconds = wait_for(server, {url: lambda html, shown=shown: shown in html}, timeout, start, epoch)
         after = server.cpu_s()
         what = f"{record_path.parent.name} {metric} -> {shown} on {note}"
         case.edits.append(Edit(seconds, after - cpu if cpu is not None and after is not None else None, what))
@@ -300,7 +325,14 @@ def project(work: Path, n: int | None, options: tuple[str, ...]) -> Path:
 
 
 def run_case(
-    name: str, root: Path, target: float, edits: int, kinds: list[str], full: bool, timeout: float
+    name: str,
+    root: Path,
+    target: float,
+    edits: int,
+    kinds: list[str],
+    full: bool,
+    timeout: float,
+    poll: bool,
 ) -> list[Case]:
     cases = [
         Case(
@@ -322,7 +354,7 @@ def run_case(
         print(f"{name}: first build served after {cases[0].first_build_s:.1f} s", flush=True)
         for kind, case in zip(kinds, cases, strict=True):
             try:
-                (link_edits if kind == "link" else result_edits)(server, root, case, edits, timeout)
+                (link_edits if kind == "link" else result_edits)(server, root, case, edits, timeout, poll)
             except (TimeoutError, RuntimeError) as failed:
                 case.error = str(failed)
                 print(f"  {case.name}: {failed}", flush=True)
@@ -373,6 +405,11 @@ def main() -> None:
     ap.add_argument(
         "--full", action="store_true", help="serve with --full: every page rendered on each change"
     )
+    ap.add_argument(
+        "--poll-pages",
+        action="store_true",
+        help="fetch the pages every 50 ms while waiting, instead of as a browser tab does (livereload)",
+    )
     ap.add_argument("--timeout", type=float, default=1800, help="seconds to wait for any one build")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "preview.json")
     args = ap.parse_args()
@@ -394,14 +431,22 @@ def main() -> None:
                 ["link", "result"],
                 args.full,
                 args.timeout,
+                args.poll_pages,
             )
         for n in sizes:
             root = project(work, n, options)
             target = TARGETS.get(n, 2.0 if n <= 2000 else 5.0)
-            cases += run_case(f"{n} notes", root, target, args.edits, ["link"], args.full, args.timeout)
+            cases += run_case(
+                f"{n} notes", root, target, args.edits, ["link"], args.full, args.timeout, args.poll_pages
+            )
     table(cases)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    summary = {"plugin_options": list(options), "full": args.full, "cases": [asdict(c) for c in cases]}
+    summary = {
+        "plugin_options": list(options),
+        "full": args.full,
+        "waiting": "pages fetched every 50 ms" if args.poll_pages else "livereload, then the pages",
+        "cases": [asdict(c) for c in cases],
+    }
     args.out.write_text(json.dumps(summary, indent=2), "utf-8")
 
 
