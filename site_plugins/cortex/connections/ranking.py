@@ -117,10 +117,12 @@ def _merged(
     ``moved``); None when what is certain of it is shorter than ``shown``."""
     stays = ~changed[old.order]
     kept_order, kept_scores = old.order[stays], old.scores[stays]
-    left_out = set(exclude)  # a few dozen, against a few moved: numpy's isin costs more than the test
-    allowed = np.fromiter((m not in left_out for m in moved.tolist()), dtype=bool, count=len(moved))
-    order = np.concatenate([kept_order, moved[allowed]])
-    merged = np.concatenate([kept_scores, scores[allowed]])
+    moving, left_out = moved.tolist(), set(exclude)  # a few, against a few dozen: numpy's isin costs more
+    if not left_out.isdisjoint(moving):
+        allowed = np.array([m not in left_out for m in moving], dtype=bool)
+        moved, scores = moved[allowed], scores[allowed]
+    order = np.concatenate([kept_order, moved])
+    merged = np.concatenate([kept_scores, scores])
     ranked = np.lexsort((order, -merged))
     order, merged = order[ranked], merged[ranked]
     if not old.complete:  # a document it never scored ranks below its lowest unchanged one

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -126,6 +126,8 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         self.renders = RenderMemo()  # and each note's Markdown, with what it was rendered from
         self.related_memo = RelatedMemo()  # and the related documents, with what they were found from
         self.idle = IdleCollector()  # and makes its full garbage collections between rebuilds
+        self.shown: set[Diagnostic] = set()  # and the warnings its last build showed (the model's)
+        self.shown_citations: set[Diagnostic] = set()  # (and rendering's citations')
         self.pages: list[Page] = []  # this build's pages, once the navigation is made
         self.files = Files([])  # and its files
         # this build's work per page, done once whether the preview or the page's events ask first
@@ -201,7 +203,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                 cache_dir=self.cache_dir,
             )
             self._freeze_model()
-        report(kb.diagnostics, self.config.strict_warnings)
+        self.shown = report(kb.diagnostics, self.config.strict_warnings, self.shown)
         self._connect(kb)
         self.dates = page_dates(kb)
         for f in [f for f in files if f.src_uri in kb.bad_notebooks]:
@@ -510,7 +512,11 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                 self.preview.complete_search(plugin, self.pages)
         self._thaw_model()
         if self.citations is not None:
-            report(self.citations.diagnostics, self.config.strict_warnings)
+            self.shown_citations = report(
+                self.citations.diagnostics,
+                self.config.strict_warnings,
+                self.shown_citations,
+            )
             self.citations.save_cache()
         if self.kb is not None:
             feed = site_feed(
@@ -645,12 +651,24 @@ class CitationsIfCited(CitationExtension):
             super().extendMarkdown(md)
 
 
-def report(diagnostics: list[Diagnostic], strict_warnings: bool) -> None:
-    """Errors fail ``mkdocs build --strict``; warnings do only when asked to."""
+def report(
+    diagnostics: list[Diagnostic], strict_warnings: bool, shown: Collection[Diagnostic] | None = None
+) -> set[Diagnostic]:
+    """Errors fail ``mkdocs build --strict``; warnings do only when asked to. ``shown``: the
+    warnings and suggestions the last build of a preview showed, which are counted, not shown
+    again (a save should not scroll ten thousand unchanged lines by); returns this build's."""
+    now, again = set(), 0
     for d in diagnostics:
         if d.is_error:
             log.error(str(d))
         elif strict_warnings:
             log.warning(str(d))
         else:
-            log.info(str(d))
+            now.add(d)
+            if shown is not None and d in shown:
+                again += 1
+            else:
+                log.info(str(d))
+    if again:
+        log.info(f"{again} more problem{'s' if again != 1 else ''} as before (`cortex check` lists them all)")
+    return now
