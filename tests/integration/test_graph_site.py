@@ -142,6 +142,9 @@ def test_a_local_graph_draws_after_instant_navigation_in_dark_mode(browser, serv
     build, base_url = served
     page = new_page(browser, base_url, scheme="dark")
     page.goto(base_url)
+    # material's instant navigation follows a link once it has read the sitemap: until then a
+    # click loads a new document (on a busy machine the click can come first)
+    page.wait_for_load_state("networkidle")
     page.evaluate("window.__samePage = true")
     page.locator("article a", has_text="Kahan Summation").first.click()
     page.wait_for_url(base_url + KAHAN_URL)
