@@ -201,7 +201,10 @@ def wait_for(
     while len(seen) < len(checks):
         server.alive()
         if epoch is not None:
-            epoch = server.epoch(after=epoch) or epoch
+            newer = server.epoch(after=epoch)
+            if newer is None:  # the request failed: not asked again at once
+                time.sleep(POLL_S)
+            epoch = newer or epoch
         for url, check in checks.items():
             if url not in seen:
                 html = server.get(url)

@@ -21,6 +21,7 @@ from cortex.connections.mentions import Mention
 from cortex.connections.related import Related
 from cortex.model import KnowledgeBase
 from cortex.notes.backlinks import Backlink
+from cortex.notes.kept import same_items
 from cortex.notes.rendering import relative_path, tag_page
 from cortex.notes.vault import Note
 
@@ -117,8 +118,7 @@ class FooterReads:
             self.context == other.context
             and self.url == other.url
             and self.source == other.source
-            and len(self.backlinks) == len(other.backlinks)
-            and all(a is b or a == b for a, b in zip(self.backlinks, other.backlinks, strict=True))
+            and same_items(self.backlinks, other.backlinks)
             and self.titles == other.titles
             and self.related == other.related
             and self.mentions == other.mentions

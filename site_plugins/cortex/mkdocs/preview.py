@@ -30,6 +30,8 @@ from mkdocs.structure.nav import Link, Navigation, Section
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents
 
+from cortex.notes.kept import same_items
+
 
 @dataclass
 class Kept:
@@ -71,7 +73,7 @@ class Preview:
         last signature was made of: a rebuild hands over the same objects for what did not
         change (compared by identity first, else by value, far cheaper than hashing them)."""
         last = self.hashed.get(src_uri)
-        if last is not None and _same(last[0], parts):
+        if last is not None and same_items(last[0], parts):
             return last[1]
         found = digest(*parts).hex()
         self.hashed[src_uri] = (parts, found)
@@ -213,10 +215,6 @@ class IdleCollector:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
-
-
-def _same(a: tuple, b: tuple) -> bool:
-    return len(a) == len(b) and all(x is y or x == y for x, y in zip(a, b, strict=True))
 
 
 def _answer(modified: bool) -> Callable[[], bool]:

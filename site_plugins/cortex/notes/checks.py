@@ -6,6 +6,7 @@ import posixpath
 from dataclasses import dataclass
 
 from cortex.diagnostics import Code, Diagnostic, LineIndex, diagnostic
+from cortex.notes.kept import same_items
 from cortex.notes.links import Resolution, Status, resolve_wikilink
 from cortex.notes.rendering import MAX_EMBED_DEPTH, embedded_span
 from cortex.notes.vault import Note, Vault, WikiLink
@@ -73,11 +74,7 @@ class _Checked:
 
     def holds(self, source: str, resolutions: list[Resolution]) -> bool:
         # a vault read again keeps the resolutions that still hold: the same objects
-        return (
-            source == self.source
-            and len(resolutions) == len(self.resolutions)
-            and all(a is b or a == b for a, b in zip(resolutions, self.resolutions, strict=True))
-        )
+        return source == self.source and same_items(resolutions, self.resolutions)
 
 
 # the last vault's link problems, by note (a preview checks its vault again on each rebuild)

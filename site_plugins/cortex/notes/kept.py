@@ -4,7 +4,7 @@ text changed, or the context it was worked out in (``names``: what else it depen
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -30,3 +30,10 @@ class PerNote(Generic[T]):
         if known is None or known[0] != note.source:
             known = self.notes[note.path] = (note.source, work(note))
         return known[1]
+
+
+def same_items(a: Sequence, b: Sequence) -> bool:
+    """Whether two sequences hold equal items, each compared by identity first: what a rebuild
+    keeps is handed over as the same objects, and comparing those by value would cost as much
+    as working them out again."""
+    return len(a) == len(b) and all(x is y or x == y for x, y in zip(a, b, strict=True))

@@ -40,11 +40,10 @@ def test_a_full_collection_is_made_after_a_build_and_the_collector_is_on_again(f
         idle.build_starts()  # before any build is done, the collector is Python's own
         assert gc.isenabled() and not idle.active
         idle.build_done()
-        assert idle.active
+        timer = idle.timer  # taken now: the timer's thread lets go of it before it collects
+        assert idle.active and timer is not None
         assert full_collections.wait(timeout=60), "no full collection after the build"
-        timer = idle.timer
-        if timer is not None:
-            timer.join(timeout=60)
+        timer.join(timeout=60)  # the collection's end is seen before the thread switches gc on
         assert idle.timer is None and idle.uncollected == 0
         assert gc.isenabled()  # on while the preview waits for a save
         idle.build_starts()
@@ -60,6 +59,7 @@ def test_a_build_that_begins_cancels_the_waiting_collection_until_too_many_went_
     idle = IdleCollector(delay=3600)
     try:
         idle.build_done()
+        full_collections.clear()  # one Python made by itself before the collector was off
         assert not gc.isenabled()  # nothing collects between the build and the idle moment
         for _ in range(MAX_UNCOLLECTED - 1):
             idle.build_starts()
@@ -82,6 +82,7 @@ def test_a_collection_that_was_cancelled_while_it_waited_for_the_lock_does_not_r
     idle = IdleCollector(delay=3600)
     try:
         idle.build_done()
+        full_collections.clear()  # one Python made by itself before the collector was off
         idle.build_starts()  # cancels the timer; one already past its wait finds it is not the current
         idle._when_idle()  # called here, not by the timer's thread
         assert not full_collections.is_set()
