@@ -47,6 +47,7 @@ from cortex.mkdocs.preview import (
     theme_overrides,
 )
 from cortex.mkdocs.scripts import SHIPPED_SCRIPTS, add_math_font
+from cortex.mkdocs.watcher import watch_by_notices
 from cortex.model import CACHE_DIR, REFS_DIR, KnowledgeBase, load, mkdocs_body
 from cortex.notes.folder_pages import NAV_MAX_ENTRIES
 from cortex.notes.notebooks import NOTEBOOK_SUFFIX, prepare_notebook
@@ -102,6 +103,10 @@ class CortexConfig(base.Config):
     nav_max_entries = c.Type(int, default=NAV_MAX_ENTRIES)
     """A folder with more entries shows only its first this many in the navigation, and a
     generated page lists all its notes (0: every folder shows all)."""
+    watch_method = c.Choice(("auto", "polling"), default="auto")
+    """How the preview sees a change: ``auto``, by the kernel's notices (inotify) on Linux where
+    every folder it watches is on a local file system and holds no symbolic link, else by
+    MkDocs' polling; ``polling``, by MkDocs' polling every half second wherever the files are."""
 
 
 class CortexPlugin(BasePlugin[CortexConfig]):
@@ -557,11 +562,14 @@ class CortexPlugin(BasePlugin[CortexConfig]):
     def on_serve(self, server: LiveReloadServer, config: MkDocsConfig, builder: Callable) -> LiveReloadServer:
         """Rebuild on a change to anything the site is made of, not only the content folder
         (which holds the curriculum) and mkdocs.yml: refs/, experiments/ and results/, so a run
-        that lands shows in the open page. A folder that does not exist yet is not watched."""
+        that lands shows in the open page. A folder that does not exist yet is not watched.
+        All of them are watched by the kernel's change notices where it can (``watcher``)."""
         project_root = Path(config.config_file_path or config.docs_dir).parent
         for name in PROJECT_INPUTS:
             if (project_root / name).is_dir():
                 server.watch(str(project_root / name))
+        if self.config.watch_method == "auto":
+            watch_by_notices(server)
         return server
 
     def _freeze_model(self) -> None:
