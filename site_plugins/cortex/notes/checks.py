@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cortex.diagnostics import Code, Diagnostic, LineIndex, diagnostic
 from cortex.notes.kept import same_items
@@ -18,21 +18,35 @@ def check_vault(vault: Vault, max_embed_depth: int = MAX_EMBED_DEPTH) -> list[Di
     embeds: dict[str, list[tuple[WikiLink, Resolution]]] = {}
     kept = dict(_kept)
     _kept.clear()
+    # the vault checked last is the one this one kept its resolutions from: they still hold for
+    # an unchanged note whose links land on no changed note, and need not be looked up again
+    last, _checked_vault[0] = _checked_vault[0], vault.generation
+    following = vault.kept_from is not None and vault.kept_from == last
     for note in vault.notes.values():
-        resolutions = [resolve_wikilink(vault, link, note) for link in note.links]
         key = (note.file, note.path)
         checked = kept.get(key)
-        if checked is None or not checked.holds(note.source, resolutions):
-            checked = _Checked(note.source, resolutions, link_problems(note, resolutions))
+        if not (following and checked is not None and checked.still_holds(note.source, vault.changed)):
+            resolutions = [resolve_wikilink(vault, link, note) for link in note.links]
+            if checked is None or not checked.holds(note.source, resolutions):
+                checked = _Checked(note.source, resolutions, link_problems(note, resolutions))
+            checked.embeds[:] = _embeds(vault, note, resolutions)
         _kept[key] = checked
         found += checked.problems
-        for link, r in zip(note.links, resolutions, strict=True):
-            rendered = r.status not in (Status.MISSING_HEADING, Status.MISSING_BLOCK)  # as the page does
-            if link.embed and r.path in vault.notes and rendered:
-                embeds.setdefault(note.path, []).append((link, r))
+        if checked.embeds:
+            embeds[note.path] = checked.embeds
     found += embed_problems(vault, embeds, max_embed_depth)
     found += math_problems(vault)
     return sorted(set(found), key=lambda d: (d.path, d.line, d.col, d.message))
+
+
+def _embeds(vault: Vault, note: Note, resolutions: list[Resolution]) -> list[tuple[WikiLink, Resolution]]:
+    """The note's embeds of other notes that its page renders, with their resolutions."""
+    found = []
+    for link, r in zip(note.links, resolutions, strict=True):
+        rendered = r.status not in (Status.MISSING_HEADING, Status.MISSING_BLOCK)  # as the page does
+        if link.embed and r.path in vault.notes and rendered:
+            found.append((link, r))
+    return found
 
 
 def link_problems(note: Note, resolutions: list[Resolution]) -> list[Diagnostic]:
@@ -71,14 +85,26 @@ class _Checked:
     source: str
     resolutions: list[Resolution]
     problems: list[Diagnostic]
+    targets: frozenset[str | None] = frozenset()  # the notes its links land on
+    embeds: list[tuple[WikiLink, Resolution]] = field(default_factory=list)  # its rendered embeds
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "targets", frozenset(r.path for r in self.resolutions))
 
     def holds(self, source: str, resolutions: list[Resolution]) -> bool:
         # a vault read again keeps the resolutions that still hold: the same objects
         return source == self.source and same_items(resolutions, self.resolutions)
 
+    def still_holds(self, source: str, changed: frozenset[str]) -> bool:
+        """Whether the note is unchanged and its links land on none of the ``changed`` notes:
+        then a vault that kept the resolutions this check read resolves them alike."""
+        return source == self.source and self.targets.isdisjoint(changed)
 
-# the last vault's link problems, by note (a preview checks its vault again on each rebuild)
+
+# the last vault's link problems, by note (a preview checks its vault again on each rebuild),
+# and which reading of its folder that vault was
 _kept: dict[tuple[str, str], _Checked] = {}
+_checked_vault: list[int] = [0]
 
 
 Region = tuple[str, int, int]  # (note, start, end): what an embed brings in

@@ -10,9 +10,11 @@ from __future__ import annotations
 import bisect
 import copy
 import functools
+import itertools
 import os
 import posixpath
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -143,10 +145,15 @@ class Vault:
         self.by_name: dict[str, list[str]] = {}
         self.by_alias: dict[str, list[str]] = {}
         self.resolutions: dict = {}  # (source path, target, fragments) -> Resolution, filled by links
+        self.generation = next(_generations)  # which reading of a content folder this is
+        # the reading whose resolutions this one kept (``keep_resolutions``), and the notes whose
+        # text differs from it; None when it kept none
+        self.kept_from: int | None = None
+        self.changed: frozenset[str] = frozenset()
         for path in [*self.notes, *sorted(self.attachments)]:
             self.by_path_lower[path.lower()] = path
-            p = PurePosixPath(path)
-            key = (p.stem if path in self.notes else p.name).lower()
+            name = posixpath.basename(path)
+            key = (_stem(name) if path in self.notes else name).lower()
             self.by_name.setdefault(key, []).append(path)
         for path, note in self.notes.items():
             for alias in note.aliases:
@@ -164,14 +171,18 @@ class Vault:
         those landing on a note whose text changed (its headings and blocks may have)."""
         if earlier.names != self.names:
             return
-        changed = {
+        changed = frozenset(
             path
             for path, note in self.notes.items()
             if (before := earlier.notes.get(path)) is None or before.source != note.source
-        }
+        )
         self.resolutions.update(
             (key, found) for key, found in earlier.resolutions.items() if found.path not in changed
         )
+        self.kept_from, self.changed = earlier.generation, changed
+
+
+_generations = itertools.count(1)
 
 
 def read_text(path: Path) -> tuple[str, tuple[int, int, str] | None]:
@@ -188,6 +199,35 @@ def read_text(path: Path) -> tuple[str, tuple[int, int, str] | None]:
             col,
             f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); shown with replacement characters",
         )
+
+
+def _stem(name: str) -> str:
+    """``PurePosixPath(name).stem``, without making a path object (a vault has thousands)."""
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
+def read_kept(path: str) -> tuple[str, tuple[int, int, str] | None]:
+    """``read_text``, from memory when the file's size, times and inode are what they were
+    when it was last read (a preview reads the vault on every rebuild). A file written less
+    than ``SETTLED_NS`` before it was read is read again the next time: a later write within
+    the clock's tick could leave its size and times as they were (Git's "racily clean" files)."""
+    st = os.stat(path)  # noqa: PTH116 - a string path: see load_vault
+    key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+    kept = _texts.get(path)
+    if kept is not None and kept[0] == key:
+        return kept[1], kept[2]
+    text, bad = read_text(Path(path))
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLED_NS:
+        _texts[path] = (key, text, bad)
+    else:
+        _texts.pop(path, None)
+    return text, bad
+
+
+SETTLED_NS = 2_000_000_000
+# each file of the vault read last: its text, with what its stat said then (by path)
+_texts: dict[str, tuple[tuple[int, ...], str, tuple[int, int, str] | None]] = {}
 
 
 def plain_text(markdown: str) -> str:
@@ -590,8 +630,10 @@ def load_vault(
     attachments: set[str] = set()
     diagnostics: list[Diagnostic] = []
     leaves = root_guard(root)
+    folder = str(root)
     for path in sorted(paths):
-        label = str(root / path)
+        # strings, not Path objects: ten thousand of them cost more than reading the files
+        label = os.path.join(folder, path if os.sep == "/" else path.replace("/", os.sep))  # noqa: PTH118
         if leaves(path):
             diagnostics.append(
                 diagnostic(
@@ -609,7 +651,7 @@ def load_vault(
         if sources and path in sources:
             text, bad = sources[path], None
         else:
-            text, bad = read_text(root / path)
+            text, bad = read_kept(label)
         note = _parsed(path, text, slugify, label)
         if bad:
             note.diagnostics.insert(0, diagnostic(Code.NOT_UTF8, label, *bad))
@@ -624,6 +666,8 @@ def load_vault(
         if bad:
             note.diagnostics.insert(0, diagnostic(Code.NOT_UTF8, str(file), *bad))
         notes[path] = note
+    for gone in _texts.keys() - {note.file for note in notes.values()}:
+        del _texts[gone]  # only the latest vault's texts are kept
     vault = Vault(root, notes, attachments, diagnostics, slugify)
     earlier = _last_vault.get((str(root), _slugify_key(slugify)))
     if earlier is not None:

@@ -97,3 +97,16 @@ def test_a_vault_checked_again_reports_what_a_first_check_does(write_vault):
         assert again == first_check(), (name, new)
         assert again != report  # each edit changes what is reported
         report = again
+
+
+def test_a_check_keeps_nothing_across_a_reading_it_did_not_check(write_vault):
+    """A vault read but not checked in between (its resolutions kept by the next reading) does
+    not let the next check take the link problems it kept from the one before."""
+    from cortex.notes.vault import load_vault
+
+    vault = write_vault({"A.md": "# A\n\nSee [[B#Part]].\n", "B.md": "# B\n\n## Part\n"})
+    assert diagnostics(vault) == []
+    (vault / "B.md").write_text("# B\n\n## Whole\n", "utf-8")
+    load_vault(vault)  # read, not checked: B changed since the check
+    broken = diagnostics(vault)  # this reading changed nothing since the one before
+    assert [(name, code) for name, _, code, _ in broken] == [("A.md", "unresolved-link")]  # no heading Part

@@ -4,6 +4,8 @@ renders again only the notes whose rendering would read something else."""
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 
 from mkdocs.config import load_config
@@ -41,6 +43,41 @@ def test_only_changed_notes_are_parsed_again(tmp_path, monkeypatch):
     third = load_vault(tmp_path)
     assert sorted(parsed) == ["a.md", "a.md", "b.md"]
     assert [link.target for link in third.notes["a.md"].links] == ["b", "c"]
+
+
+def test_only_files_whose_size_times_or_inode_changed_are_read_again(tmp_path, monkeypatch):
+    hour_ago = time.time() - 3600
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.md").write_text(f"# {name.upper()}\n\nFirst.\n", "utf-8")
+        os.utime(tmp_path / f"{name}.md", (hour_ago, hour_ago))
+    read = []
+    real = vault_module.read_text
+    monkeypatch.setattr(vault_module, "read_text", lambda path: read.append(path.name) or real(path))
+    monkeypatch.setattr(vault_module, "SETTLED_NS", 0)  # the ctimes above are this moment's
+    load_vault(tmp_path)
+    assert sorted(read) == ["a.md", "b.md", "c.md"]
+    load_vault(tmp_path)
+    assert sorted(read) == ["a.md", "b.md", "c.md"]  # nothing read again
+    # the same size and the old modification time given back: its ctime still changed
+    (tmp_path / "b.md").write_text("# B\n\nAgain.\n", "utf-8")
+    os.utime(tmp_path / "b.md", (hour_ago, hour_ago))
+    # replaced by another file: a new inode
+    (tmp_path / "c.tmp").write_text("# C\n\nOther.\n", "utf-8")
+    os.utime(tmp_path / "c.tmp", (hour_ago, hour_ago))
+    (tmp_path / "c.tmp").replace(tmp_path / "c.md")
+    third = load_vault(tmp_path)
+    assert sorted(read[3:]) == ["b.md", "c.md"]
+    assert "Again." in third.notes["b.md"].source and "Other." in third.notes["c.md"].source
+
+
+def test_a_file_written_just_before_it_was_read_is_read_again(tmp_path, monkeypatch):
+    (tmp_path / "a.md").write_text("# A\n", "utf-8")  # now: a write in the same tick could follow
+    read = []
+    real = vault_module.read_text
+    monkeypatch.setattr(vault_module, "read_text", lambda path: read.append(path.name) or real(path))
+    load_vault(tmp_path)
+    load_vault(tmp_path)
+    assert read == ["a.md", "a.md"]
 
 
 def test_resolutions_carry_over_only_where_they_still_hold(tmp_path):
