@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from markupsafe import escape
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from cortex.model import KnowledgeBase
 
 GIT_TIMEOUT_S = 120
+P = TypeVar("P", Path, str)  # a path as given: the dates are keyed by it
 # separators no path can hold: a record per commit, then a field per name
 _COMMIT, _FIELD = "\x1e", "\x1f"
 
@@ -49,29 +50,29 @@ class _History:
     commit: str  # the commit of its last change
 
 
-def file_dates(paths: Iterable[Path | str], root: Path | str) -> dict[Path, Dates]:
+def file_dates(paths: Iterable[P], root: Path | str) -> dict[P, Dates]:
     """The dates of each of ``paths`` (absolute, or relative to ``root``) that exists, keyed by
     the path as given. ``root`` is any folder of the checkout (the project's)."""
     root = Path(root).absolute()
     base = str(root) + os.sep
     # strings, not paths: at 10,000 files, making path objects would cost more than git does
-    given: dict[Path, str] = {}
-    for p in paths:
-        key = p if isinstance(p, Path) else Path(p)
-        given[key] = os.path.normpath(str(key) if key.is_absolute() else base + str(key))
+    given: dict[P, str] = {}
+    for key in paths:
+        path = os.fspath(key)
+        given[key] = os.path.normpath(path if os.path.isabs(path) else base + path)  # noqa: PTH117
     checkout = _git_checkout(root)
     histories: dict[str, _History] = {}
     changed: set[str] = set()
-    relative: dict[Path, str] = {}
+    relative: dict[P, str] = {}
     if checkout is not None:
         relative = _relative_to(checkout, base, given)
         folders = sorted({_top_folder(rel) for rel in relative.values()})
         histories = _histories(checkout, folders)
         changed = _changed_files(checkout, folders)
-    found: dict[Path, Dates] = {}
+    found: dict[P, Dates] = {}
     for key, path in given.items():
         try:
-            mtime = datetime.fromtimestamp(Path(path).stat().st_mtime, UTC)
+            mtime = datetime.fromtimestamp(os.stat(path).st_mtime, UTC)  # noqa: PTH116 - as above
         except OSError:
             continue
         rel = relative.get(key)
@@ -91,12 +92,13 @@ def page_dates(kb: KnowledgeBase) -> dict[str, Dates]:
     """The dates of every note's page and every experiment's page, by its path in the site. An
     experiment's page changes with its declaration and with its result: it was created with the
     declaration, and updated at whichever changed last."""
-    files = {path: (kb.vault.root / path).absolute() for path in kb.notes}
+    folder = str(kb.vault.root.absolute())
+    files = {path: os.path.join(folder, path) for path in kb.notes}  # noqa: PTH118 - strings, as above
     results_dir = kb.results.results_dir if kb.results is not None else None
     for spec in kb.specs:
-        files[experiment_page_path(spec.id)] = Path(spec.path).absolute()
+        files[experiment_page_path(spec.id)] = str(Path(spec.path).absolute())
         if results_dir is not None:
-            files[f"result:{spec.id}"] = results_dir / spec.id / RESULT_FILE
+            files[f"result:{spec.id}"] = str(results_dir / spec.id / RESULT_FILE)
     found = file_dates(files.values(), kb.root)
     dated = {page: found[file] for page, file in files.items() if file in found}
     for spec in kb.specs:
@@ -141,13 +143,13 @@ def _git_checkout(folder: Path) -> Path | None:
     return Path(out.strip()) if out and out.strip() else None
 
 
-def _relative_to(checkout: Path, base: str, given: dict[Path, str]) -> dict[Path, str]:
+def _relative_to(checkout: Path, base: str, given: dict[P, str]) -> dict[P, str]:
     """Each path (absolute, normalised) as git names it (posix, from the checkout's top), when
     it lies in the checkout. The top and ``base`` (the folder the paths were given from, ending
     in the separator) are resolved once; a path only when it lies under neither."""
     top = _folder(os.path.realpath(checkout))
     real_base = _folder(os.path.realpath(base))
-    out: dict[Path, str] = {}
+    out: dict[P, str] = {}
     for key, path in given.items():
         if path.startswith(base):
             path = real_base + path[len(base) :]

@@ -46,9 +46,9 @@ def test_two_commits_give_created_and_updated(repo: Path):
     head = git(repo, "rev-parse", "HEAD")
     first = git(repo, "rev-parse", "HEAD~1")
     found = file_dates(["content/notes/a.md", "content/notes/b.md", "content/other.md"], repo)
-    assert found[Path("content/notes/a.md")] == Dates(at(JAN), at(FEB), head, False)
-    assert found[Path("content/notes/b.md")] == Dates(at(FEB), at(FEB), head, False)
-    assert found[Path("content/other.md")] == Dates(at(JAN), at(JAN), first, False)
+    assert found["content/notes/a.md"] == Dates(at(JAN), at(FEB), head, False)
+    assert found["content/notes/b.md"] == Dates(at(FEB), at(FEB), head, False)
+    assert found["content/other.md"] == Dates(at(JAN), at(JAN), first, False)
 
 
 def test_absolute_paths_and_a_subfolder_as_root(repo: Path):
@@ -61,7 +61,7 @@ def test_a_renamed_note_keeps_the_date_it_was_written(repo: Path):
     (repo / "content" / "moved").mkdir()
     git(repo, "mv", "content/notes/a.md", "content/moved/a.md")
     moved = commit(repo, "move a", MAR)
-    found = file_dates(["content/moved/a.md"], repo)[Path("content/moved/a.md")]
+    found = file_dates(["content/moved/a.md"], repo)["content/moved/a.md"]
     assert (found.created, found.updated, found.commit) == (at(JAN), at(MAR), moved)
 
 
@@ -70,7 +70,7 @@ def test_a_note_deleted_and_written_again_is_new(repo: Path):
     commit(repo, "drop other", FEB)
     write_tree(repo, {"content/other.md": "a different note\n"})
     commit(repo, "a new other", MAR)
-    found = file_dates(["content/other.md"], repo)[Path("content/other.md")]
+    found = file_dates(["content/other.md"], repo)["content/other.md"]
     assert (found.created, found.updated) == (at(MAR), at(MAR))
 
 
@@ -97,7 +97,7 @@ def test_outside_a_git_checkout_file_times_are_used(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     root = write_tree(tmp_path / "plain", {"notes/a.md": "# A\n"})
     set_mtime(root / "notes" / "a.md", FEB)
-    assert file_dates(["notes/a.md"], root)[Path("notes/a.md")] == Dates(at(FEB), at(FEB), None, False)
+    assert file_dates(["notes/a.md"], root)["notes/a.md"] == Dates(at(FEB), at(FEB), None, False)
 
 
 def test_without_git_installed_file_times_are_used(repo: Path, monkeypatch: pytest.MonkeyPatch):
@@ -120,7 +120,7 @@ def test_one_git_log_however_many_files(repo: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(dates_module.subprocess, "run", counting_run)
     paths = [f"content/many/n{i}.md" for i in range(300)] + ["content/notes/a.md"]
     found = file_dates(paths, repo)
-    assert len(found) == 301 and found[Path("content/many/n7.md")].created == at(MAR)
+    assert len(found) == 301 and found["content/many/n7.md"].created == at(MAR)
     assert sum("log" in args for args in calls) == 1
     assert len(calls) <= 3  # where the checkout is, its history, what changed in the working tree
 
