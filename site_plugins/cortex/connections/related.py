@@ -12,7 +12,7 @@ import numpy as np
 
 from cortex.citations.bibliography import Reference
 from cortex.connections.ranking import RESERVE, KeptRankings, rank, rankings
-from cortex.connections.similarity import Similarity
+from cortex.connections.similarity import Similarity, TermCounts
 from cortex.model import KnowledgeBase
 from cortex.notes.kept import PerNote
 from cortex.notes.vault import Note, plain_text
@@ -117,7 +117,7 @@ class RelatedMemo:
         self.inputs: tuple | None = None
         self.found: dict[str, list[Related]] = {}
         self.rankings: KeptRankings | None = None
-        self.words: dict[str, tuple[str, ...]] = {}  # each document's words, for TF-IDF
+        self.counts = TermCounts()  # each document's words and counts, for TF-IDF
 
 
 def related_notes(
@@ -140,7 +140,7 @@ def related_notes(
         sorted(position[k] for k in links.get(docs[i].key, {docs[i].key}) if k in position) for i in sources
     ]
     found: dict[str, list[Related]] = {}
-    vectors = similarity.exact_vectors(texts, memo.words) if memo is not None else None
+    vectors = similarity.exact_vectors(texts, memo.counts) if memo is not None else None
     if vectors is not None and memo is not None:  # a preview: rankings kept, changed vectors scored again
         keys = [d.key for d in docs]
         ranked = rankings(vectors, keys, sources, excludes, count + RESERVE, count, memo.rankings)

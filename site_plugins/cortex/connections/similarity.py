@@ -7,9 +7,11 @@ Embeddings are worth their cost because they match meaning (``Kahan summation`` 
 ``compensated summation``), not only shared words; they are cached on disk by the hash of the
 text, so a warm build embeds only the notes that changed and never loads the model when none
 did. TF-IDF needs no model and depends on the whole corpus (its weights are the corpus's word
-frequencies), so it is fitted afresh each time and not cached: it is cheap. Its vectors are
-sparse and their products exact pair by pair, which lets a preview score again only the
-documents whose vectors changed (``cortex.connections.ranking``).
+frequencies), so it is fitted afresh each time on the texts' word counts (``TermCounts``, which
+a preview keeps between rebuilds, counting only the texts that changed), weighted by
+scikit-learn's ``TfidfTransformer``. Its vectors are sparse and their products exact pair by
+pair, which lets a preview score again only the documents whose vectors changed
+(``cortex.connections.ranking``).
 
 Every score is a cosine similarity in [-1, 1] (TF-IDF's in [0, 1]); each method has its own
 cut-off below which a match is too weak to show, since their scales differ.
@@ -22,7 +24,8 @@ import importlib.util
 import io
 import os
 import sys
-from collections.abc import Callable, Iterator, MutableMapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -59,12 +62,12 @@ class Similarity:
         for start in range(0, len(rows), size):
             yield start, self.similarities(rows[start : start + size], columns)
 
-    def exact_vectors(self, texts: Sequence[str], words: Words | None = None) -> Vectors | None:
+    def exact_vectors(self, texts: Sequence[str], counts: TermCounts | None = None) -> Vectors | None:
         """Each text's unit-length vector, where the method's scores are their products summed
         in an order that depends on the pair alone (so a score is the same whatever else is
         scored with it, and a few rows or columns can be scored again on their own); None where
         it has none: BLAS sums a dense product in an order that depends on the blocks it cuts.
-        ``words``: where a preview keeps each text's words between rebuilds (TF-IDF)."""
+        ``counts``: what a preview keeps of the texts between rebuilds (TF-IDF)."""
         return None
 
 
@@ -128,46 +131,78 @@ class TfidfSimilarity(Similarity):
         for start in range(0, len(rows), size):
             yield start, vectors.scores(slice(start, min(start + size, len(rows))), right)
 
-    def exact_vectors(self, texts: Sequence[str], words: Words | None = None) -> Vectors | None:
+    def exact_vectors(self, texts: Sequence[str], counts: TermCounts | None = None) -> Vectors | None:
         """Fitted on the texts (each distinct text counted once); None when they hold nothing
         but stop words. Each row's entries are sorted by word, so a pair's sum runs in the
         same order whatever the rest of the corpus (a sparse product sums each pair in the
-        order of the left row's entries). ``words``: each text's words from the last call,
-        replaced by this call's (a preview's; a build does not keep them)."""
-        from sklearn.feature_extraction.text import TfidfVectorizer  # only this method needs it
+        order of the left row's entries). ``counts``: the texts' words and counts from the last
+        call, brought up to these texts (a preview's; a build counts afresh)."""
+        from sklearn.feature_extraction.text import TfidfTransformer  # only this method needs it
 
-        analyser = _analyser() if words is None else _kept_words(words)
-        vectorizer = TfidfVectorizer(sublinear_tf=True, analyzer=analyser, token_pattern=None)
-        corpus = list(dict.fromkeys(texts))
-        at = {text: i for i, text in enumerate(corpus)}
-        try:
-            fitted = vectorizer.fit_transform(corpus)
-        except ValueError:
+        counts = TermCounts() if counts is None else counts
+        found = counts.matrix(texts)
+        if found is None:
             return None
+        fitted = TfidfTransformer(sublinear_tf=True).fit_transform(found)
+        at = {text: i for i, text in enumerate(dict.fromkeys(texts))}
         matrix = fitted[[at[t] for t in texts]].tocsr()
         matrix.sort_indices()
-        return Vectors(matrix, vectorizer.get_feature_names_out())
+        return Vectors(matrix, np.asarray(counts.terms, dtype=object))
 
 
-Words = MutableMapping[str, tuple[str, ...]]  # a text -> the words TF-IDF counts in it
+class TermCounts:
+    """What TF-IDF is fitted on: each text's distinct words (sorted) and how often it holds
+    them, how many of the texts hold each word, and the words in order (the matrix's columns):
+    scikit-learn's ``CountVectorizer`` with its defaults, kept up to date. A preview keeps one
+    between rebuilds: only the texts new since the last fit are read, and the columns are
+    worked out again only when a word appeared or went."""
 
+    def __init__(self) -> None:
+        self.texts: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}  # text -> (words, counts)
+        self.holding: Counter[str] = Counter()  # word -> how many of the texts hold it
+        self.terms: list[str] = []
+        self.columns: dict[str, np.ndarray] = {}  # text -> its words' columns in ``terms``
 
-def _kept_words(words: Words) -> Callable[[str], tuple[str, ...]]:
-    """scikit-learn's analyser, answering from ``words`` where it has the text, and leaving
-    there the words of the texts it is asked for, and only those. Each word is kept once
-    (interned) however many texts hold it."""
-    kept = dict(words)
-    words.clear()
-    analyse = _analyser()
+    def matrix(self, corpus: Sequence[str]) -> Any:
+        """The counts of the distinct texts of ``corpus`` (scipy CSR, float64), a row each in
+        order, each row's columns in order; None when they hold no word. Only these texts are
+        kept."""
+        from scipy.sparse import csr_matrix
 
-    def analyser(text: str) -> tuple[str, ...]:
-        found = kept.get(text)
-        if found is None:
-            found = tuple(map(sys.intern, analyse(text)))
-        words[text] = found
-        return found
-
-    return analyser
+        wanted = dict.fromkeys(corpus)
+        moved = not self.terms  # whether a word appeared or went since the columns were made
+        for text in [t for t in self.texts if t not in wanted]:
+            words, _ = self.texts.pop(text)
+            self.columns.pop(text, None)
+            self.holding.subtract(words)
+            for word in words:
+                if not self.holding[word]:
+                    del self.holding[word]
+                    moved = True
+        analyse = _analyser()
+        for text in wanted:
+            if text not in self.texts:
+                found = Counter(map(sys.intern, analyse(text)))  # each word kept once, however many hold it
+                words = tuple(sorted(found))
+                self.texts[text] = (words, np.fromiter(map(found.__getitem__, words), np.int32, len(words)))
+                moved = moved or any(word not in self.holding for word in words)
+                self.holding.update(words)
+        if moved:
+            self.terms = sorted(self.holding)
+            self.columns.clear()
+        if not self.terms or not wanted:
+            return None
+        if len(self.columns) < len(wanted):
+            at = {term: i for i, term in enumerate(self.terms)}
+            for text in wanted:
+                if text not in self.columns:
+                    words = self.texts[text][0]
+                    self.columns[text] = np.fromiter(map(at.__getitem__, words), np.int32, len(words))
+        indptr = np.zeros(len(wanted) + 1, dtype=np.int32)
+        np.cumsum([len(self.texts[t][0]) for t in wanted], out=indptr[1:])
+        indices = np.concatenate([self.columns[t] for t in wanted])
+        data = np.concatenate([self.texts[t][1] for t in wanted], dtype=np.float64)
+        return csr_matrix((data, indices, indptr), shape=(len(wanted), len(self.terms)))
 
 
 @cache

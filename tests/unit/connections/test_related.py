@@ -191,16 +191,17 @@ def test_a_memo_answers_again_only_while_nothing_compared_changed(project):
 
 
 def test_a_tfidf_memo_keeps_the_words_of_the_documents_it_compared(project):
-    """With TF-IDF a preview keeps each document's words between rebuilds: what it finds after
-    an edit is what a build finds, and it keeps the words of this build's documents only."""
+    """With TF-IDF a preview keeps each document's words and counts between rebuilds: what it
+    finds after an edit is what a build finds, and it keeps this build's documents only."""
     memo = RelatedMemo()
     related_notes(kb_of(project), similarity("tfidf"), memo=memo)
-    kept = dict(memo.words)
+    kept = dict(memo.counts.texts)
     assert kept
     note = project / "content" / "garden" / "Tomatoes.md"
     note.write_text(note.read_text("utf-8") + "\nKahan summation keeps the lost low bits.\n", "utf-8")
     kb = kb_of(project)
     assert related_notes(kb, similarity("tfidf"), memo=memo) == related_notes(kb, similarity("tfidf"))
-    assert len(memo.words) == len(kept)  # the edited note's old text is let go
-    assert memo.words.keys() != kept.keys()
-    assert any(words is kept.get(text) for text, words in memo.words.items())  # the others kept
+    assert len(memo.counts.texts) == len(kept)  # the edited note's old text is let go
+    assert memo.counts.texts.keys() != kept.keys()
+    unchanged = kept.keys() & memo.counts.texts.keys()
+    assert unchanged and all(memo.counts.texts[text] is kept[text] for text in unchanged)  # not counted again

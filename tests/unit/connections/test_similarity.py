@@ -110,3 +110,50 @@ def test_blocks_of_rows_make_up_the_whole_array(method, tmp_path):
     assert [len(block) for _, block in blocks] == [2, 2, 1]
     assert np.allclose(np.vstack([block for _, block in blocks]), whole, atol=1e-6)
     assert whole.shape == (5, 7) and whole.max() > 0.1
+
+
+CORPORA = [
+    ["Kahan summation keeps the low bits.", "Pairwise summation halves the error.", "", "The and of."],
+    # a text more, one gone, one twice, words appearing ("naïve", "東京") and going ("pairwise")
+    [
+        "Kahan summation keeps the low bits.",
+        "Naïve summation in 東京 loses bits, bits, bits.",
+        "The and of.",
+        "Kahan summation keeps the low bits.",
+    ],
+    ["Kahan summation keeps the low bits.", "Naïve summation in 東京 loses bits, bits, bits."],  # none new
+    # words appearing, none going
+    [
+        "Kahan summation keeps the low bits.",
+        "Naïve summation in 東京 loses bits, bits, bits.",
+        "Compensated sums.",
+    ],
+    ["The and of."],  # nothing but stop words
+    ["Kahan summation keeps the low bits.", "Error-free transformations: TwoSum and FastTwoSum."],
+]
+
+
+def test_tfidf_counts_kept_between_fits_give_what_a_first_fit_gives():
+    """A preview keeps the texts' counts from one rebuild to the next: after each change of the
+    texts the vectors are exactly those counted afresh, and within a rounding of scikit-learn's
+    own TfidfVectorizer (which sums a row's norm in another order)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from cortex.connections.similarity import TermCounts, _analyser
+
+    kept, sim = TermCounts(), TfidfSimilarity()
+    for texts in CORPORA:
+        again, fresh = sim.exact_vectors(texts, kept), sim.exact_vectors(texts)
+        assert set(kept.texts) == set(texts)  # only these texts' counts are kept
+        if fresh is None:
+            assert again is None and texts == ["The and of."]
+            continue
+        assert again is not None
+        assert list(again.terms) == list(fresh.terms) == sorted(kept.holding)
+        for part in ("data", "indices", "indptr"):
+            assert np.array_equal(getattr(again.matrix, part), getattr(fresh.matrix, part)), part
+        distinct = list(dict.fromkeys(texts))  # a text given twice is counted once
+        reference = TfidfVectorizer(sublinear_tf=True, analyzer=_analyser()).fit(distinct)
+        expected = reference.transform(texts).toarray()
+        assert list(reference.get_feature_names_out()) == list(fresh.terms)
+        assert np.allclose(fresh.matrix.toarray(), expected, rtol=0, atol=1e-15)
