@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from urllib.parse import quote
 
 from markupsafe import escape
@@ -113,8 +113,9 @@ class RenderMemo:
     What a build did not ask for is let go at the next (``next_build``)."""
 
     def __init__(self) -> None:
-        self.kept: dict[tuple, _Rendering] = {}
-        self.earlier: dict[tuple, _Rendering] = {}
+        # each rendering, with the reading of the vault (``Vault.generation``) it last held in
+        self.kept: dict[tuple, tuple[_Rendering, int]] = {}
+        self.earlier: dict[tuple, tuple[_Rendering, int]] = {}
 
     def next_build(self) -> None:
         self.earlier, self.kept = self.kept, {}
@@ -126,11 +127,23 @@ class RenderMemo:
         options = options or RenderOptions()
         key = (note.path, note.body if text is None else text, options)
         known = self.kept.get(key) or self.earlier.get(key)
-        if known is None or not known.holds(vault):
+        if known is None or not _still_holds(*known, vault):
             renderer = _Renderer(vault, options, note.path)
-            known = _Rendering(_render(renderer, note, text), renderer.read, renderer.resolved)
-        self.kept[key] = known
-        return known.markdown
+            known = (_Rendering(_render(renderer, note, text), renderer.read, renderer.resolved), 0)
+        self.kept[key] = (known[0], vault.generation)
+        return known[0].markdown
+
+
+def _still_holds(rendering: _Rendering, generation: int, vault: Vault) -> bool:
+    """Whether a rendering that held in the reading ``generation`` of the vault holds in
+    ``vault``: the same reading; or the one ``vault`` kept its resolutions from, when none of
+    the notes it read or landed on changed (their links' resolutions are then the same
+    objects); or, failing those, when what it read is the same (``_Rendering.holds``)."""
+    if generation == vault.generation:
+        return True
+    if generation == vault.kept_from and rendering.touched.isdisjoint(vault.changed):
+        return True
+    return rendering.holds(vault)
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,11 @@ class _Rendering:
     markdown: str
     read: dict[str, str | None]  # note path -> its text when rendered (None: not a note)
     resolved: list[tuple[tuple, str, WikiLink, Resolution]]  # (its key, note path, link in it, where it led)
+
+    @cached_property
+    def touched(self) -> frozenset[str | None]:
+        """The notes it read or a link of it led to."""
+        return frozenset(self.read).union(r.path for _, _, _, r in self.resolved)
 
     def holds(self, vault: Vault) -> bool:
         """Whether rendering again in ``vault`` would read the same and so give the same."""
