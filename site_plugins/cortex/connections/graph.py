@@ -168,6 +168,8 @@ class Graph:
 
 
 _SOURCE, _TARGET = attrgetter("source"), attrgetter("target")
+# the last graph's edges by source page: its links, its other edges, and both in order
+_merged: dict[str, tuple[list[Edge], set[Edge], list[Edge]]] = {}
 
 
 def index_pairs(n: int, edges: Sequence[tuple[int, int]] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -220,10 +222,21 @@ class _Builder:
         # every edge leaves a page's node: in order of their source, then of each page's own
         # (which is the order of the edges as values, by key rather than by the dataclass'
         # own comparison, several times slower on the hundreds of thousands of a large vault)
+        # (a page's links kept from the last build, the same list, and the same few others:
+        # its edges as they were, not hashed and sorted again)
         edges: list[Edge] = []
+        kept = dict(_merged)
+        _merged.clear()
         for source in sorted(self.links.keys() | self.others.keys()):
             links, others = self.links.get(source, []), self.others.get(source)
-            edges += sorted(others.union(links), key=_edge_order) if others else links
+            if not others:
+                edges += links
+                continue
+            merged = kept.get(source)
+            if merged is None or merged[0] is not links or merged[1] != others:
+                merged = (links, others, sorted(others.union(links), key=_edge_order))
+            _merged[source] = merged
+            edges += merged[2]
         return Graph({n.id: n for n in order}, edges)
 
     def add_pages(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 
 import pytest
 from support.graph_vault import BOUNDS, HOSTILE, HOSTILE_TITLE, KAHAN, READING, graph_project
@@ -119,6 +120,10 @@ def test_a_graph_built_again_after_edits_is_the_graph_a_first_build_makes(tmp_pa
         lambda: (content / BOUNDS).rename(content / "numerics/Bounds.md"),  # a target renamed: unresolved
         lambda: (content / "notes/New.md").write_text("Links [[Bounds]] and [[Kahan Summation]].\n"),
         lambda: (root / "experiments/sums.md").unlink(),  # a page's node goes (with the experiment)
+        # a paper the unchanged notes cite goes from refs/: their links are kept, their citations not
+        lambda: (root / "refs/refs.bib").write_text(
+            re.sub(r"@article\{kahan1965.*?\n(?=@)", "", (root / "refs/refs.bib").read_text(), flags=re.S)
+        ),
     ]
     for step in steps:
         step()
