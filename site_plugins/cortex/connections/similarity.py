@@ -139,15 +139,42 @@ class TfidfSimilarity(Similarity):
         call, brought up to these texts (a preview's; a build counts afresh)."""
         from sklearn.feature_extraction.text import TfidfTransformer  # only this method needs it
 
-        counts = TermCounts() if counts is None else counts
-        found = counts.matrix(texts)
+        found = counted(texts) if counts is None else counts.matrix(texts)
         if found is None:
             return None
-        fitted = TfidfTransformer(sublinear_tf=True).fit_transform(found)
+        fitted = TfidfTransformer(sublinear_tf=True).fit_transform(found[0])
         at = {text: i for i, text in enumerate(dict.fromkeys(texts))}
         matrix = fitted[[at[t] for t in texts]].tocsr()
         matrix.sort_indices()
-        return Vectors(matrix, np.asarray(counts.terms, dtype=object))
+        return Vectors(matrix, np.asarray(found[1], dtype=object))
+
+
+def counted(corpus: Sequence[str]) -> tuple[Any, list[str]] | None:
+    """``TermCounts().matrix(corpus)``, for a build that keeps nothing: the same matrix, made
+    from one list of all the rows' words rather than a tuple and two arrays a text (at 10,000
+    notes those would be tens of megabytes in small blocks, which the process keeps)."""
+    from scipy.sparse import csr_matrix
+
+    analyse = _analyser()
+    words: list[str] = []
+    counts: list[int] = []
+    lengths: list[int] = []
+    for text in dict.fromkeys(corpus):
+        found = Counter(map(sys.intern, analyse(text)))  # each word once, however many hold it
+        row = sorted(found)
+        words += row
+        counts += map(found.__getitem__, row)
+        lengths.append(len(row))
+    terms = sorted(set(words))
+    if not terms:
+        return None
+    at = {term: i for i, term in enumerate(terms)}
+    indices = np.fromiter(map(at.__getitem__, words), np.int32, len(words))
+    del words
+    indptr = np.zeros(len(lengths) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=indptr[1:])
+    data = np.fromiter(counts, np.float64, len(counts))
+    return csr_matrix((data, indices, indptr), shape=(len(lengths), len(terms))), terms
 
 
 class TermCounts:
@@ -163,10 +190,10 @@ class TermCounts:
         self.terms: list[str] = []
         self.columns: dict[str, np.ndarray] = {}  # text -> its words' columns in ``terms``
 
-    def matrix(self, corpus: Sequence[str]) -> Any:
+    def matrix(self, corpus: Sequence[str]) -> tuple[Any, list[str]] | None:
         """The counts of the distinct texts of ``corpus`` (scipy CSR, float64), a row each in
-        order, each row's columns in order; None when they hold no word. Only these texts are
-        kept."""
+        order, each row's columns in order, and the words of the columns; None when they hold
+        no word. Only these texts are kept."""
         from scipy.sparse import csr_matrix
 
         wanted = dict.fromkeys(corpus)
@@ -202,7 +229,7 @@ class TermCounts:
         np.cumsum([len(self.texts[t][0]) for t in wanted], out=indptr[1:])
         indices = np.concatenate([self.columns[t] for t in wanted])
         data = np.concatenate([self.texts[t][1] for t in wanted], dtype=np.float64)
-        return csr_matrix((data, indices, indptr), shape=(len(wanted), len(self.terms)))
+        return csr_matrix((data, indices, indptr), shape=(len(wanted), len(self.terms))), self.terms
 
 
 @cache

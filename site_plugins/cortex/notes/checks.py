@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from cortex.diagnostics import Code, Diagnostic, LineIndex, diagnostic
 from cortex.notes.kept import same_items
@@ -85,11 +86,7 @@ class _Checked:
     source: str
     resolutions: list[Resolution]
     problems: list[Diagnostic]
-    targets: frozenset[str | None] = frozenset()  # the notes its links land on
     embeds: list[tuple[WikiLink, Resolution]] = field(default_factory=list)  # its rendered embeds
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "targets", frozenset(r.path for r in self.resolutions))
 
     def holds(self, source: str, resolutions: list[Resolution]) -> bool:
         # a vault read again keeps the resolutions that still hold: the same objects
@@ -98,9 +95,10 @@ class _Checked:
     def still_holds(self, source: str, changed: frozenset[str]) -> bool:
         """Whether the note is unchanged and its links land on none of the ``changed`` notes:
         then a vault that kept the resolutions this check read resolves them alike."""
-        return source == self.source and self.targets.isdisjoint(changed)
+        return source == self.source and changed.isdisjoint(map(_PATH, self.resolutions))
 
 
+_PATH = attrgetter("path")
 # the last vault's link problems, by note (a preview checks its vault again on each rebuild),
 # and which reading of its folder that vault was
 _kept: dict[tuple[str, str], _Checked] = {}
