@@ -155,13 +155,11 @@ def counted(corpus: Sequence[str]) -> tuple[Any, list[str]] | None:
     notes those would be tens of megabytes in small blocks, which the process keeps)."""
     from scipy.sparse import csr_matrix
 
-    analyse = _analyser()
     words: list[str] = []
     counts: list[int] = []
     lengths: list[int] = []
     for text in dict.fromkeys(corpus):
-        found = Counter(map(sys.intern, analyse(text)))  # each word once, however many hold it
-        row = sorted(found)
+        row, found = _row(text)
         words += row
         counts += map(found.__getitem__, row)
         lengths.append(len(row))
@@ -206,11 +204,9 @@ class TermCounts:
                 if not self.holding[word]:
                     del self.holding[word]
                     moved = True
-        analyse = _analyser()
         for text in wanted:
             if text not in self.texts:
-                found = Counter(map(sys.intern, analyse(text)))  # each word kept once, however many hold it
-                words = tuple(sorted(found))
+                words, found = _row(text)
                 self.texts[text] = (words, np.fromiter(map(found.__getitem__, words), np.int32, len(words)))
                 moved = moved or any(word not in self.holding for word in words)
                 self.holding.update(words)
@@ -230,6 +226,13 @@ class TermCounts:
         indices = np.concatenate([self.columns[t] for t in wanted])
         data = np.concatenate([self.texts[t][1] for t in wanted], dtype=np.float64)
         return csr_matrix((data, indices, indptr), shape=(len(wanted), len(self.terms))), self.terms
+
+
+def _row(text: str) -> tuple[tuple[str, ...], Counter[str]]:
+    """A text's distinct words in order, and how often it holds each. Each word is kept once
+    (interned), however many texts hold it."""
+    found = Counter(map(sys.intern, _analyser()(text)))
+    return tuple(sorted(found)), found
 
 
 @cache

@@ -22,11 +22,10 @@ def check_vault(vault: Vault, max_embed_depth: int = MAX_EMBED_DEPTH) -> list[Di
     # the vault checked last is the one this one kept its resolutions from: they still hold for
     # an unchanged note whose links land on no changed note, and need not be looked up again
     last, _checked_vault[0] = _checked_vault[0], vault.generation
-    following = vault.kept_from is not None and vault.kept_from == last
     for note in vault.notes.values():
         key = (note.file, note.path)
         checked = kept.get(key)
-        if not (following and checked is not None and checked.still_holds(note.source, vault.changed)):
+        if not (checked is not None and checked.still_holds(note.source, vault, last)):
             resolutions = [resolve_wikilink(vault, link, note) for link in note.links]
             if checked is None or not checked.holds(note.source, resolutions):
                 checked = _Checked(note.source, resolutions, link_problems(note, resolutions))
@@ -92,10 +91,10 @@ class _Checked:
         # a vault read again keeps the resolutions that still hold: the same objects
         return source == self.source and same_items(resolutions, self.resolutions)
 
-    def still_holds(self, source: str, changed: frozenset[str]) -> bool:
-        """Whether the note is unchanged and its links land on none of the ``changed`` notes:
-        then a vault that kept the resolutions this check read resolves them alike."""
-        return source == self.source and changed.isdisjoint(map(_PATH, self.resolutions))
+    def still_holds(self, source: str, vault: Vault, checked_in: int) -> bool:
+        """Whether the note is unchanged and ``vault``, read after the one it was checked in
+        (``checked_in``), resolves its links to the same objects (``Vault.resolves_as``)."""
+        return source == self.source and vault.resolves_as(checked_in, map(_PATH, self.resolutions))
 
 
 _PATH = attrgetter("path")

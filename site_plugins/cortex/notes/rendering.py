@@ -141,7 +141,7 @@ def _still_holds(rendering: _Rendering, generation: int, vault: Vault) -> bool:
     objects); or, failing those, when what it read is the same (``_Rendering.holds``)."""
     if generation == vault.generation:
         return True
-    if generation == vault.kept_from and rendering.touched.isdisjoint(vault.changed):
+    if vault.resolves_as(generation, rendering.touched):
         return True
     return rendering.holds(vault)
 

@@ -165,6 +165,12 @@ class Vault:
         notes' aliases. Two vaults with the same names resolve a link's path alike."""
         return repr((list(self.notes), sorted(self.attachments), sorted(self.by_alias.items())))
 
+    def resolves_as(self, generation: int, paths: Iterable[str | None]) -> bool:
+        """Whether the links whose resolutions the reading ``generation`` of this folder held,
+        landing on ``paths``, resolve here to the same objects: this reading kept its
+        resolutions from that one, and none of those notes changed since."""
+        return generation == self.kept_from and self.changed.isdisjoint(paths)
+
     def keep_resolutions(self, earlier: Vault) -> None:
         """Start with the resolutions of ``earlier`` (a vault read before, say by the previous
         rebuild of a preview) that still hold: all of them when the names are the same, but
