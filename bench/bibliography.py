@@ -12,7 +12,9 @@ What it times, all in this process, through the same calls the MkDocs plugin mak
   in-process memory cleared (a new ``mkdocs build``);
 * serve rebuild: one page gains a citation and the preview rebuilds (``cortex serve``): the
   same loading and indexing with the in-process memory kept, and only that page rendered,
-  since the preview renders only the pages whose text or references changed.
+  since the preview renders only the pages whose text or references changed. ``--edits``
+  pages (5 unless told) gain one each, a rebuild after each; the median counts, as a single
+  rebuild's figure moves by a third with the garbage collector's timing.
 
 Times are CPU seconds of this process (``time.process_time``), so that other work on a
 shared machine does not count; everything here is single-threaded. Prints one line per
@@ -216,6 +218,12 @@ def main() -> None:
     parser.add_argument(
         "--repeats", type=int, default=3, help="interleaved Markdown runs; the best one counts"
     )
+    parser.add_argument(
+        "--edits",
+        type=int,
+        default=5,
+        help="serve rebuilds, each after one more page gained a citation; the median counts",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -225,10 +233,12 @@ def main() -> None:
         cold = citation_build(refs, root / "cache", site_pages, args.repeats)
         forget_memory()
         warm = citation_build(refs, root / "cache", site_pages, args.repeats)
-        edited = next(iter(site_pages))
-        text, title = site_pages[edited]
-        site_pages[edited] = (text + "\nOne more citation [@key1].\n", title)
-        serve = citation_build(refs, root / "cache", site_pages, args.repeats, only={edited})
+        serves = []
+        for edit, edited in enumerate(list(site_pages)[: args.edits]):
+            text, title = site_pages[edited]
+            site_pages[edited] = (text + f"\nOne more citation [@key{edit + 1}].\n", title)
+            serves.append(citation_build(refs, root / "cache", site_pages, args.repeats, only={edited}))
+        serve = sorted(serves, key=lambda s: s["added_s"])[len(serves) // 2]
     results = {
         "entries": cold["entries"],
         "pages": args.pages,
@@ -236,6 +246,7 @@ def main() -> None:
         "cold": cold,
         "warm": warm,
         "serve_rebuild": serve,
+        "serve_rebuild_added_s_each": [s["added_s"] for s in serves],
         "cold_ratio_to_pybtex_parse": cold["added_s"] / anchor,
         "warm_ratio_to_pybtex_parse": warm["added_s"] / anchor,
         "serve_rebuild_ratio_to_pybtex_parse": serve["added_s"] / anchor,
@@ -255,9 +266,11 @@ def main() -> None:
         f"warm build, added time: {warm['added_s']:.2f} s, / pybtex parse: "
         f"{warm['added_s'] / anchor:.2f} (target <= 0.15)"
     )
+    each = ", ".join(f"{s['added_s']:.2f}" for s in serves)
     print(
-        f"serve rebuild after one page changed, added time: {serve['added_s']:.2f} s, / pybtex parse: "
-        f"{serve['added_s'] / anchor:.2f} (target <= 0.15)"
+        f"serve rebuild after one page changed, added time (median of {len(serves)} edits): "
+        f"{serve['added_s']:.2f} s (each: {each}), "
+        f"/ pybtex parse: {serve['added_s'] / anchor:.2f} (target <= 0.15)"
     )
     out = Path(__file__).resolve().parent / "out"
     out.mkdir(exist_ok=True)
