@@ -29,7 +29,7 @@ from pybtex.utils import CaseInsensitiveDict
 
 from cortex.citations.latex import unknown_commands
 from cortex.citations.names import biblatex_name
-from cortex.diagnostics import Code, Diagnostic, diagnostic, line_col
+from cortex.diagnostics import Code, Diagnostic, LineIndex, diagnostic
 
 CACHE_VERSION = "4"
 PERSON_ROLES = frozenset(role.lower() for role in Person.valid_roles)
@@ -200,18 +200,13 @@ class _FileParser:
         self.result = ParsedFile()
         self.scanner = _FieldScanner(text, macros=macros, handle_error=self.handle_error, filename=path)
         self.failed_command: int | None = None
-        self._line_pos, self._line = 0, 1
-
-    def line_of(self, pos: int) -> int:
-        if pos < self._line_pos:
-            self._line_pos, self._line = 0, 1
-        self._line += self.text.count("\n", self._line_pos, pos)
-        self._line_pos = pos
-        return self._line
+        # every entry's and field's line: counting newlines from the file's start for each of them
+        # made a file's parse quadratic in its length (a thousand entries: seconds)
+        self.line_col = LineIndex(text)
 
     def handle_error(self, exc: PybtexSyntaxError) -> None:
         pos = exc.error_context_info[2] if isinstance(exc.error_context_info, tuple) else self.scanner.pos
-        line, col = line_col(self.text, min(pos, len(self.text)))
+        line, col = self.line_col(min(pos, len(self.text)))
         key = self.scanner.current_entry_key
         where = f" in entry '{key}'" if key else ""
         if isinstance(exc, UndefinedMacro):
@@ -231,7 +226,7 @@ class _FileParser:
         unbalanced = self.unbalanced_field(pos)
         if unbalanced is not None:
             name, start = unbalanced
-            line, col = line_col(self.text, start)
+            line, col = self.line_col(start)
             message = (
                 f"the braces of field '{name}'{where} do not balance (a {{ is never closed), so the field "
                 f"runs on to the end of the entry; this entry is skipped"
@@ -270,7 +265,7 @@ class _FileParser:
         return self.result
 
     def reference(self, command: str, key: str, raw_fields: list) -> Reference:
-        line = self.line_of(self.scanner.command_start)
+        line = self.line_col(self.scanner.command_start)[0]
         starts = iter(getattr(self.scanner, "field_starts", []))
         fields: dict[str, str] = {}
         persons: dict[str, tuple[str, ...]] = {}
@@ -278,7 +273,7 @@ class _FileParser:
         for name, parts in raw_fields:
             lname = name.lower()
             start = next((s for n, s in starts if n == lname), None)
-            where = line_col(self.text, start) if start is not None else (line, 1)
+            where = self.line_col(start) if start is not None else (line, 1)
             if lname in fields or lname in persons:
                 message = f"entry '{key}' has a second '{name}' field; the first one is used"
                 self.result.diagnostics.append(diagnostic(Code.DUPLICATE_FIELD, self.path, *where, message))

@@ -309,3 +309,23 @@ def test_the_plain_text_fast_path_reads_text_exactly_as_pybtex_does():
     for s in samples:
         assert rich_text(s) == Text.from_latex(s), s
         assert rich_text(s).render_as("html") == Text.from_latex(s).render_as("html"), s
+
+
+def test_entries_and_fields_carry_their_lines_and_columns_deep_in_a_file(tmp_path):
+    """Every entry's line, each field's line and a repeated field's line and column, in a file
+    of many entries (each counted from one index of the file's lines, not from its start)."""
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    entries = [f"@misc{{k{i},\n  title = {{T{i}}},\n  year = 2020,\n}}\n" for i in range(300)]
+    entries.append("@misc{dup,\n  title = {First},\n    title = {Second},\n  note = {x},\n}\n")
+    (refs / "many.bib").write_text("\n".join(entries), encoding="utf-8")
+    bib, diagnostics = load_bibliography(refs)
+    assert [(r.key, r.line) for r in (bib["k0"], bib["k1"], bib["k299"])] == [
+        ("k0", 1),
+        ("k1", 6),
+        ("k299", 1496),
+    ]
+    assert bib["k299"].field_lines == {"title": 1497, "year": 1498}
+    assert bib["dup"].line == 1501 and bib["dup"].field_lines == {"title": 1502, "note": 1504}
+    assert [(d.line, d.col) for d in diagnostics] == [(1503, 5)]
+    assert "second 'title'" in diagnostics[0].message
