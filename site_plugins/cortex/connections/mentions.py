@@ -3,9 +3,11 @@ plain text in another note that does not link to it. Whole words, any case; neve
 link, code, a comment, an HTML tag, a URL, a shortcode or the front matter.
 
 One pass over each note finds every name at once: the names are indexed by their first word,
-so each word of a note costs one dictionary look-up, and only a word that starts some name is
-compared with the names starting with it (longest first). A thousand notes take a fraction of
-a second, where trying every name on every note would take minutes.
+so each word of a note costs one dictionary look-up, and a word that starts some name costs one
+more look-up for each length the names starting with it have (longest first), however many
+names share that word (thousands of notes called "Note 1234", or daily notes starting with
+the year). A thousand notes take a fraction of a second, where trying every name on every note
+would take minutes.
 """
 
 from __future__ import annotations
@@ -39,29 +41,34 @@ class Mention:
 
 
 @dataclass(frozen=True, slots=True)
-class _Name:
-    folded: str  # the title or alias, case folded
-    target: str
+class _Names:
+    """The names that start with one word."""
+
+    lengths: tuple[int, ...]  # their lengths in characters, each once, longest first
+    targets: dict[str, str]  # name (case folded) -> the note it names
 
 
-def name_index(kb: KnowledgeBase) -> dict[str, list[_Name]]:
-    """Every note's title and aliases by their first word (case folded), longest first. A name
-    that two notes share is left out: which one is meant is a guess."""
+def name_index(kb: KnowledgeBase) -> dict[str, _Names]:
+    """Every note's title and aliases by their first word (case folded). A name that two notes
+    share is left out: which one is meant is a guess."""
     owners: dict[str, set[str]] = {}
     for path, note in kb.notes.items():
         for name in {note.title, *note.aliases}:
             folded = " ".join(name.split()).casefold()
             if len(folded) >= MIN_NAME_CHARS and _WORD.match(folded):
                 owners.setdefault(folded, set()).add(path)
-    index: dict[str, list[_Name]] = {}
+    grouped: dict[str, dict[str, str]] = {}
     for folded, paths in owners.items():
         if len(paths) == 1:
             first = _WORD.match(folded)
             assert first is not None  # checked above
-            index.setdefault(first.group(0), []).append(_Name(folded, next(iter(paths))))
-    for names in index.values():
-        names.sort(key=lambda n: -len(n.folded))
-    return index
+            grouped.setdefault(first.group(0), {})[folded] = next(iter(paths))
+    return {
+        word: _Names(
+            tuple(sorted({len(name) for name in targets}, reverse=True)), dict(sorted(targets.items()))
+        )
+        for word, targets in grouped.items()
+    }
 
 
 def unlinked_mentions(kb: KnowledgeBase) -> dict[str, list[Mention]]:
@@ -81,7 +88,7 @@ def unlinked_mentions(kb: KnowledgeBase) -> dict[str, list[Mention]]:
 _kept: PerNote[list[Mention]] = PerNote()  # a note's mentions, for the same names
 
 
-def mentions_in(note: Note, index: dict[str, list[_Name]]) -> list[Mention]:
+def mentions_in(note: Note, index: dict[str, _Names]) -> list[Mention]:
     """Every name of ``index`` that ``note``'s body holds as plain text."""
     text = note.source
     skip = _skipped(note)
@@ -93,16 +100,15 @@ def mentions_in(note: Note, index: dict[str, list[_Name]]) -> list[Mention]:
         names = index.get(word.group(0).casefold())
         if names is None or start < pos or skip.covers(start):
             continue
-        for name in names:
-            end = start + len(name.folded)
+        for length in names.lengths:
+            end = start + length
             written = text[start:end]
-            if " ".join(written.split()).casefold() != name.folded or (
-                end < len(text) and _is_word(text[end])
-            ):
+            target = names.targets.get(" ".join(written.split()).casefold())
+            if target is None or (end < len(text) and _is_word(text[end])):
                 continue
             lines = lines or LineIndex(text)
             line, col = lines(start)
-            found.append(Mention(note.path, name.target, written, line, col, _context(text, start)))
+            found.append(Mention(note.path, target, written, line, col, _context(text, start)))
             pos = end
             break
     return found

@@ -104,3 +104,26 @@ def test_a_thousand_notes_are_read_in_one_pass_each(tmp_path):
     assert sum(len(v) for v in found.values()) == 10_000
     expected = {f"n/Topic {(5 - k) % 1000:04d}.md" for k in range(1, 11)}
     assert {m.source for m in found["n/Topic 0005.md"]} == expected
+
+
+def test_names_sharing_their_first_word_are_told_apart_by_length_then_text(tmp_path):
+    """Names starting with the same word ("Note", "Note 12", "Note 123", "Note ab1"): each place
+    names the longest that fits it as whole words, any case, a line break standing for a space."""
+    _, found = mentions_of(
+        tmp_path,
+        {
+            "Note.md": "# Note\n",
+            "Note 12.md": "# Note 12\n",
+            "Note 123.md": "# Note 123\n",
+            "Note ab1.md": "# Note ab1\n",
+            "a.md": "note 123, NOTE 12x, Note 12. Note\nab1 and note 1234 and a note.\n",
+        },
+    )
+    assert places(found, "Note 123.md") == [("a.md", 1, 1, "note 123")]
+    assert places(found, "Note 12.md") == [("a.md", 1, 21, "Note 12")]
+    assert places(found, "Note ab1.md") == [("a.md", 1, 30, "Note\nab1")]
+    assert places(found, "Note.md") == [
+        ("a.md", 1, 11, "NOTE"),
+        ("a.md", 2, 9, "note"),
+        ("a.md", 2, 25, "note"),
+    ]
