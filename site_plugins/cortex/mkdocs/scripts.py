@@ -28,25 +28,26 @@ SHARED_LOADER = f"{SITE_FOLDER}/cortex-loader.js"  # what every loader uses: scr
 
 def plotly_js_path() -> Path:
     """plotly.min.js as the installed plotly package ships it."""
-    import plotly
-
-    return _shipped(Path(plotly.__file__).parent / "package_data" / "plotly.min.js", "plotly")
+    return _shipped(_folder("plotly") / "package_data" / "plotly.min.js", "plotly")
 
 
 def mermaid_js_path() -> Path:
     """mermaid's browser bundle as the installed mermaidx package ships it."""
-    import mermaidx
-
-    return _shipped(Path(mermaidx.__file__).parent / "assets" / "mermaid.js", "mermaidx")
+    return _shipped(_folder("mermaidx") / "assets" / "mermaid.js", "mermaidx")
 
 
 def math_font_path() -> Path:
     """STIX Two Math (SIL Open Font License) as the installed ziamath package ships it."""
+    return _shipped(_folder("ziamath") / "fonts" / "STIXTwoMath-Regular.ttf", "ziamath")
+
+
+def _folder(package: str) -> Path:
+    """Where an installed package lives, found but not imported: only its files are wanted (importing
+    mermaidx starts a JavaScript engine's thread)."""
     from importlib.util import find_spec
 
-    spec = find_spec("ziamath")  # found, not imported: only its font file is wanted
-    folder = Path(spec.origin).parent if spec and spec.origin else Path("ziamath-is-not-installed")
-    return _shipped(folder / "fonts" / "STIXTwoMath-Regular.ttf", "ziamath")
+    spec = find_spec(package)
+    return Path(spec.origin).parent if spec and spec.origin else Path(f"{package}-is-not-installed")
 
 
 def _shipped(path: Path, package: str) -> Path:
