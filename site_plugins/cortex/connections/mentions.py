@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from cortex.diagnostics import Code, Diagnostic, LineIndex, diagnostic
 from cortex.model import KnowledgeBase
 from cortex.notes.kept import PerNote
-from cortex.notes.vault import Note, plain_text
+from cortex.notes.vault import LINE_MARKUP, Note, plain_text
 from cortex.text.markdown import Regions
 
 MIN_NAME_CHARS = 3  # shorter titles and aliases ("AI", "X") would be found everywhere
@@ -132,15 +132,23 @@ def _skipped(note: Note) -> Regions:
 
 
 def _context(text: str, offset: int) -> str:
-    """The line around ``offset`` as plain text, cut to about ``CONTEXT_CHARS``."""
+    """The line around ``offset`` as plain text, cut to about ``CONTEXT_CHARS`` around it. The
+    line is made plain before it is cut, so a cut never leaves half a link's or a tag's markup."""
     start = text.rfind("\n", 0, offset) + 1
     end = text.find("\n", offset)
     line = text[start : len(text) if end == -1 else end]
-    at = offset - start
-    if len(line) > CONTEXT_CHARS:
-        left = max(0, at - CONTEXT_CHARS // 2)
-        line = ("…" if left else "") + line[left : left + CONTEXT_CHARS] + "…"
-    return plain_text(line.lstrip("#>-*+ \t"))
+    # a mark where the name starts (never inside a link or a tag: names are not looked for there)
+    marked = plain_text(LINE_MARKUP.sub("", line[: offset - start] + _MARK + line[offset - start :]))
+    at = max(marked.find(_MARK), 0)
+    plain = marked.replace(_MARK, "")
+    if len(plain) <= CONTEXT_CHARS:
+        return plain
+    left = max(0, min(at - CONTEXT_CHARS // 2, len(plain) - CONTEXT_CHARS))
+    right = left + CONTEXT_CHARS
+    return ("…" if left else "") + plain[left:right].strip() + ("…" if right < len(plain) else "")
+
+
+_MARK = "\ue000"  # a private-use character: no Markdown syntax, and not in notes' prose
 
 
 def mention_suggestions(

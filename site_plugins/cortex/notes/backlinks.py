@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from cortex.citations.syntax import BARE, GROUP
 from cortex.notes.kept import PerNote
 from cortex.notes.links import resolve_wikilink
-from cortex.notes.vault import Note, Vault, WikiLink, plain_text
+from cortex.notes.vault import LINE_MARKUP, Note, Vault, WikiLink, plain_text
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_LINE_MARKUP = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#{1,6}|>)\s+")
 _SHORTCODE = re.compile(r"\{\{<.*?>\}\}")
 _KEY_NAME_YEAR = re.compile(r"([A-Za-z]+?)[_-]?((?:19|20)\d\d)")
 _SPACES = re.compile(r"[ \t]{2,}")
@@ -109,7 +108,7 @@ def _plain_sentence(sentence: str) -> str:
     """The sentence as a reader reads it: links by their text, citations by their author and
     year (a key such as ``kahan1965pracniques`` reads ``Kahan 1965``) or left out when
     bracketed, quoted results as an ellipsis."""
-    sentence = _LINE_MARKUP.sub("", sentence)
+    sentence = LINE_MARKUP.sub("", sentence)
     if "{{<" in sentence:
         sentence = _SHORTCODE.sub("…", sentence)
     if "@" in sentence:

@@ -236,6 +236,10 @@ SETTLED_NS = 2_000_000_000
 _texts: dict[str, tuple[tuple[int, ...], str, tuple[int, int, str] | None]] = {}
 
 
+# a line's list, heading or quote marker (``- ``, ``1. ``, ``## ``, ``> ``), not part of its text
+LINE_MARKUP = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#{1,6}|>)\s+")
+
+
 def plain_text(markdown: str) -> str:
     """Inline Markdown reduced to the text a reader sees: what toc slugifies and backlinks quote."""
     text = markdown

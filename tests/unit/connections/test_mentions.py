@@ -127,3 +127,23 @@ def test_names_sharing_their_first_word_are_told_apart_by_length_then_text(tmp_p
         ("a.md", 2, 9, "note"),
         ("a.md", 2, 25, "note"),
     ]
+
+
+def test_a_long_line_is_cut_around_the_name_after_its_markup_is_made_plain(tmp_path):
+    """The context of a mention on a long line: plain text (links by their label), cut to about
+    160 characters around the name, never through a link's markup."""
+    before = " ".join(f"[[Note {i}|label {i}]] and *more*" for i in range(12))
+    _, found = mentions_of(
+        tmp_path,
+        {
+            "a.md": f"# A\n\n- {before} then Kahan summation, {before}.\n",
+            "b.md": "# B\n\n- **Seen**: Kahan summation, *twice*.\n",
+        },
+    )
+    mention, short = found["numerics/Kahan Summation.md"]
+    assert short.context == "Seen: Kahan summation, twice."  # the list marker out, the emphasis read
+    assert mention.text == "Kahan summation"
+    assert "[[" not in mention.context and "]]" not in mention.context and "*" not in mention.context
+    assert mention.context.startswith("…") and mention.context.endswith("…")
+    assert "then Kahan summation, label 0 and more" in mention.context
+    assert len(mention.context) <= 162
