@@ -87,11 +87,13 @@ class _Line:
         end = text.find("\n", start)
         line = text[start : len(text) if end == -1 else end]
         sentences = []
-        pos = 0
-        for piece in _SENTENCE_END.split(line):
-            found = line.find(piece, pos)
-            sentences.append((found, piece))
-            pos = found + len(piece)
+        begins = 0  # where the sentence being read begins in the line
+        for gap in _SENTENCE_END.finditer(line):
+            if line.count("[", 0, gap.start()) > line.count("]", 0, gap.start()):
+                continue  # inside a citation's or a link's brackets: "[@key, chap. 4]"
+            sentences.append((begins, line[begins : gap.start()]))
+            begins = gap.end()
+        sentences.append((begins, line[begins:]))
         return cls(line, sentences)
 
     def context(self, at: int) -> str:
