@@ -115,7 +115,6 @@ class _Person(Person):
 
 
 @cache
-@cache
 def _pybtex_styles(bib_style: str) -> tuple[Any, Any, Any, bool]:
     """pybtex's formatting style ``bib_style``, its author-year-title sorting and its alpha
     labels, made once a process (they keep no state between entries; finding a plugin reads

@@ -148,7 +148,7 @@ def _context(text: str, offset: int) -> str:
     return ("…" if left else "") + plain[left:right].strip() + ("…" if right < len(plain) else "")
 
 
-_MARK = "\ue000"  # a private-use character: no Markdown syntax, and not in notes' prose
+_MARK = "\ue000"  # a private-use character, no Markdown syntax (one a note's line held would move the cut)
 
 
 def mention_suggestions(

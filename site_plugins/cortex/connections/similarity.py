@@ -165,9 +165,10 @@ def tfidf(counts: Any) -> Any:
     np.log(data, out=data)
     data += 1.0
     data *= rarity[vectors.indices]
-    sizes = np.diff(vectors.indptr)  # a text of nothing but stop words has an empty row
+    sizes = np.diff(vectors.indptr)
+    filled = sizes > 0  # a text of nothing but stop words has an empty row
     lengths = np.zeros(len(sizes))
-    lengths[sizes > 0] = np.sqrt(np.add.reduceat(data * data, vectors.indptr[:-1][sizes > 0]))
+    lengths[filled] = np.sqrt(np.add.reduceat(data * data, vectors.indptr[:-1][filled]))
     data /= np.repeat(lengths, sizes)
     return vectors
 
