@@ -4,7 +4,9 @@ What it times, all in this process, through the same calls the MkDocs plugin mak
 
 * anchor: pybtex's own parse of the same .bib files (``pybtex.database.input.bibtex.Parser``);
 * cold build: ``load_bibliography`` with an empty cache, ``CitationsAdapter.index_pages``
-  (which formats every cited entry), ``bibliography_page``, and per page ``start_page``,
+  (which formats every cited entry; these two, as the plugin reads its model, with the garbage
+  collector paused, and what they made then kept out of its collections, as the plugin keeps
+  its model), ``bibliography_page``, and per page ``start_page``,
   Markdown conversion and ``finish_page``, then ``save_cache``. The Markdown conversion
   of the same pages without the citation extension is subtracted (best of interleaved
   runs each), so the figure is the time citations add to a build;
@@ -24,6 +26,7 @@ figure and writes bench/out/bibliography.json.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import platform
 import random
@@ -38,8 +41,10 @@ from pybtex.database.input.bibtex import Parser
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cortex.citations import bibliography as bibliography_module
+from cortex.citations import syntax
 from cortex.citations.bibliography import load_bibliography
 from cortex.mkdocs.citations import CitationsAdapter
+from cortex.mkdocs.plugin import collector_paused
 
 SURNAMES = [
     "Smith",
@@ -180,13 +185,16 @@ def citation_build(
 ) -> dict:
     """``only``: the pages rendered (all by default)."""
     start = time.process_time()
-    bibliography, diagnostics = load_bibliography(refs, cache)
-    loaded = time.process_time()
-    adapter = CitationsAdapter(bibliography, style="numeric", bib_style="plain")
-    unknown = adapter.index_pages(site_pages)
+    with collector_paused():  # as the plugin reads its model: the bibliography and the index
+        bibliography, diagnostics = load_bibliography(refs, cache)
+        loaded = time.process_time()
+        adapter = CitationsAdapter(bibliography, style="numeric", bib_style="plain")
+        unknown = adapter.index_pages(site_pages)
+    gc.freeze()  # as the plugin does with its model for the rest of a build (_freeze_model)
     adapter.bibliography_page()
     indexed = time.process_time()
     render, baseline = rendering_added(site_pages, adapter, repeats, only)
+    gc.unfreeze()
     saving = time.process_time()
     adapter.save_cache()
     saved = time.process_time()
@@ -205,6 +213,10 @@ def citation_build(
 
 
 def forget_memory() -> None:
+    """What a new process would not have: the parsed files, the formatted entries, each page's
+    citations and each group's."""
+    syntax._citations.cache_clear()
+    syntax._group.cache_clear()
     bibliography_module._ParseCache._memory.clear()
     bibliography_module._ParseCache._placed.clear()
     bibliography_module.FormatCache._memory.clear()

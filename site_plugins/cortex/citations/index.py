@@ -32,6 +32,12 @@ def anchor(key: str) -> str:
     return "ref-" + re.sub(r"[^\w:.\-]", "-", key)
 
 
+@lru_cache(maxsize=65536)
+def _anchor_attribute(key: str) -> str:
+    """``anchor(key)`` escaped for an attribute or a URL's fragment."""
+    return str(escape(anchor(key)))
+
+
 @dataclass
 class CitingPage:
     src_uri: str
@@ -51,7 +57,7 @@ class CitationIndex:
         self.pages: dict[str, CitingPage] = {}
         self.reading_notes: dict[str, str] = {}  # lower key -> src_uri
         self._cited_by: dict[str, list[str]] = {}  # lower key -> src_uris
-        self._order: dict[str, dict[str, int]] = {}  # src_uri -> key -> position in its bibliography
+        self._order: dict[str, dict[str, str]] = {}  # src_uri -> key -> its number in the page's bibliography
         self.entries: dict[str, CitedEntry] = {}  # lower key -> rendering data
         self._author_year: dict[str, tuple[str, str]] = {}
         self._alpha: dict[str, str] = {}
@@ -143,11 +149,12 @@ class CitationIndex:
         """The keys a page cites, in the order of its bibliography."""
         return list(self._page_order(src_uri))
 
-    def _page_order(self, src_uri: str) -> dict[str, int]:
+    def _page_order(self, src_uri: str) -> dict[str, str]:
+        """The page's keys in the order of its bibliography, each with its number there."""
         order = self._order.get(src_uri)
         if order is None:
             order = self._order[src_uri] = {
-                k: i for i, k in enumerate(self.formatter.sort(self.page(src_uri).keys))
+                k: str(i + 1) for i, k in enumerate(self.formatter.sort(self.page(src_uri).keys))
             }
         return order
 
@@ -155,11 +162,14 @@ class CitationIndex:
         """The key's label on this page: a number, or an alpha label like ``VSP+17``."""
         if self.style.bibliography == "alpha":
             return self._alpha.get(key.lower()) or self.formatter.meta(key).alpha
+        order = self._order.get(src_uri)
+        if order is not None and (found := order.get(key)) is not None:
+            return found
         page = self.page(src_uri)
         if key not in page.keys:  # cited in a way the index did not see
             page.keys.append(key)
             self._order.pop(src_uri, None)
-        return str(self._page_order(src_uri)[key] + 1)
+        return self._page_order(src_uri)[key]
 
     def author_year(self, key: str) -> tuple[str, str]:
         found = self._author_year.get(key.lower())
@@ -262,7 +272,7 @@ def render_bibliography(
         label = labels.get(key.lower())
         head = f'<span class="reference-label">[{escape(label)}]</span> ' if label else ""
         items.append(
-            f'<li class="reference" id="{escape(anchor(key))}">{head}<span class="reference-body">'
+            f'<li class="reference" id="{_anchor_attribute(key)}">{head}<span class="reference-body">'
             f"{formatter.html(key)}</span>{extras.get(key.lower(), '')}</li>"
         )
     kind = "numbered" if labels else "author-year"
@@ -284,12 +294,14 @@ def render_page_bibliography(index: CitationIndex, src_uri: str, link: Link, glo
     labels = {}
     if index.style.citation == "numeric":
         labels = {k.lower(): index.label(src_uri, k) for k in keys}
+    # the page's link to the global bibliography, escaped once: the key's anchor is added to it
+    to_global = f"{escape(link(global_uri, ''))}#" if global_uri else ""
     extras = {}
     for key in keys:
         extra = _note_link(index, key, link, src_uri)
-        if global_uri:
+        if to_global:
             extra += (
-                f' <a class="reference-global-link" href="{escape(link(global_uri, anchor(key)))}" '
+                f' <a class="reference-global-link" href="{to_global}{_anchor_attribute(key)}" '
                 'title="All pages citing it">↗</a>'
             )
         extras[key.lower()] = extra
@@ -301,23 +313,26 @@ def render_page_bibliography(index: CitationIndex, src_uri: str, link: Link, glo
 
 def render_global_bibliography(index: CitationIndex, link: Link, titles: Mapping[str, str]) -> str:
     """Every listed entry with "cited by" links to the pages (``titles``: src_uri -> title) citing it."""
+    page_links: dict[str, str] = {}  # each citing page's link, made once: a page cites many entries
+
+    def page_link(uri: str) -> str:
+        found = page_links.get(uri)
+        if found is None:
+            found = page_links[uri] = f'<a href="{escape(link(uri, ""))}">{escape(titles.get(uri, uri))}</a>'
+        return found
+
+    listed = index.listed_keys()
     extras = {}
-    for key in index.listed_keys():
+    for key in listed:
         pages = index.cited_by(key)
         extra = _note_link(index, key, link)
         if pages:
             extra += (
-                ' <span class="reference-cited-by">Cited by: '
-                + ", ".join(
-                    f'<a href="{escape(link(uri, ""))}">{escape(titles.get(uri, uri))}</a>' for uri in pages
-                )
-                + "</span>"
+                ' <span class="reference-cited-by">Cited by: ' + ", ".join(map(page_link, pages)) + "</span>"
             )
         extras[key.lower()] = extra
     labels = index._alpha if index.style.bibliography == "alpha" else {}
-    return render_bibliography(
-        index.listed_keys(), index.bibliography, index.style, labels=labels, extras=extras
-    )
+    return render_bibliography(listed, index.bibliography, index.style, labels=labels, extras=extras)
 
 
 def render_reading_note_reference(

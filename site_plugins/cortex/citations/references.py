@@ -135,6 +135,7 @@ class ReferenceFormatter:
         self.style, self.sorting, self.alpha, self._direct = _pybtex_styles(bib_style)
         self.problems: list[Diagnostic] = []
         self._meta: dict[str, ReferenceMeta] = {}
+        self._html: dict[str, Markup] = {}  # by key as asked for: a build asks for each many times
         self._what = f"html-{bib_style}"
         self._reported: set[str] = set()
 
@@ -162,6 +163,12 @@ class ReferenceFormatter:
 
     def html(self, key: str) -> Markup:
         """The full reference as HTML: authors, title, venue, year, and URL, arXiv and DOI links."""
+        found = self._html.get(key)
+        if found is None:
+            found = self._html[key] = self._html_of(key)
+        return found
+
+    def _html_of(self, key: str) -> Markup:
         ref = self.bibliography[key]
         cached = self.bibliography.cache.get(ref.digest, self._what)
         if cached is None:

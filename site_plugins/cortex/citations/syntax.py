@@ -10,29 +10,32 @@ import functools
 import re
 from bisect import bisect_right
 from collections.abc import Container
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cortex.diagnostics import LineIndex
 from cortex.text.front_matter import front_matter_span
 
 # A key starts with a word character; inner punctuation is allowed, a trailing one is not.
 KEY = r"[^\W](?:[\w:.#\-+/]*\w)?"
+# Each pattern starts with the character it is about ("[", "@"), so that the regular expression
+# engine leaps from one to the next; what may not come before it is looked behind for after it.
 # A bracketed group holds at least one key, no nested brackets, and is not a link.
-GROUP = re.compile(r"(?<![\[\\])\[([^\[\]\n]*?(?<![\w@\\])-?@" + KEY + r"[^\[\]]*?)\](?![(\[\]])")
+GROUP = re.compile(r"\[(?<![\[\\]\[)([^\[\]\n]*?(?<![\w@\\])-?@" + KEY + r"[^\[\]]*?)\](?![(\[\]])")
 # A bare key in running text, optionally followed by a locator: ``@key [p. 3]``.
-BARE = re.compile(r"(?<![\w@\\/.:\-+\]`])@(" + KEY + r")(?:[ \t]?\[([^\[\]@\n]*)\](?![(\[]))?")
+BARE = re.compile(r"@(?<![\w@\\/.:\-+\]`]@)(" + KEY + r")(?:[ \t]?\[([^\[\]@\n]*)\](?![(\[]))?")
 _ITEM = re.compile(
     r"^\s*(?P<prefix>.*?)\s*(?<![\w@\\])(?P<minus>-?)@(?P<key>" + KEY + r")(?P<suffix>.*?)\s*$", re.S
 )
 
 _FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})", re.M)
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+# a run of backticks (its first one not after another), up to the next run of the same length
+_CODE_SPAN = re.compile(r"`(?<!``)(`*)(?!`).+?(?<!`)`\1(?!`)", re.S)
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 
 
-@dataclass(frozen=True)
-class Citation:
-    """One cited key with what surrounds it. ``in_text`` marks a bare ``@key``."""
+class Citation(NamedTuple):
+    """One cited key with what surrounds it. ``in_text`` marks a bare ``@key``. (A named tuple:
+    a build makes one or two for each citation of every page.)"""
 
     key: str
     prefix: str = ""
@@ -46,6 +49,18 @@ class Citation:
 
 def parse_group(content: str, offset: int = 0) -> list[Citation] | None:
     """The citations inside ``[...]`` (brackets excluded), or None if it is not a citation group."""
+    items = _group(content)
+    if items is None:
+        return None
+    if not offset:
+        return list(items)
+    return [item._replace(offset=item.offset + offset) for item in items]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _group(content: str) -> tuple[Citation, ...] | None:
+    """``parse_group(content)``: once per group's text in a process, as a build reads each group
+    twice (indexing the page, then rendering it) and a preview on every rebuild."""
     items = []
     pos = 0
     for part in content.split(";"):
@@ -60,11 +75,11 @@ def parse_group(content: str, offset: int = 0) -> list[Citation] | None:
                 m.group("prefix"),
                 locator,
                 bool(m.group("minus")),
-                offset=offset + pos + m.start("key") - 1,
+                offset=pos + m.start("key") - 1,
             )
         )
         pos += len(part) + 1
-    return items
+    return tuple(items)
 
 
 def bare_citation(m: re.Match[str], offset: int = 0) -> Citation:
@@ -125,23 +140,23 @@ def _citations(markdown: str) -> tuple[tuple[Citation, str | None], ...]:
     counts when the key is known); once per text in a process, as a preview indexes every page
     on each rebuild and most are unchanged."""
     masked = mask_code(markdown)
-    found: list[tuple[Citation, str | None]] = []
+    found: list[tuple[int, Citation, str | None]] = []  # (offset, citation at the group's start, bare key)
     starts: list[int] = []
     ends: list[int] = []
     for m in GROUP.finditer(masked):
-        items = parse_group(m.group(1), m.start(1))
+        items = _group(m.group(1))
         if items is not None:
-            found.extend((item, None) for item in items)
+            found.extend((m.start(1) + item.offset, item, None) for item in items)
             starts.append(m.start())
             ends.append(m.end())
     for m in BARE.finditer(masked):
         inside = bisect_right(starts, m.start()) - 1
         if inside >= 0 and m.start() < ends[inside]:
             continue
-        found.append((bare_citation(m), m.group(1)))
-    found.sort(key=lambda pair: pair[0].offset)
+        found.append((m.start(), bare_citation(m), m.group(1)))
+    found.sort(key=lambda item: item[0])
     lines = LineIndex(markdown)
     return tuple(
-        (Citation(c.key, c.prefix, c.locator, c.suppress_author, c.in_text, c.offset, *lines(c.offset)), bare)
-        for c, bare in found
+        (Citation(c.key, c.prefix, c.locator, c.suppress_author, c.in_text, at, *lines(at)), bare)
+        for at, c, bare in found
     )
