@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 from cortex.diagnostics import Code, Diagnostic, LineIndex, diagnostic
 from cortex.model import KnowledgeBase
+from cortex.notes.backlinks import reader_text
 from cortex.notes.kept import PerNote
-from cortex.notes.vault import LINE_MARKUP, Note, plain_text
+from cortex.notes.vault import TEXT_MARK, Note, cut_around
 from cortex.text.markdown import Regions
 
 MIN_NAME_CHARS = 3  # shorter titles and aliases ("AI", "X") would be found everywhere
@@ -132,23 +133,15 @@ def _skipped(note: Note) -> Regions:
 
 
 def _context(text: str, offset: int) -> str:
-    """The line around ``offset`` as plain text, cut to about ``CONTEXT_CHARS`` around it. The
-    line is made plain before it is cut, so a cut never leaves half a link's or a tag's markup."""
+    """The line around ``offset`` as a reader reads it (``reader_text``, as backlinks quote), cut
+    to about ``CONTEXT_CHARS`` around it. The line is made plain before it is cut, so a cut never
+    leaves half a link's or a tag's markup."""
     start = text.rfind("\n", 0, offset) + 1
     end = text.find("\n", offset)
     line = text[start : len(text) if end == -1 else end]
     # a mark where the name starts (never inside a link or a tag: names are not looked for there)
-    marked = plain_text(LINE_MARKUP.sub("", line[: offset - start] + _MARK + line[offset - start :]))
-    at = max(marked.find(_MARK), 0)
-    plain = marked.replace(_MARK, "")
-    if len(plain) <= CONTEXT_CHARS:
-        return plain
-    left = max(0, min(at - CONTEXT_CHARS // 2, len(plain) - CONTEXT_CHARS))
-    right = left + CONTEXT_CHARS
-    return ("…" if left else "") + plain[left:right].strip() + ("…" if right < len(plain) else "")
-
-
-_MARK = "\ue000"  # a private-use character, no Markdown syntax (one a note's line held would move the cut)
+    marked = reader_text(line[: offset - start] + TEXT_MARK + line[offset - start :])
+    return cut_around(marked, CONTEXT_CHARS)
 
 
 def mention_suggestions(

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from cortex.citations.syntax import BARE, GROUP
 from cortex.notes.kept import PerNote
 from cortex.notes.links import resolve_wikilink
-from cortex.notes.vault import LINE_MARKUP, Note, Vault, WikiLink, plain_text
+from cortex.notes.vault import LINE_MARKUP, TEXT_MARK, Note, Vault, WikiLink, cut_around, plain_text
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _SHORTCODE = re.compile(r"\{\{<.*?>\}\}")
 _KEY_NAME_YEAR = re.compile(r"([A-Za-z]+?)[_-]?((?:19|20)\d\d)")
 _SPACES = re.compile(r"[ \t]{2,}")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.,;:!?)])")
+_CELL_BAR = re.compile(r"(?<!\\)\|")
 CONTEXT_CHARS = 240
 
 
@@ -50,8 +51,8 @@ def _links_from(vault: Vault, note: Note) -> list[tuple[str, Backlink]]:
         r = resolve_wikilink(vault, link, note)
         if r.path is None or r.path == note.path or r.path not in vault.notes:
             continue
-        context = link_context(note, link, lines)
-        contexts.setdefault(r.path, set()).add(context)
+        sentence, context = _link_context(note, link, lines)
+        contexts.setdefault(r.path, set()).add(sentence)
         first.setdefault(r.path, Backlink(note.path, context, link.line))
     return [
         (target, Backlink(entry.source, entry.context, entry.line, len(contexts[target]) - 1))
@@ -63,10 +64,17 @@ _kept: PerNote[list[tuple[str, Backlink]]] = PerNote()
 
 
 def link_context(note: Note, link: WikiLink, lines: dict | None = None) -> str:
-    """The sentence ``link`` stands in, as plain text. ``lines`` (one per note) keeps each line
-    cut into sentences, and each sentence made plain, for the line's other links."""
+    """The sentence ``link`` stands in, as plain text, cut around the link when it is long.
+    ``lines`` (one per note) keeps each line cut into sentences, and each sentence made plain,
+    for the line's other links."""
+    return _link_context(note, link, lines)[1]
+
+
+def _link_context(note: Note, link: WikiLink, lines: dict | None) -> tuple[str, str]:
+    """(the sentence ``link`` stands in as plain text, the same cut around the link)."""
     if link.prop:
-        return f"{link.prop}: {plain_text(link.raw)}"
+        context = f"{link.prop}: {plain_text(link.raw)}"
+        return context, context
     lines = {} if lines is None else lines
     start = note.source.rfind("\n", 0, link.start) + 1
     if start not in lines:
@@ -96,31 +104,41 @@ class _Line:
         sentences.append((begins, line[begins:]))
         return cls(line, sentences)
 
-    def context(self, at: int) -> str:
-        """The plain text of the sentence holding the line's offset ``at``."""
-        index = next(
-            (i for i, (found, piece) in enumerate(self.sentences) if found <= at < found + len(piece)), -1
+    def context(self, at: int) -> tuple[str, str]:
+        """(the plain text of the sentence holding the line's offset ``at``, the same cut to
+        about ``CONTEXT_CHARS`` around that offset when it is longer)."""
+        index, begins, piece = next(
+            (
+                (i, found, piece)
+                for i, (found, piece) in enumerate(self.sentences)
+                if found <= at < found + len(piece)
+            ),
+            (-1, 0, self.text),
         )
         if index not in self.plain:
-            self.plain[index] = _plain_sentence(self.sentences[index][1] if index >= 0 else self.text)
-        return self.plain[index]
+            self.plain[index] = reader_text(piece)
+        plain = self.plain[index]
+        if len(plain) <= CONTEXT_CHARS:
+            return plain, plain
+        return plain, cut_around(
+            reader_text(piece[: at - begins] + TEXT_MARK + piece[at - begins :]), CONTEXT_CHARS
+        )
 
 
-def _plain_sentence(sentence: str) -> str:
-    """The sentence as a reader reads it: links by their text, citations by their author and
-    year (a key such as ``kahan1965pracniques`` reads ``Kahan 1965``) or left out when
-    bracketed, quoted results as an ellipsis."""
-    sentence = LINE_MARKUP.sub("", sentence)
-    if "{{<" in sentence:
-        sentence = _SHORTCODE.sub("…", sentence)
-    if "@" in sentence:
-        sentence = GROUP.sub("", sentence)
-        sentence = BARE.sub(lambda m: _cited(m.group(1)), sentence)
-        sentence = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", _SPACES.sub(" ", sentence))
-    sentence = plain_text(sentence)
-    if len(sentence) > CONTEXT_CHARS:
-        sentence = sentence[: CONTEXT_CHARS - 1].rstrip() + "…"
-    return sentence
+def reader_text(text: str) -> str:
+    """A sentence or a line as a reader reads it: links by their text, citations by their author
+    and year (a key such as ``kahan1965pracniques`` reads ``Kahan 1965``) or left out when
+    bracketed, quoted results as an ellipsis, a table row's cells apart by a middle dot."""
+    text = LINE_MARKUP.sub("", text)
+    if "{{<" in text:
+        text = _SHORTCODE.sub("…", text)
+    if "@" in text:
+        text = GROUP.sub("", text)
+        text = BARE.sub(lambda m: _cited(m.group(1)), text)
+        text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", _SPACES.sub(" ", text))
+    if text.lstrip().startswith("|"):  # a table's row; a bar inside a cell's link is escaped
+        text = " · ".join(cell for cell in map(str.strip, _CELL_BAR.split(text.strip().strip("|"))) if cell)
+    return plain_text(text)
 
 
 def _cited(key: str) -> str:

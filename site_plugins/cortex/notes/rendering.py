@@ -17,7 +17,16 @@ from markupsafe import escape
 
 from cortex.notes.links import Resolution, Status, resolution_key, resolve_wikilink
 from cortex.notes.obsidian import obsidian_to_markdown
-from cortex.notes.vault import BLOCK_ID, Note, Vault, WikiLink, find_wikilinks, inline_tags, parse_wikilink
+from cortex.notes.vault import (
+    BLOCK_ID,
+    Note,
+    Vault,
+    WikiLink,
+    find_wikilinks,
+    inline_tags,
+    link_label,
+    parse_wikilink,
+)
 from cortex.text.markdown import Regions, md_text, protected_regions
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp", ".avif"}
@@ -311,11 +320,7 @@ def embedded_text(note: Note, resolution: Resolution, link) -> str:
 
 
 def _default_label(link) -> str:
-    parts = [p.lstrip("^") if p.startswith("^") else p for p in link.fragments]
-    if not link.target:
-        return " > ".join(parts)
-    name = link.target[:-3] if link.target.lower().endswith(".md") else link.target
-    return " > ".join([name, *parts])
+    return link_label(link.target, link.fragments)
 
 
 def _image(link, path: str, url: str) -> str:

@@ -15,7 +15,7 @@ import os
 import posixpath
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -240,6 +240,37 @@ _texts: dict[str, tuple[tuple[int, ...], str, tuple[int, int, str] | None]] = {}
 LINE_MARKUP = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#{1,6}|>)\s+")
 
 
+# a private-use character, no Markdown syntax: marks a place in a line while it is made plain
+# (one a note's line held itself would only move the cut)
+TEXT_MARK = "\ue000"
+
+
+def cut_around(marked: str, width: int) -> str:
+    """``marked`` without its ``TEXT_MARK``, cut to about ``width`` characters around where the
+    mark was (between words where it can), with an ellipsis where text was left out."""
+    at = max(marked.find(TEXT_MARK), 0)
+    plain = marked.replace(TEXT_MARK, "")
+    if len(plain) <= width:
+        return plain
+    left = max(0, min(at - width // 2, len(plain) - width))
+    right = left + width
+    if left and not plain[left - 1].isspace() and (space := plain.find(" ", left, at)) != -1:
+        left = space + 1
+    if right < len(plain) and not plain[right].isspace() and (space := plain.rfind(" ", at, right)) != -1:
+        right = space
+    return ("…" if left else "") + plain[left:right].strip() + ("…" if right < len(plain) else "")
+
+
+def link_label(target: str, fragments: Sequence[str]) -> str:
+    """What a wikilink without text of its own reads as, on its page and quoted: ``Note > Heading``
+    as Obsidian shows it (a block's ``^`` left out; a link within its note: the heading alone)."""
+    parts = [p.lstrip("^") for p in fragments]
+    if not target:
+        return " > ".join(parts)
+    name = target[:-3] if target.lower().endswith(".md") else target
+    return " > ".join([name, *parts])
+
+
 def plain_text(markdown: str) -> str:
     """Inline Markdown reduced to the text a reader sees: what toc slugifies and backlinks quote."""
     text = markdown
@@ -270,7 +301,8 @@ def _wikilink_label(inner: str) -> str:
     target, display = split_wikilink(inner)
     if display is not None:
         return display
-    return target
+    name, *fragments = target.split("#")
+    return link_label(name.strip(), [f.strip() for f in fragments if f.strip()])
 
 
 def split_wikilink(inner: str) -> tuple[str, str | None]:

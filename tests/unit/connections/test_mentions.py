@@ -137,11 +137,12 @@ def test_a_long_line_is_cut_around_the_name_after_its_markup_is_made_plain(tmp_p
         tmp_path,
         {
             "a.md": f"# A\n\n- {before} then Kahan summation, {before}.\n",
-            "b.md": "# B\n\n- **Seen**: Kahan summation, *twice*.\n",
+            "b.md": "# B\n\n- **Seen**: Kahan summation, *twice* [@kahan1965, p. 40].\n",
         },
     )
     mention, short = found["numerics/Kahan Summation.md"]
-    assert short.context == "Seen: Kahan summation, twice."  # the list marker out, the emphasis read
+    # the list marker out, the emphasis read, the bracketed citation left out as backlinks quote it
+    assert short.context == "Seen: Kahan summation, twice."
     assert mention.text == "Kahan summation"
     assert "[[" not in mention.context and "]]" not in mention.context and "*" not in mention.context
     assert mention.context.startswith("…") and mention.context.endswith("…")

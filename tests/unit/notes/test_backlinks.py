@@ -5,6 +5,7 @@ from __future__ import annotations
 from support.paths import write_tree
 
 from cortex.model import load
+from cortex.notes.backlinks import CONTEXT_CHARS
 
 
 def contexts(tmp_path, text: str) -> list[tuple[str, int]]:
@@ -22,3 +23,30 @@ def test_a_sentence_is_not_cut_inside_a_citations_brackets(tmp_path):
 def test_sentences_of_one_line_are_told_apart(tmp_path):
     text = "# A\n\nFirst see [[Target]]. Then [[Target|it]] again! Last [[Target#A]]?\n"
     assert contexts(tmp_path, text) == [("First see Target.", 2)]
+
+
+def test_a_long_sentence_is_cut_around_the_link_between_words(tmp_path):
+    """A sentence longer than the quote is cut around the link (the start of a long sentence
+    could end before it), at spaces, with an ellipsis where text was left out; a second link
+    in the same sentence is the same sentence, not one more."""
+    before = " ".join(f"word{i}" for i in range(60))
+    after = " ".join(f"tail{i}" for i in range(60))
+    text = f"# A\n\n- {before} then [[Target#A]] and [[Target]] now {after}.\n"
+    [(context, more)] = contexts(tmp_path, text)
+    assert more == 0
+    assert context.startswith("…") and context.endswith("…")
+    assert "then Target > A and Target now" in context  # a heading link reads as on its page
+    assert len(context) <= CONTEXT_CHARS + 2
+    words = context.strip("…").split(" ")
+    assert words[0] in before.split(" ") and words[-1] in after.split(" ")  # whole words at both ends
+
+
+def test_a_short_sentence_is_quoted_whole(tmp_path):
+    sentence = "x " * (CONTEXT_CHARS // 2 - 10) + "see [[Target]]."
+    [(context, _)] = contexts(tmp_path, f"# A\n\n{sentence}\n")
+    assert context == sentence.replace("[[Target]]", "Target")
+
+
+def test_a_table_row_reads_as_its_cells(tmp_path):
+    text = "# A\n\n| Step | Note | Output |\n| --- | --- | --- |\n| 1 | [[Target\\|the target]] | a list |\n"
+    assert contexts(tmp_path, text) == [("1 · the target · a list", 0)]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import markdown
 import pytest
 
 from cortex.notes.checks import check_vault
 from cortex.notes.links import Status, resolve_wikilink
-from cortex.notes.vault import WIKILINK, load_vault, parse_wikilink
+from cortex.notes.rendering import render_note
+from cortex.notes.vault import WIKILINK, default_slugify, load_vault, parse_wikilink
 
 VAULT = {
     "Home.md": "# Home\n\nSee below.\n\n## Intro\n\nText ^intro-block\n\n## Details\n\n### Deep Part\n\nx\n",
@@ -155,3 +157,18 @@ def test_headings_get_the_anchors_toc_gives(tmp_path: Path):
         (2, "with-code-and-bold-text"),
         (2, "setext"),
     ]
+
+
+def test_a_heading_holding_a_heading_link_gets_the_anchor_of_its_rendered_text(tmp_path: Path):
+    """``[[Other#Part]]`` reads "Other > Part" on the page (as in Obsidian), so toc's anchor for the
+    heading is made from that text; the vault's anchor must be the same for links to it to land."""
+    (tmp_path / "H.md").write_text("# Title\n\n## See [[Other#Part]] and [[#Title]]\n", "utf-8")
+    (tmp_path / "Other.md").write_text("# Other\n\n## Part\n", "utf-8")
+    vault = load_vault(tmp_path)
+    note = vault.notes["H.md"]
+    rendered = markdown.markdown(  # the page, with the slugify the project's mkdocs.yml gives toc
+        render_note(vault, note),
+        extensions=["toc"],
+        extension_configs={"toc": {"slugify": default_slugify}},
+    )
+    assert f'<h2 id="{note.headings[1].anchor}">' in rendered
