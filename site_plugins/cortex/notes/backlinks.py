@@ -8,7 +8,17 @@ from dataclasses import dataclass, field
 from cortex.citations.syntax import BARE, GROUP
 from cortex.notes.kept import PerNote
 from cortex.notes.links import resolve_wikilink
-from cortex.notes.vault import LINE_MARKUP, TEXT_MARK, Note, Vault, WikiLink, cut_around, plain_text
+from cortex.notes.vault import (
+    LINE_MARKUP,
+    TEXT_MARK,
+    Note,
+    Vault,
+    WikiLink,
+    cut_around,
+    cut_at,
+    link_label,
+    plain_text,
+)
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _SHORTCODE = re.compile(r"\{\{<.*?>\}\}")
@@ -79,7 +89,7 @@ def _link_context(note: Note, link: WikiLink, lines: dict | None) -> tuple[str, 
     start = note.source.rfind("\n", 0, link.start) + 1
     if start not in lines:
         lines[start] = _Line.read(note.source, start)
-    return lines[start].context(link.start - start)
+    return lines[start].context(link.start - start, link.display or link_label(link.target, link.fragments))
 
 
 @dataclass
@@ -104,9 +114,9 @@ class _Line:
         sentences.append((begins, line[begins:]))
         return cls(line, sentences)
 
-    def context(self, at: int) -> tuple[str, str]:
+    def context(self, at: int, label: str = "") -> tuple[str, str]:
         """(the plain text of the sentence holding the line's offset ``at``, the same cut to
-        about ``CONTEXT_CHARS`` around that offset when it is longer)."""
+        about ``CONTEXT_CHARS`` around the link ``label`` (its text) found there when longer)."""
         index, begins, piece = next(
             (
                 (i, found, piece)
@@ -120,9 +130,29 @@ class _Line:
         plain = self.plain[index]
         if len(plain) <= CONTEXT_CHARS:
             return plain, plain
-        return plain, cut_around(
-            reader_text(piece[: at - begins] + TEXT_MARK + piece[at - begins :]), CONTEXT_CHARS
-        )
+        where = _nearest(plain, label, (at - begins) / len(piece))
+        if where < 0:  # its text is not found as such: read the sentence again, marking the link
+            marked = reader_text(piece[: at - begins] + TEXT_MARK + piece[at - begins :])
+            return plain, cut_around(marked, CONTEXT_CHARS)
+        return plain, cut_at(plain, where, CONTEXT_CHARS)
+
+
+def _nearest(text: str, label: str, fraction: float) -> int:
+    """Where ``label`` occurs in ``text`` nearest to ``fraction`` of the way through it, or -1:
+    a long sentence is read once for all its links, and each link found in the reading by its
+    text (the same text twice in one sentence reads the same, whichever is found)."""
+    if _LABEL_MARKUP.search(label):  # as the sentence reads it
+        label = reader_text(label)
+    if not label:
+        return -1
+    guess = int(fraction * len(text))
+    before, after = text.rfind(label, 0, guess + len(label)), text.find(label, guess)
+    if before < 0 or (after >= 0 and after - guess < guess - before):
+        return after
+    return before
+
+
+_LABEL_MARKUP = re.compile(r"[*_~=`<\[@{]")
 
 
 def reader_text(text: str) -> str:

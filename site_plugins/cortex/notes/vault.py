@@ -247,9 +247,13 @@ TEXT_MARK = "\ue000"
 
 def cut_around(marked: str, width: int) -> str:
     """``marked`` without its ``TEXT_MARK``, cut to about ``width`` characters around where the
-    mark was (between words where it can), with an ellipsis where text was left out."""
-    at = max(marked.find(TEXT_MARK), 0)
-    plain = marked.replace(TEXT_MARK, "")
+    mark was (``cut_at``)."""
+    return cut_at(marked.replace(TEXT_MARK, ""), max(marked.find(TEXT_MARK), 0), width)
+
+
+def cut_at(plain: str, at: int, width: int) -> str:
+    """``plain`` cut to about ``width`` characters around its offset ``at``, between words where
+    it can, with an ellipsis where text was left out."""
     if len(plain) <= width:
         return plain
     left = max(0, min(at - width // 2, len(plain) - width))
@@ -264,6 +268,8 @@ def cut_around(marked: str, width: int) -> str:
 def link_label(target: str, fragments: Sequence[str]) -> str:
     """What a wikilink without text of its own reads as, on its page and quoted: ``Note > Heading``
     as Obsidian shows it (a block's ``^`` left out; a link within its note: the heading alone)."""
+    if not fragments and not target.lower().endswith(".md"):
+        return target  # most links: a note's name
     parts = [p.lstrip("^") for p in fragments]
     if not target:
         return " > ".join(parts)

@@ -50,3 +50,12 @@ def test_a_short_sentence_is_quoted_whole(tmp_path):
 def test_a_table_row_reads_as_its_cells(tmp_path):
     text = "# A\n\n| Step | Note | Output |\n| --- | --- | --- |\n| 1 | [[Target\\|the target]] | a list |\n"
     assert contexts(tmp_path, text) == [("1 · the target · a list", 0)]
+
+
+def test_a_long_sentence_is_cut_around_the_link_not_an_earlier_word_like_it(tmp_path):
+    """The link is found in the sentence's reading by its text, the occurrence nearest to where
+    it stands: the same word written earlier as plain text does not move the cut."""
+    filler = " ".join(f"w{i}" for i in range(80))
+    text = f"# A\n\nTarget comes first, {filler} and then see [[Target]] at the end {filler}.\n"
+    [(context, _)] = contexts(tmp_path, text)
+    assert "and then see Target at the end" in context and not context.startswith("Target")
