@@ -88,7 +88,7 @@ def footer_of(
     return Footer(
         _folder(page.url),
         tuple((tag, urls.get(tag_page(tag, tags_dir))) for tag in note.tags),
-        tuple(quoting(b.source, b.context, b.more) for b in links),
+        tuple(quoting(b.source, b.quote, b.more) for b in links),
         tuple((r, urls.get(BIBLIOGRAPHY_PAGE if r.kind == "paper" else r.key)) for r in related),
         tuple(quoting(source, places[0].context, len(places) - 1) for source, places in by_source.items()),
     )

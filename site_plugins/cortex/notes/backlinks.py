@@ -35,6 +35,13 @@ class Backlink:
     context: str  # the first sentence a link to the note stands in, as plain text
     line: int
     more: int = 0  # the other sentences of the same note that link to it
+    at: int = -1  # where the link's text starts in a sentence longer than a quote, else -1
+
+    @property
+    def quote(self) -> str:
+        """The sentence as a page quotes it: cut to about ``CONTEXT_CHARS`` around the link when
+        longer (cut when shown, so that the entries of one sentence share its text)."""
+        return self.context if self.at < 0 else cut_at(self.context, self.at, CONTEXT_CHARS)
 
 
 def backlinks(vault: Vault) -> dict[str, list[Backlink]]:
@@ -54,19 +61,20 @@ def backlinks(vault: Vault) -> dict[str, list[Backlink]]:
 
 def _links_from(vault: Vault, note: Note) -> list[tuple[str, Backlink]]:
     """The notes ``note`` links to or embeds, each with its entry in their "Linked from"."""
-    first: dict[str, Backlink] = {}
+    first: dict[str, tuple[str, int, int]] = {}  # target -> (sentence as shown, where, line)
     contexts: dict[str, set[str]] = {}
     lines: dict = {}  # several links on one line share its sentences
     for link in note.links:
         r = resolve_wikilink(vault, link, note)
         if r.path is None or r.path == note.path or r.path not in vault.notes:
             continue
-        sentence, context = _link_context(note, link, lines)
+        sentence, shown, at = _link_context(note, link, lines)
         contexts.setdefault(r.path, set()).add(sentence)
-        first.setdefault(r.path, Backlink(note.path, context, link.line))
+        if r.path not in first:
+            first[r.path] = (shown, at, link.line)
     return [
-        (target, Backlink(entry.source, entry.context, entry.line, len(contexts[target]) - 1))
-        for target, entry in first.items()
+        (target, Backlink(note.path, shown, line, len(contexts[target]) - 1, at))
+        for target, (shown, at, line) in first.items()
     ]
 
 
@@ -77,14 +85,15 @@ def link_context(note: Note, link: WikiLink, lines: dict | None = None) -> str:
     """The sentence ``link`` stands in, as plain text, cut around the link when it is long.
     ``lines`` (one per note) keeps each line cut into sentences, and each sentence made plain,
     for the line's other links."""
-    return _link_context(note, link, lines)[1]
+    _, shown, at = _link_context(note, link, lines)
+    return shown if at < 0 else cut_at(shown, at, CONTEXT_CHARS)
 
 
-def _link_context(note: Note, link: WikiLink, lines: dict | None) -> tuple[str, str]:
-    """(the sentence ``link`` stands in as plain text, the same cut around the link)."""
+def _link_context(note: Note, link: WikiLink, lines: dict | None) -> tuple[str, str, int]:
+    """``_Line.context`` of the sentence ``link`` stands in."""
     if link.prop:
         context = f"{link.prop}: {plain_text(link.raw)}"
-        return context, context
+        return context, context, -1
     lines = {} if lines is None else lines
     start = note.source.rfind("\n", 0, link.start) + 1
     if start not in lines:
@@ -114,9 +123,11 @@ class _Line:
         sentences.append((begins, line[begins:]))
         return cls(line, sentences)
 
-    def context(self, at: int, label: str = "") -> tuple[str, str]:
-        """(the plain text of the sentence holding the line's offset ``at``, the same cut to
-        about ``CONTEXT_CHARS`` around the link ``label`` (its text) found there when longer)."""
+    def context(self, at: int, label: str = "") -> tuple[str, str, int]:
+        """(the plain text of the sentence holding the line's offset ``at``; that text as shown;
+        where the link ``label`` (its text) starts in it when it is longer than a quote, else -1).
+        A link whose text is not found as such in the reading is shown by a reading of its own,
+        cut around it."""
         index, begins, piece = next(
             (
                 (i, found, piece)
@@ -129,12 +140,12 @@ class _Line:
             self.plain[index] = reader_text(piece)
         plain = self.plain[index]
         if len(plain) <= CONTEXT_CHARS:
-            return plain, plain
+            return plain, plain, -1
         where = _nearest(plain, label, (at - begins) / len(piece))
-        if where < 0:  # its text is not found as such: read the sentence again, marking the link
+        if where < 0:
             marked = reader_text(piece[: at - begins] + TEXT_MARK + piece[at - begins :])
-            return plain, cut_around(marked, CONTEXT_CHARS)
-        return plain, cut_at(plain, where, CONTEXT_CHARS)
+            return plain, cut_around(marked, CONTEXT_CHARS), -1
+        return plain, plain, where
 
 
 def _nearest(text: str, label: str, fraction: float) -> int:

@@ -11,7 +11,7 @@ from cortex.notes.backlinks import CONTEXT_CHARS
 def contexts(tmp_path, text: str) -> list[tuple[str, int]]:
     write_tree(tmp_path / "content", {"Target.md": "# Target\n", "a.md": text})
     kb = load(tmp_path / "content", root=tmp_path)
-    return [(b.context, b.more) for b in kb.backlinks["Target.md"]]
+    return [(b.quote, b.more) for b in kb.backlinks["Target.md"]]
 
 
 def test_a_sentence_is_not_cut_inside_a_citations_brackets(tmp_path):
