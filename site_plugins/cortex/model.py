@@ -32,7 +32,7 @@ from cortex.notes.backlinks import Backlink, backlinks, notes_by_tag
 from cortex.notes.checks import check_vault
 from cortex.notes.notebooks import NOTEBOOK_SUFFIX, check_notebook
 from cortex.notes.rendering import MAX_EMBED_DEPTH
-from cortex.notes.vault import Note, Slugify, Vault, load_vault
+from cortex.notes.vault import Note, Slugify, Vault, load_vault, parse_note
 
 CURRICULUM_FILE = "curriculum/pillars.yaml"
 # where generated section pages sit in the navigation (a note says so with an `order:` property)
@@ -202,8 +202,9 @@ def index_citations(
         else:
             found += kb.citations.add_page(path, note.source, note.title, note.meta, note.file)
     for path, text in kb.pages.items():
-        if path not in kb.citations.pages:
-            kb.citations.add_page(path, text, path, {}, path)
+        if path not in kb.citations.pages:  # a generated page: titled as a note would be
+            title = parse_note(path, text, kb.vault.slugify, path).title
+            kb.citations.add_page(path, text, title, {}, path)
     kb.citations.prepare()
     return found + kb.citations.formatter.problems
 

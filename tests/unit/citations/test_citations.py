@@ -166,3 +166,19 @@ def test_author_year_style(bibliography):
 def test_unknown_bracketed_key_is_marked(bibliography):
     html = render("[@nobody2000]", bibliography)
     assert "citation-unknown" in html and "@nobody2000?" in html
+
+
+def test_a_generated_page_that_cites_is_listed_by_its_title(tmp_path):
+    """The global bibliography's "Cited by" names a generated page (the board, a curriculum
+    page) by its title, as a note is named, not by its path."""
+    from support.paths import write_tree
+
+    from cortex.model import index_citations, load
+
+    write_tree(tmp_path, {"content/a.md": "# A\n", "refs/r.bib": "@misc{key, title={T}, year=2020}\n"})
+    kb = load(tmp_path / "content", root=tmp_path)
+    kb.pages["method/board.md"] = "---\nhide: [toc]\n---\n\n# Research board\n\nAs in [@key].\n"
+    index_citations(kb, CitationStyle("numeric", "plain"), list_all=False)
+    assert kb.citations is not None
+    assert kb.citations.pages["method/board.md"].title == "Research board"
+    assert kb.citations.cited_by("key") == ["method/board.md"]
