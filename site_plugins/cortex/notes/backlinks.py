@@ -81,20 +81,12 @@ def _links_from(vault: Vault, note: Note) -> list[tuple[str, Backlink]]:
 _kept: PerNote[list[tuple[str, Backlink]]] = PerNote()
 
 
-def link_context(note: Note, link: WikiLink, lines: dict | None = None) -> str:
-    """The sentence ``link`` stands in, as plain text, cut around the link when it is long.
-    ``lines`` (one per note) keeps each line cut into sentences, and each sentence made plain,
-    for the line's other links."""
-    _, shown, at = _link_context(note, link, lines)
-    return shown if at < 0 else cut_at(shown, at, CONTEXT_CHARS)
-
-
-def _link_context(note: Note, link: WikiLink, lines: dict | None) -> tuple[str, str, int]:
-    """``_Line.context`` of the sentence ``link`` stands in."""
+def _link_context(note: Note, link: WikiLink, lines: dict) -> tuple[str, str, int]:
+    """``_Line.context`` of the sentence ``link`` stands in. ``lines`` (one per note) keeps each
+    line cut into sentences, and each sentence made plain, for the line's other links."""
     if link.prop:
         context = f"{link.prop}: {plain_text(link.raw)}"
         return context, context, -1
-    lines = {} if lines is None else lines
     start = note.source.rfind("\n", 0, link.start) + 1
     if start not in lines:
         lines[start] = _Line.read(note.source, start)
@@ -123,7 +115,7 @@ class _Line:
         sentences.append((begins, line[begins:]))
         return cls(line, sentences)
 
-    def context(self, at: int, label: str = "") -> tuple[str, str, int]:
+    def context(self, at: int, label: str) -> tuple[str, str, int]:
         """(the plain text of the sentence holding the line's offset ``at``; that text as shown;
         where the link ``label`` (its text) starts in it when it is longer than a quote, else -1).
         A link whose text is not found as such in the reading is shown by a reading of its own,
