@@ -25,7 +25,7 @@ from cortex.experiments.board import (
 from cortex.experiments.claims import unsourced_numbers
 from cortex.experiments.declaration import ExperimentSpec, load_experiments
 from cortex.experiments.method import unknown_motivation
-from cortex.experiments.pages import experiment_page_path, experiment_pages
+from cortex.experiments.pages import PagesMemo, experiment_page_path, experiment_pages
 from cortex.experiments.quotes import Summary, body_line_offset, render_quotes
 from cortex.experiments.store import ResultSet
 from cortex.notes.backlinks import Backlink, backlinks, notes_by_tag
@@ -80,10 +80,12 @@ def load(
     list_all_references: bool = False,
     max_embed_depth: int = MAX_EMBED_DEPTH,
     cache_dir: Path | None = None,
+    experiment_memo: PagesMemo | None = None,
 ) -> KnowledgeBase:
     """Read a content folder and the project around it (``root``: experiments/, results/) into
     one model with every diagnostic found on the way. ``cache_dir`` keeps formatted references
-    between runs (a project's is ``root/.cache/cortex``); without it nothing is written."""
+    between runs (a project's is ``root/.cache/cortex``); without it nothing is written.
+    ``experiment_memo``: the experiment pages of the last load in this process (a preview's)."""
     content_dir = Path(content_dir)
     root = Path(root) if root else content_dir.parent
     specs, diagnostics = load_experiments(root)
@@ -106,7 +108,7 @@ def load(
             diagnostics.append(problem)
     diagnostics += results.diagnostics()
     if specs:
-        pages, found = experiment_pages(results)
+        pages, found = experiment_pages(results, memo=experiment_memo)
         kb.pages.update(pages)
         kb.pages[BOARD_PATH] = research_board(results)
         diagnostics += found

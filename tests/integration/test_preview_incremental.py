@@ -158,6 +158,12 @@ def test_each_rebuild_of_the_preview_writes_what_a_clean_build_writes(project: P
             "a new run",
             lambda: add_run(root, "squares", squares_points(sq3=10), "2026-11-23T09:30:00+00:00"),
         ),
+        (
+            "an edited declaration",
+            lambda: edit(root / "experiments" / "squares.md", "grows faster than", "outgrows"),
+        ),
+        # the results of the experiments it runs are stale now, which their pages and the quote say
+        ("an edited script", lambda: edit(root / "experiments" / "squares.py", "def ", "# edited\ndef ")),
         ("an edited theme override", lambda: edit(root / "overrides" / "main.html", "first", "second")),
         ("an edited tag", lambda: edit(notes / "alpha.md", "tags: [kernels]", "tags: [kernels, numerics]")),
         # the sentence delta links alpha in is unchanged: alpha's "Linked from" shows the new title
@@ -190,6 +196,12 @@ def test_each_rebuild_of_the_preview_writes_what_a_clean_build_writes(project: P
     # a new run renders the note that quotes it and the experiment's page
     assert {"notes/quoting.md", "experiments/squares.md"} <= rendered["a new run"]
     assert "notes/alpha.md" not in rendered["a new run"]
+    # an experiment's page is made again when its declaration or its state changed, and only then
+    assert "experiments/squares.md" in rendered["an edited declaration"]
+    assert "experiments/grid.md" not in rendered["an edited declaration"]
+    stale = {"experiments/squares.md", "experiments/grid.md", "experiments/single.md", "notes/quoting.md"}
+    assert stale <= rendered["an edited script"]
+    assert "experiments/idea.md" not in rendered["an edited script"]  # it runs no script
     # the reference's citing page renders again
     assert "notes/beta.md" in rendered["an edited reference"]
     assert rendered["an edited theme override"] == every  # every page has it

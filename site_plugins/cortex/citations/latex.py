@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
@@ -122,8 +123,10 @@ def latex_to_html(value: str) -> Markup:
     return Markup(html)  # nosec B704  # SafeHtmlBackend escaped every string in it
 
 
+@lru_cache(maxsize=1 << 16)
 def latex_to_text(value: str) -> str:
-    """One LaTeX field as plain Unicode text (braces and accents resolved, math kept as is)."""
+    """One LaTeX field as plain Unicode text (braces and accents resolved, math kept as is); once
+    per text in a process (the graph reads every cited title, and a preview on each rebuild)."""
     try:
         return str(Text.from_latex(value))
     except (PybtexSyntaxError, ValueError):

@@ -79,9 +79,6 @@ def _person_last(name: str) -> str:
     return latex_to_text(" ".join(person.prelast_names + person.last_names)) or latex_to_text(name)
 
 
-_year_text = lru_cache(maxsize=4096)(latex_to_text)
-
-
 def short_authors(ref: Reference) -> str:
     """``Kahan``, ``Dao and Ré``, ``Vaswani et al.``; else an organisation, else the key."""
     names = ref.persons.get("author") or ref.persons.get("editor")
@@ -229,7 +226,7 @@ class ReferenceFormatter:
                 alpha = self.alpha.format_label(entry)
             except Exception:  # alpha labels need names pybtex can split; fall back to the key
                 alpha = ref.key[:6]
-            year = _year_text(ref.fields.get("year", "")) or "n.d."
+            year = latex_to_text(ref.fields.get("year", "")) or "n.d."
             cached = (short_authors(ref), year, self.sorting.sorting_key(entry), alpha)
             self.bibliography.cache.put(ref.digest, "meta", cached)
         authors, year, sorting_key, alpha = cast(tuple[str, str, tuple, str], cached)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -665,16 +666,24 @@ def _check_script(check: SchemaChecker, raw: dict, repo_root: Path) -> str | Non
         check.fail(raw, "script", f"script `{rel}` does not exist")
         return None
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        names = _top_level_names(path.read_text(encoding="utf-8"), str(path))
     except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
         check.fail(raw, "script", f"script `{rel}` cannot be parsed: {exc}")
         return None
+    if func not in names:
+        check.fail(raw, "script", f"entry point `{func}` is not defined in `{rel}`")
+        return None
+    return f"{Path(rel).as_posix()}:{func}"
+
+
+@functools.lru_cache(maxsize=256)
+def _top_level_names(source: str, filename: str) -> frozenset[str]:
+    """The functions, variables and imported names a script defines at its top level; parsed
+    once per text in a process (a preview loads every declaration on each rebuild)."""
+    tree = ast.parse(source, filename=filename)
     defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
     assigned = {
         t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)
     }
     imported = {(a.asname or a.name) for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names}
-    if func not in defined | assigned | imported:
-        check.fail(raw, "script", f"entry point `{func}` is not defined in `{rel}`")
-        return None
-    return f"{Path(rel).as_posix()}:{func}"
+    return frozenset(defined | assigned | imported)

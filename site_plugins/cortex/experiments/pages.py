@@ -40,10 +40,10 @@ from cortex.experiments.display import (
     unrecorded_text,
 )
 from cortex.experiments.figures import figure_div_id, figure_html, figure_placeholder
-from cortex.experiments.quotes import SHORTCODE, render_quotes
+from cortex.experiments.quotes import SHORTCODE, quoted_experiments, render_quotes
 from cortex.experiments.record import GitState, Provenance, ResultRecord
 from cortex.experiments.staleness import Staleness, frozen_text
-from cortex.experiments.store import FIGURES_DIR, ResultSet, read_figure
+from cortex.experiments.store import FIGURES_DIR, ResultSet, file_stamps, read_figure
 from cortex.experiments.tables import results_view
 from cortex.text.markdown import indent_block, md_prose, md_text
 
@@ -57,26 +57,80 @@ def pandoc_cite(key: str) -> str:
 
 
 def experiment_pages(
-    results: ResultSet, bibliography_keys: Collection[str] | None = None, cite: Cite = pandoc_cite
+    results: ResultSet,
+    bibliography_keys: Collection[str] | None = None,
+    cite: Cite = pandoc_cite,
+    memo: PagesMemo | None = None,
 ) -> tuple[dict[str, str], list[Diagnostic]]:
-    """Every experiment page and the index, as {site path: Markdown}, with their diagnostics."""
+    """Every experiment page and the index, as {site path: Markdown}, with their diagnostics;
+    ``memo``: the pages of the last call in this process, each made again only where it changed."""
     pages: dict[str, str] = {}
     diagnostics: list[Diagnostic] = []
     for exp_id, spec in sorted(results.specs.items()):
-        text, diags = experiment_page(
-            spec,
-            results.records.get(exp_id),
-            results.runs(exp_id),
-            results.state(exp_id),
-            bibliography_keys,
-            cite,
-            results_dir=results.results_dir,
-            quotes=results,
-        )
+
+        def make(spec: ExperimentSpec = spec, exp_id: str = exp_id) -> tuple[str, list[Diagnostic]]:
+            return experiment_page(
+                spec,
+                results.records.get(exp_id),
+                results.runs(exp_id),
+                results.state(exp_id),
+                bibliography_keys,
+                cite,
+                results_dir=results.results_dir,
+                quotes=results,
+            )
+
+        text, diags = memo.page(results, spec, make) if memo is not None else make()
         pages[experiment_page_path(exp_id)] = text
         diagnostics += diags
+    if memo is not None:
+        memo.keep_only(results.specs)
     pages[INDEX_PATH] = experiments_index(results)
     return pages, diagnostics
+
+
+class PagesMemo:
+    """Experiment pages kept between the loads of one process (a preview's rebuilds), each with
+    what it was made from: its declaration as read and its file's size and modification time
+    (a diagnostic quotes the file's lines), its state (which its inputs decide, notes read as
+    data included), the files of its results (record, history, figures) by size and
+    modification time, and the same of every experiment its prose quotes (and which experiments
+    there are, when it quotes any). A page is made again when any of them differs: on the shipped knowledge base,
+    making every page again took a quarter of the rebuild after each edit of a note."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[tuple, tuple[str, list[Diagnostic]]]] = {}
+
+    def page(
+        self, results: ResultSet, spec: ExperimentSpec, make: Callable[[], tuple[str, list[Diagnostic]]]
+    ) -> tuple[str, list[Diagnostic]]:
+        """``make()``, or what it returned last time for the same inputs."""
+        quoted = quoted_experiments("\n".join((spec.prose, spec.hypothesis, spec.verdict)))
+        key = (
+            _made_from(results, spec),
+            # a quote of an unknown experiment names the known ones
+            sorted(results.specs) if quoted else None,
+            [_made_from(results, results.specs[exp_id]) for exp_id in sorted(quoted & results.specs.keys())],
+        )
+        kept = self._kept.get(spec.id)
+        if kept is None or kept[0] != key:
+            kept = self._kept[spec.id] = (key, make())
+        text, diagnostics = kept[1]
+        return text, list(diagnostics)
+
+    def keep_only(self, exp_ids: Collection[str]) -> None:
+        self._kept = {exp_id: kept for exp_id, kept in self._kept.items() if exp_id in exp_ids}
+
+
+def _made_from(results: ResultSet, spec: ExperimentSpec) -> tuple:
+    """What an experiment's page reads of it (see ``PagesMemo``)."""
+    try:
+        declared = spec.path.stat()
+        declaration: tuple[int, int] | None = (declared.st_size, declared.st_mtime_ns)
+    except OSError:
+        declaration = None
+    folder = results.results_dir / spec.id if results.results_dir else None
+    return spec, declaration, results.state(spec.id), file_stamps(folder) if folder else ()
 
 
 def prose_field(

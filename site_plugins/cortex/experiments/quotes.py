@@ -75,6 +75,7 @@ from cortex.text.markdown import md_text, protected_regions
 SHORTCODE = re.compile(r"(\{?)\{\{<[ \t]*([A-Za-z][\w-]*)([^\n]*?)[ \t]*>\}\}(\}?)")
 KINDS = ("result", "table", "figure", "n")
 INLINE_KINDS = ("result", "n")
+LOOKUP_KINDS = ("result", "table", "figure")  # the shortcodes that quote an experiment's results
 
 
 def render_quotes(
@@ -104,6 +105,22 @@ def render_quotes(
         out.append(m.group(1) + quoter.render(m) + m.group(4))
     out.append(markdown[pos:])
     return "".join(out), quoter.diagnostics
+
+
+@functools.lru_cache(maxsize=1024)
+def quoted_experiments(markdown: str) -> frozenset[str]:
+    """The experiments whose results the shortcodes in ``markdown`` look up (the first argument
+    of a ``result``, a ``table`` or a ``figure``), read as ``render_quotes`` reads them; a
+    shortcode in code counts too. Once per text in a process (a preview asks on each rebuild)."""
+    found: set[str] = set()
+    for m in SHORTCODE.finditer(markdown):
+        if m.group(2) in LOOKUP_KINDS:
+            try:
+                args = shlex.split(m.group(3))
+            except ValueError:  # rendered as a problem, which looks nothing up
+                continue
+            found.update(args[:1])
+    return frozenset(found)
 
 
 def body_line_offset(source: str, body: str) -> int:

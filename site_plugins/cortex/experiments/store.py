@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,29 @@ from cortex.text.json_positions import json_positions, position_of
 RESULT_FILE = "result.json"
 HISTORY_DIR = "history"
 FIGURES_DIR = "figures"
+
+
+def file_stamps(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Every file under ``folder`` as (path, size, modification time in nanoseconds), sorted:
+    what tells, without reading them, that none of the files changed (a folder reached by a
+    symbolic link counts as one file)."""
+    found = []
+    pending = [Path(folder)]
+    while pending:
+        try:
+            entries = list(os.scandir(pending.pop()))
+        except OSError:  # no such folder, or gone since its parent was listed
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(Path(entry.path))
+                    continue
+                stat = entry.stat()
+            except OSError:
+                continue
+            found.append((entry.path, stat.st_size, stat.st_mtime_ns))
+    return tuple(sorted(found))
 
 
 def atomic_write_json(path: Path, data: object) -> None:

@@ -34,6 +34,7 @@ from cortex.connections.mentions import Mention, unlinked_mentions
 from cortex.connections.related import Related, RelatedMemo, related_notes
 from cortex.connections.similarity import METHODS, similarity
 from cortex.diagnostics import Diagnostic
+from cortex.experiments.pages import PagesMemo
 from cortex.files import atomic_write_bytes, atomic_write_text
 from cortex.mkdocs import pages
 from cortex.mkdocs.citations import CitationsAdapter
@@ -130,6 +131,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         self.preview = Preview()  # what a dirty rebuild keeps from the last build of this process
         self.renders = RenderMemo()  # and each note's Markdown, with what it was rendered from
         self.related_memo = RelatedMemo()  # and the related documents, with what they were found from
+        self.experiment_memo = PagesMemo()  # and the experiment pages, with what they were made from
         self.idle = IdleCollector()  # and makes its full garbage collections between rebuilds
         self.shown: set[Diagnostic] = set()  # and the warnings its last build showed (the model's)
         self.shown_citations: set[Diagnostic] = set()  # (and rendering's citations')
@@ -206,6 +208,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                 list_all_references=self.config.bibliography_all,
                 max_embed_depth=self.config.max_embed_depth,
                 cache_dir=self.cache_dir,
+                experiment_memo=self.experiment_memo if self.dirty else None,
             )
             self._freeze_model()
         self.shown = report(kb.diagnostics, self.config.strict_warnings, self.shown)

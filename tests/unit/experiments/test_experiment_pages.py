@@ -21,9 +21,16 @@ from support.results_site import (
 )
 
 from cortex.diagnostics import Code, Level
+from cortex.experiments import pages as pages_module
 from cortex.experiments.board import BOARD_PATH, research_board
 from cortex.experiments.comparison import classify, compare_runs, summary
-from cortex.experiments.pages import experiment_page, experiment_pages, experiments_index, headline
+from cortex.experiments.pages import (
+    PagesMemo,
+    experiment_page,
+    experiment_pages,
+    experiments_index,
+    headline,
+)
 
 BIB = {"knuth1997"}
 
@@ -351,3 +358,38 @@ def test_the_provenance_panel_names_the_batch_job_a_run_was_part_of(root: Path):
         "cluster": None,
     }
     assert "<dt>Batch job</dt><dd>SLURM job 4211 on node7 (partition gpu)</dd>" in _provenance(record)
+
+
+def test_a_memo_makes_again_only_the_pages_whose_inputs_changed(root: Path, monkeypatch):
+    """A preview's rebuild makes again an experiment's page when its declaration, its state or
+    its results changed, or those of an experiment its prose quotes; the pages it returns are
+    always those a fresh call makes."""
+    made: list[str] = []
+    make = pages_module.experiment_page
+    monkeypatch.setattr(
+        pages_module, "experiment_page", lambda spec, *a, **k: made.append(spec.id) or make(spec, *a, **k)
+    )
+    memo = PagesMemo()
+
+    def rebuild() -> list[str]:
+        made.clear()
+        kept = experiment_pages(results_of(root), BIB, memo=memo)
+        remade = sorted(made)
+        assert kept == experiment_pages(results_of(root), BIB)
+        return remade
+
+    everything = sorted(results_of(root).specs)
+    assert rebuild() == everything
+    assert rebuild() == []
+    single = root / "experiments" / "single.md"
+    single.write_text(single.read_text() + "\nSquares: {{< result squares sq n=3 >}}.\n")
+    assert rebuild() == ["single"]
+    add_run(root, "squares", squares_points(sq3=10), "2026-11-23T09:30:00+00:00")  # a new result
+    assert rebuild() == ["single", "squares"]
+    script = root / "experiments" / "squares.py"
+    script.write_text(script.read_text() + "\n# a change to the code: both its experiments are stale\n")
+    assert rebuild() == ["grid", "single", "squares"]
+    (root / "results" / "grid" / "result.json").write_text("{")  # unreadable now
+    assert rebuild() == ["grid"]
+    (root / "experiments" / "idea.md").unlink()  # the quoting page names the experiments there are
+    assert rebuild() == ["single"]
