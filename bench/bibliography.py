@@ -214,12 +214,13 @@ def citation_build(
 
 def forget_memory() -> None:
     """What a new process would not have: the parsed files, the formatted entries, each page's
-    citations and each group's."""
-    syntax._citations.cache_clear()
+    citations (the disk keeps them) and each group's."""
+    syntax.citations_in.cache_clear()
     syntax._group.cache_clear()
     bibliography_module._ParseCache._memory.clear()
     bibliography_module._ParseCache._placed.clear()
     bibliography_module.FormatCache._memory.clear()
+    bibliography_module.PageCitations._memory.clear()
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ the result of each file is cached by content hash, on disk and in memory.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import pickle
@@ -27,9 +28,13 @@ from pybtex.database.input.bibtex import LowLevelParser, UndefinedMacro, month_n
 from pybtex.scanner import PybtexSyntaxError
 from pybtex.utils import CaseInsensitiveDict
 
+from cortex import diagnostics
+from cortex.citations import syntax
 from cortex.citations.latex import unknown_commands
 from cortex.citations.names import biblatex_name
+from cortex.citations.syntax import citations_in
 from cortex.diagnostics import Code, Diagnostic, LineIndex, diagnostic
+from cortex.text import front_matter
 
 CACHE_VERSION = "4"
 PERSON_ROLES = frozenset(role.lower() for role in Person.valid_roles)
@@ -78,10 +83,15 @@ class Bibliography(Mapping[str, Reference]):
     """References by key; lookups ignore case as BibTeX does."""
 
     def __init__(
-        self, references: Mapping[str, Reference], cache: FormatCache | None = None, sources: str = ""
+        self,
+        references: Mapping[str, Reference],
+        cache: FormatCache | None = None,
+        sources: str = "",
+        page_citations: PageCitations | None = None,
     ) -> None:
         self._by_key = {key.lower(): ref for key, ref in references.items()}
         self.cache = cache if cache is not None else FormatCache(None)
+        self.page_citations = page_citations if page_citations is not None else PageCitations(None)
         self.formatters: dict[str, object] = {}
         self.sources = sources  # a hash of the files it was read from: the same for the same files
 
@@ -131,6 +141,61 @@ class FormatCache:
         if self.path is not None:
             _write_pickle(self.path, self.data)
         self.dirty = False
+
+
+class PageCitations:
+    """What indexing reads of each page's citations (``syntax.citations_in``: each one's key,
+    line, column, and whether it is a bare ``@key``, which only counts when the key is known),
+    by a hash of the page's text, kept on disk (``citations.pickle``, read only by the same
+    code that wrote it; plain tuples, which load ten times faster than citations) and in this
+    process, so that a new build looks for citations only in the pages whose text changed.
+    What the pages of the last build did not use is dropped when it is saved."""
+
+    _memory: ClassVar[dict[str, dict[bytes, tuple[tuple[str, int, int, bool], ...]]]] = {}
+
+    def __init__(self, cache_dir: Path | None) -> None:
+        self.path = cache_dir / "citations.pickle" if cache_dir else None
+        memory_key = str(self.path)
+        if memory_key not in self._memory:
+            found = _read_pickle(self.path)
+            pages = found.get(_finder_version()) if isinstance(found, dict) else None
+            self._memory[memory_key] = pages if isinstance(pages, dict) else {}
+        self.pages = self._memory[memory_key]
+        self.used: set[bytes] = set()
+        self.dirty = False
+
+    def of(self, markdown: str) -> tuple[tuple[str, int, int, bool], ...]:
+        """(key, line, column, bare) of each citation in ``markdown``, in order."""
+        if "@" not in markdown:  # every form of citation has one
+            return ()
+        key = hashlib.blake2b(markdown.encode("utf-8"), digest_size=16).digest()
+        found = self.pages.get(key)
+        if found is None:
+            found = self.pages[key] = tuple(
+                (c.key, c.line, c.col, bare is not None) for c, bare in citations_in(markdown)
+            )
+            self.dirty = True
+        self.used.add(key)
+        return found
+
+    def save(self) -> None:
+        """Write to disk what changed, dropping the pages no longer there."""
+        for gone in self.pages.keys() - self.used:
+            del self.pages[gone]
+            self.dirty = True
+        if self.dirty and self.path is not None:
+            _write_pickle(self.path, {_finder_version(): self.pages})
+        self.dirty = False
+
+
+@functools.cache
+def _finder_version() -> str:
+    """A hash of the code that finds citations (and their lines): a cache of what it found is
+    read only by the same code."""
+    code = hashlib.blake2b(digest_size=16)
+    for module in (syntax, front_matter, diagnostics):
+        code.update(Path(str(module.__file__)).read_bytes())
+    return code.hexdigest()
 
 
 def _read_pickle(path: Path | None) -> object | None:
@@ -396,7 +461,10 @@ def load_bibliography(refs_dir: Path, cache_dir: Path | None = None) -> tuple[Bi
             references[ref.key.lower()] = ref
     cache.prune()
     diagnostics.extend(_resolve_crossrefs(references))
-    return Bibliography(references, FormatCache(cache_dir), sources.hexdigest()), diagnostics
+    bibliography = Bibliography(
+        references, FormatCache(cache_dir), sources.hexdigest(), PageCitations(cache_dir)
+    )
+    return bibliography, diagnostics
 
 
 def _crossref_cycle(references: Mapping[str, Reference], ref: Reference) -> list[str]:

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from cortex.citations.bibliography import Bibliography
 from cortex.citations.references import CitationStyle, ReferenceFormatter, formatter_for
-from cortex.citations.syntax import Citation, find_citations
+from cortex.citations.syntax import Citation
 from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.text.front_matter import split_front_matter
 
@@ -71,20 +71,20 @@ class CitationIndex:
             raise ValueError(f"page {src_uri} is indexed twice")
         page = self.pages[src_uri] = CitingPage(src_uri, title)
         diagnostics = []
-        for citation in find_citations(markdown, known=self.bibliography):
-            if citation.key in self.bibliography:
-                key = self.bibliography[citation.key].key
+        for found, line, col, bare in self.bibliography.page_citations.of(markdown):
+            if found in self.bibliography:
+                key = self.bibliography[found].key
                 if key not in page.keys:
                     page.keys.append(key)
                     self._cited_by.setdefault(key.lower(), []).append(src_uri)
-            else:
+            elif not bare:  # a bare @word that no entry has is text (an e-mail, a decorator)
                 diagnostics.append(
                     diagnostic(
                         Code.UNKNOWN_CITATION,
                         path,
-                        citation.line,
-                        citation.col,
-                        f"unknown citation key '{citation.key}': no entry in refs/*.bib has it",
+                        line,
+                        col,
+                        f"unknown citation key '{found}': no entry in refs/*.bib has it",
                     )
                 )
         meta = (
@@ -135,6 +135,7 @@ class CitationIndex:
         if self.style.bibliography == "alpha":
             self._alpha = self.formatter.alpha_labels(keys)
         self.bibliography.cache.save({ref.digest for ref in self.bibliography.values()})
+        self.bibliography.page_citations.save()
 
     def cited_by(self, key: str) -> list[str]:
         return sorted(self._cited_by.get(key.lower(), []))

@@ -131,11 +131,11 @@ def find_citations(markdown: str, known: Container[str] | None = None) -> list[C
     """
     if "@" not in markdown:  # every form of citation has one
         return []
-    return [c for c, bare in _citations(markdown) if bare is None or known is None or bare in known]
+    return [c for c, bare in citations_in(markdown) if bare is None or known is None or bare in known]
 
 
 @functools.lru_cache(maxsize=16384)
-def _citations(markdown: str) -> tuple[tuple[Citation, str | None], ...]:
+def citations_in(markdown: str) -> tuple[tuple[Citation, str | None], ...]:
     """Every citation in ``markdown``, each with its key when it is a bare ``@key`` (which only
     counts when the key is known); once per text in a process, as a preview indexes every page
     on each rebuild and most are unchanged."""

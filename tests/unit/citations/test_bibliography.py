@@ -13,6 +13,7 @@ from cortex.citations.bibliography import load_bibliography
 from cortex.citations.index import render_bibliography
 from cortex.citations.latex import latex_to_html, latex_to_text
 from cortex.citations.references import CitationStyle, formatter_for
+from cortex.citations.syntax import citations_in
 
 FIXTURES = TEST_FIXTURES / "bib"
 MESSY = FIXTURES / "messy"
@@ -181,6 +182,49 @@ def test_cache_reuses_parsed_files_and_sees_changes(tmp_path, monkeypatch):
     assert [Path(p).name for p in calls] == ["m_duplicates.bib"]
     assert "fresh" in changed and not any("duplicate key" in d.message for d in changed_diags)
     assert len(list((cache / "parsed").glob("*.pickle"))) == 4
+
+
+def test_page_citations_are_looked_for_again_only_where_the_text_changed(tmp_path, monkeypatch):
+    """A new build reads each page's citations from the disk, looks again in a changed page,
+    drops the pages gone; a cache written by other code is not read."""
+    cache = tmp_path / "cache"
+    pages = {
+        "a": "See [@kahan1965, p. 3] and @knuth, not me@example.org.\n",
+        "b": "`[@code]` stays code; [see @x; -@y].\n",
+        "c": "Nothing cited.\n",
+    }
+
+    def read(text: str) -> tuple:
+        return tuple((c.key, c.line, c.col, bare is not None) for c, bare in citations_in(text))
+
+    first = bibliography_module.PageCitations(cache)
+    assert {name: first.of(text) for name, text in pages.items()} == {
+        name: read(text) for name, text in pages.items()
+    }
+    first.save()
+    assert (cache / "citations.pickle").is_file()
+
+    looked: list[str] = []
+    monkeypatch.setattr(
+        bibliography_module, "citations_in", lambda text: looked.append(text) or citations_in(text)
+    )
+
+    def new_process() -> bibliography_module.PageCitations:
+        monkeypatch.setattr(bibliography_module.PageCitations, "_memory", {})
+        looked.clear()
+        return bibliography_module.PageCitations(cache)
+
+    second = new_process()
+    pages["a"] += "And [@goldberg1991].\n"
+    found = {name: second.of(text) for name, text in pages.items()}
+    assert found == {name: read(text) for name, text in pages.items()}
+    assert [key for key, *_ in found["a"]] == ["kahan1965", "knuth", "goldberg1991"]
+    assert looked == [pages["a"]]  # "b" from the disk, "c" has no @ to look for
+    second.save()
+    assert len(new_process().pages) == 2  # the old text of "a" is gone
+    monkeypatch.setattr(bibliography_module, "_finder_version", lambda: "other code")
+    new_process().of(pages["b"])
+    assert looked == [pages["b"]]
 
 
 def test_corrupt_cache_is_ignored(tmp_path, monkeypatch):
