@@ -24,6 +24,7 @@ from cortex.notes.backlinks import Backlink
 from cortex.notes.kept import same_items
 from cortex.notes.rendering import relative_path, tag_page
 from cortex.notes.vault import Note
+from cortex.text.math import typeset_text
 
 
 def site_urls(files: Files) -> dict[str, str]:
@@ -242,7 +243,7 @@ def _quoting_note(quoting: Quoting, url_of: Callable[[str | None], str | None]) 
     title = escape(quoting.title)
     link = f'<a href="{escape(url)}">{title}</a>' if url else str(title)
     extra = f' <span class="cortex-more">and {quoting.more} more</span>' if quoting.more else ""
-    return f'<li>{link}<span class="cortex-context">{escape(quoting.context)}{extra}</span></li>'
+    return f'<li>{link}<span class="cortex-context">{typeset_text(quoting.context)}{extra}</span></li>'
 
 
 def _footer_list(kind: str, heading_id: str, heading: str, items: list[str]) -> str:

@@ -15,7 +15,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from cortex.text.sanitize import tooltip_text
+from markupsafe import escape
+
+from cortex.text.sanitize import sanitize_html, tooltip_text
 
 _ARITHMATEX = re.compile(
     r'<(?P<tag>span|div) class="arithmatex">(?:\\\((?P<inline>.*?)\\\)|\\\[(?P<block>.*?)\\\])</(?P=tag)>',
@@ -105,6 +107,33 @@ def find_formulas(text: str, start: int = 0) -> list[tuple[int, str, bool]]:
         latex = next(g for g in m.groups() if g is not None)
         found.append((m.start(), latex, display))
     return found
+
+
+def typeset_text(text: str) -> str:
+    """Plain text with formulas written as in Markdown (a line a footer quotes) as HTML: the text
+    escaped, each formula as inline MathML. A formula that cannot be typeset, or one the quote's
+    cut left open, stays as written (the page it is quoted from reports it)."""
+    if "$" not in text and "\\" not in text:
+        return str(escape(text))
+    out, pos = [], 0
+    for m in _SOURCE_MATH.finditer(text):
+        mathml = _inline_formula(next(g for g in m.groups() if g is not None))
+        if mathml is not None:
+            out += [str(escape(text[pos : m.start()])), mathml]
+            pos = m.end()
+    out.append(str(escape(text[pos:])))
+    return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def _inline_formula(latex: str) -> str | None:
+    """One formula as inline MathML, sanitized as a page is (latex2mathml writes ``\\text{...}``
+    as it is, markup included); None when it cannot be typeset."""
+    try:
+        mathml = to_mathml(latex.strip(), False)
+    except MathError:
+        return None
+    return sanitize_html(f'<span class="cortex-math">{mathml}</span>')
 
 
 def formula_problem(latex: str, display: bool) -> str | None:

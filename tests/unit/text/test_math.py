@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from cortex.text.math import find_formulas, formula_problem, to_mathml, typeset_notebook, typeset_page
+from cortex.text.math import (
+    find_formulas,
+    formula_problem,
+    to_mathml,
+    typeset_notebook,
+    typeset_page,
+    typeset_text,
+)
 
 
 def test_inline_and_display_formulas_become_mathml():
@@ -82,3 +89,18 @@ def test_the_reason_a_formula_failed_is_safe_in_a_tooltip(monkeypatch):
     notebook = '<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown"><p>$x$</p></div>'
     html, _ = typeset_notebook(notebook)
     assert 'title="&amp;lt;b&amp;gt;no&amp;lt;/b&amp;gt;"' in html  # no sanitizer runs on a notebook
+
+
+def test_a_quoted_line_is_escaped_with_its_formulas_typeset():
+    html = typeset_text('Let $u_1$ be < 1 & "see" $$v^2$$, \\(w\\).')
+    assert html.count('<span class="cortex-math"><math') == 3 and "$" not in html
+    assert "be &lt; 1 &amp; &#34;see&#34; " in html
+    # a formula that cannot be typeset, or one a quote's cut left open, stays as written
+    assert typeset_text(r"…x^2$ and $\nosuchcommand y$ stay") == r"…x^2$ and $\nosuchcommand y$ stay"
+    assert typeset_text("costs \\$5, or 6") == "costs \\$5, or 6"
+
+
+def test_a_quoted_formula_cannot_carry_markup_into_the_page():
+    html = typeset_text(r"$\text{<script>alert(1)</script><img src=x onerror=alert(2)>}$ <b>x</b>")
+    assert "<script" not in html and "<img" not in html and "onerror" not in html
+    assert "<math" in html and html.endswith(" &lt;b&gt;x&lt;/b&gt;")
