@@ -63,7 +63,8 @@ def experiment_pages(
     memo: PagesMemo | None = None,
 ) -> tuple[dict[str, str], list[Diagnostic]]:
     """Every experiment page and the index, as {site path: Markdown}, with their diagnostics;
-    ``memo``: the pages of the last call in this process, each made again only where it changed."""
+    ``memo``: the pages of the last call in this process (with the same ``bibliography_keys``
+    and ``cite``), each made again only where it changed."""
     pages: dict[str, str] = {}
     diagnostics: list[Diagnostic] = []
     for exp_id, spec in sorted(results.specs.items()):
@@ -95,8 +96,9 @@ class PagesMemo:
     (a diagnostic quotes the file's lines), its state (which its inputs decide, notes read as
     data included), the files of its results (record, history, figures) by size and
     modification time, and the same of every experiment its prose quotes (and which experiments
-    there are, when it quotes any). A page is made again when any of them differs: on the shipped knowledge base,
-    making every page again took a quarter of the rebuild after each edit of a note."""
+    there are, when it quotes any). A page is made again when any of them differs: on the
+    shipped knowledge base, making every page again took a quarter of the rebuild after each
+    edit of a note."""
 
     def __init__(self) -> None:
         self._kept: dict[str, tuple[tuple, tuple[str, list[Diagnostic]]]] = {}
