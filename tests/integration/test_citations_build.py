@@ -156,7 +156,8 @@ def test_reading_note_shows_reference_and_is_linked_from_entries(numeric):
 def test_hostile_title_renders_as_text(numeric):
     for page in ("evil", "bib"):
         html = numeric[page]
-        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+        # escaped by markupsafe (&#34;) or serialized by the sanitizer (a quote in text stays one)
+        assert re.search(r'&lt;script&gt;alert\((&#34;|")x(&#34;|")\)&lt;/script&gt;', html)
         assert '<script>alert("x")' not in html and "<img src=x onerror" not in html
         assert 'href="javascript:' not in html
 

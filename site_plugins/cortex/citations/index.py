@@ -127,10 +127,12 @@ class CitationIndex:
         return cited + [k for k in self.bibliography if k.lower() not in seen]
 
     def prepare(self) -> None:
-        """Format every listed entry and fix labels; call once after the last ``add_page``."""
+        """Format every listed entry (as HTML, and as pages show it) and fix labels; call once
+        after the last ``add_page``. The formatted entries are saved then."""
         keys = self.listed_keys()
         for key in keys:
-            self.formatter.html(key)
+            self.formatter.html(key)  # what pybtex could not format is reported here
+            self.formatter.site_html(key)
         self._author_year = self.formatter.author_year(keys)
         if self.style.bibliography == "alpha":
             self._alpha = self.formatter.alpha_labels(keys)
@@ -250,7 +252,8 @@ def render_bibliography(
     extras: Mapping[str, str] | None = None,
     presorted: bool = False,
 ) -> str:
-    """An HTML list of the entries for ``keys``, in the style's order, each with id ``ref-<key>``.
+    """An HTML list of the entries for ``keys``, in the style's order, each with id ``ref-<key>``:
+    sanitized HTML (each entry's ``site_html``, the rest escaped), for a page already sanitized.
 
     ``labels`` (lower key -> label) overrides the style's own numbering; ``extras``
     (lower key -> HTML) is appended to an entry, e.g. "cited by" links; ``presorted``
@@ -274,7 +277,7 @@ def render_bibliography(
         head = f'<span class="reference-label">[{escape(label)}]</span> ' if label else ""
         items.append(
             f'<li class="reference" id="{_anchor_attribute(key)}">{head}<span class="reference-body">'
-            f"{formatter.html(key)}</span>{extras.get(key.lower(), '')}</li>"
+            f"{formatter.site_html(key)}</span>{extras.get(key.lower(), '')}</li>"
         )
     kind = "numbered" if labels else "author-year"
     return f'<ul class="bibliography bibliography-{kind}">\n' + "\n".join(items) + "\n</ul>"
@@ -351,6 +354,6 @@ def render_reading_note_reference(
             Markup(
                 '<div class="reading-note-reference" id="reading-note-{}"><span class="reading-note-'
                 'label">Reading note on</span> {}{}</div>'
-            ).format(key, index.formatter.html(key), target)
+            ).format(key, index.formatter.site_html(key), target)
         )
     return str(Markup("\n").join(parts))

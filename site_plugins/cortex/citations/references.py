@@ -4,16 +4,22 @@ pybtex's own ``plain``, ``unsrt`` and ``alpha`` styles are rendered by
 :mod:`cortex.citations.unsrt_html`, which writes the same HTML without pybtex's template
 engine; any entry it declines, and any other style, goes through pybtex itself.
 Everything computed here is cached by the entry's content hash in the bibliography's
-:class:`FormatCache`, so a warm build formats nothing it formatted before.
+:class:`FormatCache`, so a warm build formats nothing it formatted before. That includes each
+reference as a page shows it (``site_html``: its formulas typeset and the whole sanitized), so
+that bibliographies join a page after the page was sanitized, instead of being cleaned again in
+every page that lists them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from importlib import metadata
+from pathlib import Path
 from typing import Any, cast
 
 from markupsafe import Markup, escape
@@ -26,6 +32,9 @@ from cortex.citations import unsrt_html
 from cortex.citations.bibliography import Bibliography, Reference
 from cortex.citations.latex import HTML_BACKEND, Tokens, latex_to_html, latex_to_text, protect_markup
 from cortex.diagnostics import Code, Diagnostic, diagnostic
+from cortex.text import math, sanitize
+from cortex.text.math import typeset_page
+from cortex.text.sanitize import sanitize_html
 
 BIB_STYLES = ("plain", "unsrt", "alpha")
 CITATION_STYLES = ("numeric", "author-year")
@@ -123,6 +132,18 @@ def _pybtex_styles(bib_style: str) -> tuple[Any, Any, Any, bool]:
     return style, sorting, alpha, unsrt_html.reproduces(style)
 
 
+@cache
+def _site_code() -> str:
+    """A hash of what turns a reference's HTML into a page's (the typesetting and the sanitizer,
+    with the libraries under them): references cleaned by other code are cleaned again."""
+    code = hashlib.blake2b(digest_size=8)
+    for module in (math, sanitize):
+        code.update(Path(str(module.__file__)).read_bytes())
+    for library in ("nh3", "latex2mathml"):
+        code.update(metadata.version(library).encode())
+    return code.hexdigest()
+
+
 class ReferenceFormatter:
     """Formats the references of one bibliography with one pybtex style."""
 
@@ -133,6 +154,7 @@ class ReferenceFormatter:
         self.problems: list[Diagnostic] = []
         self._meta: dict[str, ReferenceMeta] = {}
         self._html: dict[str, Markup] = {}  # by key as asked for: a build asks for each many times
+        self._site: dict[str, Markup] = {}
         self._what = f"html-{bib_style}"
         self._reported: set[str] = set()
 
@@ -163,6 +185,22 @@ class ReferenceFormatter:
         found = self._html.get(key)
         if found is None:
             found = self._html[key] = self._html_of(key)
+        return found
+
+    def site_html(self, key: str) -> Markup:
+        """``html(key)`` as a page shows it: formulas typeset, then sanitized as a page is (a
+        ``url`` field's ``javascript:`` link goes). It goes into a page after the page was
+        sanitized: on a page that is sanitized again (a citation's card), use ``html``, as the
+        sanitizer escapes a tooltip's text each time."""
+        found = self._site.get(key)
+        if found is None:
+            digest = self.bibliography[key].digest
+            what = f"site-{self._what}-{_site_code()}"
+            cached = self.bibliography.cache.get(digest, what)
+            if cached is None:
+                cached = sanitize_html(typeset_page(self.html(key))[0])  # a formula that fails: see html
+                self.bibliography.cache.put(digest, what, cached)
+            found = self._site[key] = Markup(cached)  # nosec B704  # sanitized just above
         return found
 
     def _html_of(self, key: str) -> Markup:

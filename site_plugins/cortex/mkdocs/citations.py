@@ -2,8 +2,8 @@
 
 The plugin makes one :class:`CitationsAdapter` per build and calls, in order:
 ``extension()`` (appended to ``markdown_extensions``), ``index_pages()`` once with every
-page, ``bibliography_page()`` for the generated page, then ``start_page()`` and
-``finish_page()`` around each page's rendering.
+page, ``bibliography_page()`` for the generated page, then ``start_page()`` before each page's
+Markdown and ``finish_page()`` on its HTML, once that is sanitized.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from cortex.citations.references import CitationStyle
 from cortex.citations.syntax import Citation
 from cortex.diagnostics import Diagnostic
 
+# The generated page's Markdown holds this, for ``finish_page`` to fill with the list of entries.
+PAGE_DIV = '<div class="bibliography-page"></div>'
 STYLE_NAMES = {"numeric": "numeric", "author-year": "author-year", "author_year": "author-year"}
 
 
@@ -62,6 +64,7 @@ class CitationsAdapter:
         self._src_uri = ""
         self._url = ""
         self._returned = 0
+        self.body = ""  # the global page's list of entries, made by ``bibliography_page``
 
     @classmethod
     def from_index(cls, index: CitationIndex, **options) -> CitationsAdapter:
@@ -109,20 +112,26 @@ class CitationsAdapter:
                 href = get_relative_url(target, url)
                 if (target == "" or target.endswith("/")) and not href.endswith("/"):
                     href += "/"
+                if ":" in href.split("/", 1)[0]:  # a page named "javascript:x" is a path, not a scheme
+                    href = "./" + href
                 hrefs[src_uri] = href
             return f"{href}#{fragment}" if fragment else href
 
         return link
 
     def bibliography_page(self) -> tuple[str, str]:
-        """(src_uri, Markdown) of the page listing every cited entry."""
+        """(src_uri, Markdown) of the page listing every cited entry.
+
+        The Markdown holds the title and an empty ``<div class="bibliography-page">``, which
+        ``finish_page`` fills with the list (``body``): it is HTML already, and Python-Markdown
+        takes about a second over the raw HTML of ten thousand entries."""
         link = self._link_from(self.url_for(self.page_uri))
-        body = (
+        self.body = (
             render_global_bibliography(self.index, link, self.titles)
             if self.index.listed_keys()
             else '<p class="bibliography-empty">No page cites anything yet.</p>'
         )
-        return self.page_uri, f'# {self.page_title}\n\n<div class="bibliography-page">\n{body}\n</div>\n'
+        return self.page_uri, f"# {self.page_title}\n\n{PAGE_DIV}\n"
 
     def start_page(self, src_uri: str, url: str) -> None:
         self._src_uri, self._url = src_uri, url
@@ -131,9 +140,15 @@ class CitationsAdapter:
         return render_citation(items, self.index, self._src_uri)
 
     def finish_page(self, html: str) -> str:
-        """The page's HTML with the reference it is a reading note for, and its references at the end."""
+        """The page's HTML with the reference it is a reading note for, and its references at the
+        end; on the global page, its list. What it adds is sanitized already (entries by
+        ``site_html``, the rest escaped): ``html`` may be the page after the sanitizer."""
         if self._src_uri == self.page_uri:
-            return html
+            at = html.find(PAGE_DIV)
+            if at < 0:  # a file of the content folder took the page's path: it is shown as written
+                return html
+            filled = f'<div class="bibliography-page">\n{self.body}\n</div>'
+            return html[:at] + filled + html[at + len(PAGE_DIV) :]
         link = self._link_from(self._url)
         global_uri = self.page_uri
         head = render_reading_note_reference(self.index, self._src_uri, link, global_uri)

@@ -285,6 +285,8 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                 )
             else:
                 parts = (page.file.content_bytes,)
+                if page.file.src_uri == self.cited.page_uri:  # its list is filled in after Markdown
+                    parts += (self.cited.body,)
                 if page.file.src_uri.endswith(NOTEBOOK_SUFFIX) and page.file.abs_src_path:
                     parts += (self._prepared_notebook(page) or "",)
             cites = any(b"@" in p if isinstance(p, bytes) else "@" in str(p) for p in parts)
@@ -391,14 +393,14 @@ class CortexPlugin(BasePlugin[CortexConfig]):
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         self.rendering = None
-        html = self.cited.finish_page(html)
         if "title" not in page.meta and page.title:  # the title from the page's first heading, as HTML
             page.meta["title"] = page.title  # the theme writes meta titles as they are, and others unescaped
         if page.file.src_uri.endswith(".ipynb"):
             # a notebook's outputs are what its code printed when it ran: they are shown as they are
-            return typeset_notebook(html)[0]
+            return self.cited.finish_page(typeset_notebook(html)[0])
         html, _ = typeset_page(html)  # a formula that fails is reported by the model, at its line
-        return sanitize_html(html)
+        # references join the page once it is clean: they were typeset and sanitized once per entry
+        return self.cited.finish_page(sanitize_html(html))
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """Tags and backlinks go in after the search index has read the page: other notes'

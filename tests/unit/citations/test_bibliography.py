@@ -373,3 +373,39 @@ def test_entries_and_fields_carry_their_lines_and_columns_deep_in_a_file(tmp_pat
     assert bib["dup"].line == 1501 and bib["dup"].field_lines == {"title": 1502, "note": 1504}
     assert [(d.line, d.col) for d in diagnostics] == [(1503, 5)]
     assert "second 'title'" in diagnostics[0].message
+
+
+def test_site_html_is_typeset_and_sanitized_once_and_kept_with_the_formatted_entries(tmp_path, monkeypatch):
+    """What a page's bibliography shows of an entry: its formulas as MathML and the whole
+    sanitized, as a page is, made once and read from the cache by a new build."""
+    from cortex.citations import references
+    from cortex.text.math import typeset_page
+    from cortex.text.sanitize import sanitize_html
+
+    refs, cache = tmp_path / "refs", tmp_path / "cache"
+    shutil.copytree(MESSY, refs)
+    (refs / "math.bib").write_text(
+        "@article{bounds, author = {Higham, Nick}, title = {Error of $O(n^2)$ sums}, journal = {J},"
+        " year = 1993}\n",
+        encoding="utf-8",
+    )
+    bib, _ = load_bibliography(refs, cache)
+    formatter = formatter_for(bib, "plain")
+    for key in ("bounds", "evil2023", "kahan1965"):
+        html = formatter.html(key)
+        assert formatter.site_html(key) == sanitize_html(typeset_page(html)[0])
+    assert "arithmatex" in formatter.html("bounds") and "<math" in formatter.site_html("bounds")
+    evil = formatter.site_html("evil2023")
+    assert "<script" not in evil and "&lt;script&gt;" in evil and 'href="javascript' not in evil
+    bib.cache.save({ref.digest for ref in bib.values()})
+
+    def fails(fragment: str) -> str:
+        raise AssertionError("sanitized again")
+
+    monkeypatch.setattr(references, "sanitize_html", fails)
+    monkeypatch.setattr(bibliography_module.FormatCache, "_memory", {})
+    again, _ = load_bibliography(refs, cache)
+    assert "<math" in formatter_for(again, "plain").site_html("bounds")
+    monkeypatch.setattr(references, "_site_code", lambda: "other code")
+    with pytest.raises(AssertionError, match="sanitized again"):
+        formatter_for(load_bibliography(refs, cache)[0], "plain").site_html("bounds")

@@ -182,3 +182,14 @@ def test_a_generated_page_that_cites_is_listed_by_its_title(tmp_path):
     assert kb.citations is not None
     assert kb.citations.pages["method/board.md"].title == "Research board"
     assert kb.citations.cited_by("key") == ["method/board.md"]
+
+
+def test_a_link_to_a_page_named_like_a_url_scheme_stays_a_path(bibliography):
+    """References join a page after it was sanitized: a link to a page whose name reads as a
+    scheme ("javascript:...") must not become one."""
+    from cortex.mkdocs.citations import CitationsAdapter
+
+    adapter = CitationsAdapter(bibliography, url_for=lambda src_uri: src_uri[:-3] + "/")
+    link = adapter._link_from("")
+    assert link("javascript:alert(1).md", "") == "./javascript:alert(1)/"
+    assert link("notes/a.md", "ref-x") == "notes/a/#ref-x"
