@@ -258,6 +258,14 @@ def test_math_is_typeset_in_a_citation_hover_card(page, served):
     formulas = math_drawn(page, ".citation-card")
     assert len(formulas) == 2 and all(m["width"] > 5 for m in formulas)
     assert "Summation in" in card.inner_text()
+    page.mouse.move(0, 0)
+    card.wait_for(state="hidden")
+    citation.hover()  # the card made on first use is shown again, not made twice
+    assert citation.locator(".citation-card").count() == 1 and card.is_visible()
+    page.mouse.move(0, 0)
+    last = page.locator(".citation").last
+    last.locator(".citation-link").focus()  # from the keyboard too
+    last.locator(".citation-card").wait_for(state="visible")
 
 
 def test_a_callout_shows_its_title_and_folds(page, served):

@@ -190,10 +190,11 @@ class CitedEntry:
     authors: str
     year: str
     link_start: str  # '<span class="citation"><a ... href="#ref-key">'
-    card_end: str  # '</a><span class="citation-card">...</span></span>'
 
     def link(self, text: str) -> str:
-        return f"{self.link_start}{escape(text)}{self.card_end}"
+        """The citation's link to its entry in the page's references, where ``cortex-citations.js``
+        takes the card it shows on hover and focus from: a page holds each reference once."""
+        return f"{self.link_start}{escape(text)}</a></span>"
 
 
 def cited_entry(index: CitationIndex, key: str) -> CitedEntry | None:
@@ -207,7 +208,6 @@ def cited_entry(index: CitationIndex, key: str) -> CitedEntry | None:
             authors,
             year,
             f'<span class="citation"><a class="citation-link" href="#{escape(anchor(canonical))}">',
-            f'</a><span class="citation-card" role="tooltip" data-search-exclude>{index.formatter.html(canonical)}</span></span>',
         )
     return found
 

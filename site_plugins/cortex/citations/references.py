@@ -190,7 +190,7 @@ class ReferenceFormatter:
     def site_html(self, key: str) -> Markup:
         """``html(key)`` as a page shows it: formulas typeset, then sanitized as a page is (a
         ``url`` field's ``javascript:`` link goes). It goes into a page after the page was
-        sanitized: on a page that is sanitized again (a citation's card), use ``html``, as the
+        sanitized; HTML that will be sanitized again should start from ``html``, as the
         sanitizer escapes a tooltip's text each time."""
         found = self._site.get(key)
         if found is None:

@@ -61,7 +61,7 @@ from cortex.text.sanitize import sanitize_html
 log = get_plugin_logger("cortex")
 ASSETS = Path(__file__).parent / "assets"
 STYLES = ("cortex.css", "cortex-results.css", "citations.css", "cortex-citable.css", "cortex-graph.css")
-SCRIPTS = ("cortex-tables.js",)
+SCRIPTS = ("cortex-tables.js", "cortex-citations.js")
 # the project's folders the site is made of, besides the content folder and mkdocs.yml
 PROJECT_INPUTS = (REFS_DIR, "experiments", "results")
 IDLE_COLLECTION_PAGES = 2000  # a site this large collects its garbage between a preview's rebuilds

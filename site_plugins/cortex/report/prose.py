@@ -85,7 +85,7 @@ def text_of_html(fragment: str) -> str:
 
 
 class _TextOnly(HTMLParser):
-    """Text, less what a page hides until asked: templates, scripts and a citation's hover card."""
+    """Text, less what a page hides until asked: templates, scripts and styles."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -94,10 +94,9 @@ class _TextOnly(HTMLParser):
         self._depth = 0  # elements of that tag opened inside the innermost hidden one
 
     def handle_starttag(self, tag: str, attrs) -> None:
-        classes = next((v or "" for k, v in attrs if k == "class"), "").split()
         if self._hidden and tag == self._hidden[-1]:
             self._depth += 1
-        elif tag in ("template", "script", "style") or "citation-card" in classes:
+        elif tag in ("template", "script", "style"):
             self._hidden.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
