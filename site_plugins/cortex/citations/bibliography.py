@@ -16,9 +16,11 @@ import os
 import pickle
 import re
 import tempfile
-from collections.abc import Iterator, Mapping, ValuesView
+from collections.abc import Iterable, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 from typing import ClassVar, NamedTuple
 
 from pybtex import textutils
@@ -188,14 +190,21 @@ class PageCitations:
         self.dirty = False
 
 
+def code_version(modules: Iterable[ModuleType], libraries: Iterable[str] = ()) -> str:
+    """A hash of the source of ``modules`` and of the installed versions of ``libraries``: what
+    a cache keeps under it is read only by the same code."""
+    code = hashlib.blake2b(digest_size=16)
+    for module in modules:
+        code.update(Path(str(module.__file__)).read_bytes())
+    for library in libraries:
+        code.update(metadata.version(library).encode())
+    return code.hexdigest()
+
+
 @functools.cache
 def _finder_version() -> str:
-    """A hash of the code that finds citations (and their lines): a cache of what it found is
-    read only by the same code."""
-    code = hashlib.blake2b(digest_size=16)
-    for module in (syntax, front_matter, diagnostics):
-        code.update(Path(str(module.__file__)).read_bytes())
-    return code.hexdigest()
+    """The version of the code that finds citations (and their lines)."""
+    return code_version((syntax, front_matter, diagnostics))
 
 
 def _read_pickle(path: Path | None) -> object | None:

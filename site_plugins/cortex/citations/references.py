@@ -12,14 +12,11 @@ every page that lists them.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import metadata
-from pathlib import Path
 from typing import Any, cast
 
 from markupsafe import Markup, escape
@@ -29,7 +26,7 @@ from pybtex.plugin import find_plugin
 from pybtex.richtext import Text
 
 from cortex.citations import unsrt_html
-from cortex.citations.bibliography import Bibliography, Reference
+from cortex.citations.bibliography import Bibliography, Reference, code_version
 from cortex.citations.latex import HTML_BACKEND, Tokens, latex_to_html, latex_to_text, protect_markup
 from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.text import math, sanitize
@@ -134,14 +131,9 @@ def _pybtex_styles(bib_style: str) -> tuple[Any, Any, Any, bool]:
 
 @cache
 def _site_code() -> str:
-    """A hash of what turns a reference's HTML into a page's (the typesetting and the sanitizer,
-    with the libraries under them): references cleaned by other code are cleaned again."""
-    code = hashlib.blake2b(digest_size=8)
-    for module in (math, sanitize):
-        code.update(Path(str(module.__file__)).read_bytes())
-    for library in ("nh3", "latex2mathml"):
-        code.update(metadata.version(library).encode())
-    return code.hexdigest()
+    """The version of what turns a reference's HTML into a page's (the typesetting and the
+    sanitizer, with the libraries under them): references cleaned by other code are cleaned again."""
+    return code_version((math, sanitize), ("nh3", "latex2mathml"))
 
 
 class ReferenceFormatter:
@@ -156,6 +148,7 @@ class ReferenceFormatter:
         self._html: dict[str, Markup] = {}  # by key as asked for: a build asks for each many times
         self._site: dict[str, Markup] = {}
         self._what = f"html-{bib_style}"
+        self._site_what = f"site-{self._what}-{_site_code()}"
         self._reported: set[str] = set()
 
     def _kind(self, ref: Reference) -> str:
@@ -195,11 +188,10 @@ class ReferenceFormatter:
         found = self._site.get(key)
         if found is None:
             digest = self.bibliography[key].digest
-            what = f"site-{self._what}-{_site_code()}"
-            cached = self.bibliography.cache.get(digest, what)
+            cached = self.bibliography.cache.get(digest, self._site_what)
             if cached is None:
                 cached = sanitize_html(typeset_page(self.html(key))[0])  # a formula that fails: see html
-                self.bibliography.cache.put(digest, what, cached)
+                self.bibliography.cache.put(digest, self._site_what, cached)
             found = self._site[key] = Markup(cached)  # nosec B704  # sanitized just above
         return found
 
