@@ -198,7 +198,7 @@ def citation_build(
         loaded = time.process_time()
         adapter = CitationsAdapter(bibliography, style="numeric", bib_style="plain")
         unknown = adapter.index_pages(site_pages)
-    gc.freeze()  # as the plugin does with its model for the rest of a build (_freeze_model)
+        gc.freeze()  # as the plugin does with its model for the rest of a build (_freeze_model)
     indexed = time.process_time()
     page_uri, page_markdown = adapter.bibliography_page()
     if only is None:  # a preview renders the global page again only when its list changed
@@ -226,7 +226,8 @@ def citation_build(
 
 def forget_memory() -> None:
     """What a new process would not have: the parsed files, the formatted entries, each page's
-    citations (the disk keeps them), and every function's memo in the modules citations use."""
+    citations (the disk keeps them), every function's memo in the modules citations use, and
+    the garbage the build before left (collected here, not during the next build)."""
     for module in (latex, unsrt_html, references, syntax, bibliography_module, index, math, sanitize):
         for value in vars(module).values():
             if callable(getattr(value, "cache_clear", None)):
@@ -235,6 +236,7 @@ def forget_memory() -> None:
     bibliography_module._ParseCache._placed.clear()
     bibliography_module.FormatCache._memory.clear()
     bibliography_module.PageCitations._memory.clear()
+    gc.collect()
 
 
 def main() -> None:
