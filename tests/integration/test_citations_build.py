@@ -193,7 +193,7 @@ def test_alpha_labels_and_warm_rebuild(tmp_path):
     assert '<a class="citation-link" href="#ref-kahan1965">Kah65</a>' in first["home"]
     assert '<span class="reference-label">[DR22]</span>' in first["home"]
     assert len(list((root / ".cache" / "parsed").glob("*.pickle"))) == 4
-    assert (root / ".cache" / "formatted.pickle").is_file()
+    assert (root / ".cache" / "formatted" / "html-alpha.pickle").is_file()
     second = build_site(root)
     for page in ("home", "bib", "evil"):
         assert without_build_date(second[page]) == without_build_date(first[page])

@@ -123,3 +123,19 @@ def test_project_config_keeps_mkdocs_jupyter_off_markdown(tmp_path):
     assert notebooks.should_include(as_file(NOTEBOOK.name))
     assert not notebooks.should_include(as_file("Jupytext.md"))
     assert not notebooks.should_include(as_file("script.py"))
+
+
+def test_citations_join_each_page_once_it_is_clean_in_text_headings_and_titles(site):
+    """The plugin sets a page's citations aside while the page is sanitized and writes them in
+    after: in the text and in a heading (whose entry in the table of contents reads its label),
+    while one in a link's title reads as text. No page keeps a stand-in for one."""
+    cited = site.page("forms/Cited/")
+    assert cited.count('<a class="citation-link" href="#ref-fastsum2020">1</a>') == 2
+    assert '<h2 id="where-it-comes-from-1">Where it comes from <span class="citation-group">[<span' in cited
+    toc_entry = (
+        r'href="#where-it-comes-from-1" class="md-nav__link">\s*<span class="md-ellipsis">\s*(.*?)\s*</span>'
+    )
+    assert re.search(toc_entry, cited).group(1) == "Where it comes from [1]"
+    assert 'title="counted after [1]"' in cited
+    for page in site.site.rglob("*.html"):
+        assert "cortexcitation" not in page.read_text("utf-8"), page

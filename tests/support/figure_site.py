@@ -66,7 +66,10 @@ MATH_BIB = """@article{fastsum2020,
   year = {2020},
 }
 """
-CITING_NOTE = "# Cited\n\nA tree of additions is shallow [@fastsum2020].\n"
+CITING_NOTE = (
+    "# Cited\n\nA tree of additions is shallow [@fastsum2020].\n\n## Where it comes from [@fastsum2020]\n\n"
+    'See [the census](../notes/Quokka.md "counted after [@fastsum2020]").\n'
+)
 
 PLOTLY_LATEX_CELLS = (
     ("markdown", "# Plotly and LaTeX\n\nEuler's identity, $e^{i\\pi} + 1 = 0$, in a Markdown cell."),

@@ -100,6 +100,10 @@ class Bibliography(Mapping[str, Reference]):
     def __getitem__(self, key: str) -> Reference:
         return self._by_key[key.lower()]
 
+    def find(self, key: str) -> Reference | None:
+        """``self.get(key)``, in one lookup (a build asks for every citation's entry)."""
+        return self._by_key.get(key.lower())
+
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and key.lower() in self._by_key
 
@@ -114,35 +118,48 @@ class Bibliography(Mapping[str, Reference]):
 
 
 class FormatCache:
-    """Formatted HTML and label data by (entry digest, what), kept on disk and in memory."""
+    """Formatted HTML and label data by (entry digest, what), kept on disk and in memory.
 
-    _memory: ClassVar[dict[str, dict[tuple[str, str], object]]] = {}
+    Each kind of data (``what``: an entry's HTML, as pages show it, its label data) is a file of
+    its own under ``formatted/``, read when first asked for: a build reads only the kinds it
+    uses, and a rebuild writes only the kinds it added to. A kind named ``family@version``
+    replaces the other versions of its family when it is written."""
+
+    _memory: ClassVar[dict[str, dict[str, dict[str, object]]]] = {}  # folder -> what -> digest -> value
 
     def __init__(self, cache_dir: Path | None) -> None:
-        self.path = cache_dir / "formatted.pickle" if cache_dir else None
-        memory_key = str(self.path)
-        if memory_key not in self._memory:
-            found = _read_pickle(self.path)
-            self._memory[memory_key] = found if isinstance(found, dict) else {}
-        self.data = self._memory[memory_key]
-        self.dirty = False
+        self.dir = cache_dir / "formatted" if cache_dir else None
+        self.kinds = self._memory.setdefault(str(self.dir), {})
+        self.dirty: set[str] = set()
+
+    def kind(self, what: str) -> dict[str, object]:
+        """Every kept value of one kind, by entry digest."""
+        found = self.kinds.get(what)
+        if found is None:
+            read = _read_pickle(self.dir / f"{what}.pickle") if self.dir else None
+            found = self.kinds[what] = read if isinstance(read, dict) else {}
+        return found
 
     def get(self, digest: str, what: str) -> object | None:
-        return self.data.get((digest, what))
+        return self.kind(what).get(digest)
 
     def put(self, digest: str, what: str, value: object) -> None:
-        self.data[(digest, what)] = value
-        self.dirty = True
+        self.kind(what)[digest] = value
+        self.dirty.add(what)
 
     def save(self, live_digests: set[str]) -> None:
-        """Write to disk, dropping what no current entry uses."""
-        if not self.dirty and (self.path is None or self.path.exists()):
-            return
-        for stale in [k for k in self.data if k[0] not in live_digests]:
-            del self.data[stale]
-        if self.path is not None:
-            _write_pickle(self.path, self.data)
-        self.dirty = False
+        """Write to disk the kinds that changed, dropping what no current entry uses."""
+        for what in sorted(self.dirty):
+            values = self.kinds[what]
+            for stale in values.keys() - live_digests:
+                del values[stale]
+            if self.dir is not None:
+                _write_pickle(self.dir / f"{what}.pickle", values)
+                family, versioned, _ = what.partition("@")
+                for other in self.dir.glob(f"{family}@*.pickle") if versioned else ():
+                    if other.stem != what:
+                        other.unlink(missing_ok=True)
+        self.dirty.clear()
 
 
 class PageCitations:

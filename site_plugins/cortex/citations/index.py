@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -61,6 +62,7 @@ class CitationIndex:
         self.entries: dict[str, CitedEntry] = {}  # lower key -> rendering data
         self._author_year: dict[str, tuple[str, str]] = {}
         self._alpha: dict[str, str] = {}
+        self._listed: list[str] | None = None  # the listed keys in the style's order, once prepared
 
     def add_page(
         self, src_uri: str, markdown: str, title: str, meta: Mapping | None = None, path: str | None = None
@@ -70,10 +72,11 @@ class CitationIndex:
         if src_uri in self.pages:
             raise ValueError(f"page {src_uri} is indexed twice")
         page = self.pages[src_uri] = CitingPage(src_uri, title)
+        self._listed = None
         diagnostics = []
         for found, line, col, bare in self.bibliography.page_citations.of(markdown):
-            if found in self.bibliography:
-                key = self.bibliography[found].key
+            if (ref := self.bibliography.find(found)) is not None:
+                key = ref.key
                 if key not in page.keys:
                     page.keys.append(key)
                     self._cited_by.setdefault(key.lower(), []).append(src_uri)
@@ -126,16 +129,23 @@ class CitationIndex:
         seen = {k.lower() for k in cited}
         return cited + [k for k in self.bibliography if k.lower() not in seen]
 
+    def listed_in_order(self) -> list[str]:
+        """``listed_keys()`` in the style's order."""
+        if self._listed is None:
+            self._listed = self.formatter.sort(self.listed_keys())
+        return self._listed
+
     def prepare(self) -> None:
         """Format every listed entry (as HTML, and as pages show it) and fix labels; call once
         after the last ``add_page``. The formatted entries are saved then."""
         keys = self.listed_keys()
         for key in keys:
-            self.formatter.html(key)  # what pybtex could not format is reported here
-            self.formatter.site_html(key)
-        self._author_year = self.formatter.author_year(keys)
+            self.formatter.site_html(key)  # what pybtex could not format is reported here
+        by_name = self.formatter.bib_style != "unsrt"  # then the style's order is by name
+        ordered = self._listed = self.formatter.sort(keys)
+        self._author_year = self.formatter.author_year(ordered if by_name else keys, by_name)
         if self.style.bibliography == "alpha":
-            self._alpha = self.formatter.alpha_labels(keys)
+            self._alpha = self.formatter.alpha_labels(ordered, by_name)
         self.bibliography.cache.save({ref.digest for ref in self.bibliography.values()})
         self.bibliography.page_citations.save()
 
@@ -151,6 +161,13 @@ class CitationIndex:
     def page_keys(self, src_uri: str) -> list[str]:
         """The keys a page cites, in the order of its bibliography."""
         return list(self._page_order(src_uri))
+
+    def page_labels(self, src_uri: str) -> dict[str, str]:
+        """The keys a page cites, in the order of its bibliography, each with its label there."""
+        order = self._page_order(src_uri)
+        if self.style.bibliography != "alpha":
+            return order
+        return {key: self.label(src_uri, key) for key in order}
 
     def _page_order(self, src_uri: str) -> dict[str, str]:
         """The page's keys in the order of its bibliography, each with its number there."""
@@ -172,6 +189,7 @@ class CitationIndex:
         if key not in page.keys:  # cited in a way the index did not see
             page.keys.append(key)
             self._order.pop(src_uri, None)
+            self._listed = None
         return self._page_order(src_uri)[key]
 
     def author_year(self, key: str) -> tuple[str, str]:
@@ -182,32 +200,34 @@ class CitationIndex:
         return found
 
 
-@dataclass(frozen=True)
-class CitedEntry:
-    """What rendering a citation of one key needs, computed once per build."""
+class CitedEntry(NamedTuple):
+    """What rendering a citation of one key needs, computed once per build (a named tuple: a
+    build makes one for each cited entry)."""
 
     key: str
     authors: str
     year: str
     link_start: str  # '<span class="citation"><a ... href="#ref-key">'
+    authors_html: str  # ``authors`` escaped
 
     def link(self, text: str) -> str:
         """The citation's link to its entry in the page's references, where ``cortex-citations.js``
         takes the card it shows on hover and focus from: a page holds each reference once."""
-        return f"{self.link_start}{escape(text)}</a></span>"
+        return f"{self.link_start}{text if text.isdigit() else escape(text)}</a></span>"
 
 
 def cited_entry(index: CitationIndex, key: str) -> CitedEntry | None:
     """The key's rendering data, or None when no entry has it."""
     found = index.entries.get(key.lower())
-    if found is None and key in index.bibliography:
-        canonical = index.bibliography[key].key
+    if found is None and (ref := index.bibliography.find(key)) is not None:
+        canonical = ref.key
         authors, year = index.author_year(canonical)
         found = index.entries[key.lower()] = CitedEntry(
             canonical,
             authors,
             year,
             f'<span class="citation"><a class="citation-link" href="#{escape(anchor(canonical))}">',
+            str(escape(authors)),
         )
     return found
 
@@ -215,15 +235,15 @@ def cited_entry(index: CitationIndex, key: str) -> CitedEntry | None:
 def render_citation(items: Sequence[Citation], index: CitationIndex, src_uri: str) -> str | None:
     """HTML for a bracketed group or a bare ``@key``; None leaves a bare unknown key as text."""
     numeric = index.style.citation == "numeric"
-    open_, close = ("[", "]") if numeric else ("(", ")")
     if len(items) == 1 and items[0].in_text:
         item = items[0]
         entry = cited_entry(index, item.key)
         if entry is None:
             return None
-        link = entry.link(index.label(src_uri, entry.key) if numeric else entry.year)
         tail = f", {escape(item.locator)}" if item.locator else ""
-        return f"{escape(entry.authors)} {open_}{link}{tail}{close}"
+        if numeric:
+            return f"{entry.authors_html} [{entry.link(index.label(src_uri, entry.key))}{tail}]"
+        return f"{entry.authors_html} ({entry.link(entry.year)}{tail})"
     parts = []
     for item in items:
         entry = cited_entry(index, item.key)
@@ -237,10 +257,13 @@ def render_citation(items: Sequence[Citation], index: CitationIndex, src_uri: st
             text = index.label(src_uri, entry.key)
         else:
             text = entry.year if item.suppress_author else f"{entry.authors}, {entry.year}"
-        prefix = f"{escape(item.prefix)} " if item.prefix else ""
-        locator = f", {escape(item.locator)}" if item.locator else ""
-        parts.append(f"{prefix}{entry.link(text)}{locator}")
-    return f'<span class="citation-group">{open_}{"; ".join(parts)}{close}</span>'
+        link = entry.link(text)
+        if item.prefix:
+            link = f"{escape(item.prefix)} {link}"
+        parts.append(f"{link}, {escape(item.locator)}" if item.locator else link)
+    if numeric:
+        return f'<span class="citation-group">[{"; ".join(parts)}]</span>'
+    return f'<span class="citation-group">({"; ".join(parts)})</span>'
 
 
 def render_bibliography(
@@ -271,20 +294,32 @@ def render_bibliography(
         else:
             labels = {}
     extras = extras or {}
-    items = []
-    for key in ordered:
-        label = labels.get(key.lower())
-        head = f'<span class="reference-label">[{escape(label)}]</span> ' if label else ""
-        items.append(
-            f'<li class="reference" id="{_anchor_attribute(key)}">{head}<span class="reference-body">'
-            f"{formatter.site_html(key)}</span>{extras.get(key.lower(), '')}</li>"
-        )
-    kind = "numbered" if labels else "author-year"
+    items = (
+        _reference(key, labels.get(key.lower()), formatter.site_html(key), extras.get(key.lower(), ""))
+        for key in ordered
+    )
+    return _reference_list(items, bool(labels))
+
+
+def _reference(key: str, label: str | None, body: str, extra: str) -> str:
+    """One entry of a list of references (``body``: the entry's ``site_html``; ``extra``: HTML)."""
+    if label:
+        head = f'<span class="reference-label">[{label if label.isdigit() else escape(label)}]</span> '
+    else:
+        head = ""
+    return (
+        f'<li class="reference" id="{_anchor_attribute(key)}">{head}<span class="reference-body">'
+        f"{body}</span>{extra}</li>"
+    )
+
+
+def _reference_list(items: Iterable[str], numbered: bool) -> str:
+    kind = "numbered" if numbered else "author-year"
     return f'<ul class="bibliography bibliography-{kind}">\n' + "\n".join(items) + "\n</ul>"
 
 
 def _note_link(index: CitationIndex, key: str, link: Link, current: str = "") -> str:
-    note = index.reading_notes.get(key.lower())
+    note = index.reading_notes.get(key.lower()) if index.reading_notes else None
     if note is None or note == current:
         return ""
     return f' <a class="reading-note-link" href="{escape(link(note, ""))}">Reading note</a>'
@@ -292,51 +327,40 @@ def _note_link(index: CitationIndex, key: str, link: Link, current: str = "") ->
 
 def render_page_bibliography(index: CitationIndex, src_uri: str, link: Link, global_uri: str | None) -> str:
     """The references section ending a page that cites; empty when it cites nothing."""
-    keys = index.page_keys(src_uri)
-    if not keys:
+    labels = index.page_labels(src_uri)
+    if not labels:
         return ""
-    labels = {}
-    if index.style.citation == "numeric":
-        labels = {k.lower(): index.label(src_uri, k) for k in keys}
+    numeric = index.style.citation == "numeric"
+    site_html = index.formatter.site_html
     # the page's link to the global bibliography, escaped once: the key's anchor is added to it
-    to_global = f"{escape(link(global_uri, ''))}#" if global_uri else ""
-    extras = {}
-    for key in keys:
+    to_global = (
+        f' <a class="reference-global-link" href="{escape(link(global_uri, ""))}#' if global_uri else ""
+    )
+    items = []
+    for key, label in labels.items():
         extra = _note_link(index, key, link, src_uri)
         if to_global:
-            extra += (
-                f' <a class="reference-global-link" href="{to_global}{_anchor_attribute(key)}" '
-                'title="All pages citing it">↗</a>'
-            )
-        extras[key.lower()] = extra
-    body = render_bibliography(
-        keys, index.bibliography, index.style, labels=labels, extras=extras, presorted=True
-    )
+            extra += f'{to_global}{_anchor_attribute(key)}" title="All pages citing it">↗</a>'
+        items.append(_reference(key, label if numeric else None, site_html(key), extra))
+    body = _reference_list(items, numeric)
     return f'<section class="references">\n<h2 id="references">References</h2>\n{body}\n</section>'
 
 
 def render_global_bibliography(index: CitationIndex, link: Link, titles: Mapping[str, str]) -> str:
     """Every listed entry with "cited by" links to the pages (``titles``: src_uri -> title) citing it."""
     page_links: dict[str, str] = {}  # each citing page's link, made once: a page cites many entries
-
-    def page_link(uri: str) -> str:
-        found = page_links.get(uri)
-        if found is None:
-            found = page_links[uri] = f'<a href="{escape(link(uri, ""))}">{escape(titles.get(uri, uri))}</a>'
-        return found
-
-    listed = index.listed_keys()
-    extras = {}
-    for key in listed:
-        pages = index.cited_by(key)
-        extra = _note_link(index, key, link)
-        if pages:
-            extra += (
-                ' <span class="reference-cited-by">Cited by: ' + ", ".join(map(page_link, pages)) + "</span>"
-            )
-        extras[key.lower()] = extra
+    for uri in {uri for uris in index._cited_by.values() for uri in uris}:
+        page_links[uri] = f'<a href="{escape(link(uri, ""))}">{escape(titles.get(uri, uri))}</a>'
     labels = index._alpha if index.style.bibliography == "alpha" else {}
-    return render_bibliography(listed, index.bibliography, index.style, labels=labels, extras=extras)
+    site_html = index.formatter.site_html
+    items = []
+    for key in index.listed_in_order():
+        extra = _note_link(index, key, link)
+        if pages := index._cited_by.get(key.lower()):
+            cited_by = ", ".join([page_links[uri] for uri in sorted(pages)])
+            extra += f' <span class="reference-cited-by">Cited by: {cited_by}</span>'
+        items.append(_reference(key, labels.get(key.lower()), site_html(key), extra))
+    return _reference_list(items, bool(labels))
 
 
 def render_reading_note_reference(

@@ -3,17 +3,27 @@
 It works at the inline stage, where code spans and fenced code are already set aside,
 so nothing inside code is ever touched. Rendering is delegated to a callable, which
 returns HTML for a list of citations or None to leave the text alone.
+
+A page's citations can also join it later (:class:`HeldCitations`): each one's HTML is set
+aside and a token stands in its place in the text, to be swapped back once the page has been
+cleaned, so that the sanitizer is not run over markup this project wrote and escaped itself. A
+citation in a heading keeps its HTML (the table of contents reads the heading's text), and one
+that another pattern moved into an attribute (an image's alt text, a link's title) reads as its
+text there.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Sequence
+from html import unescape
 
 from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
 
 from cortex.citations.syntax import BARE, GROUP, Citation, bare_citation, parse_group
 
@@ -22,15 +32,57 @@ RenderCitation = Callable[[Sequence[Citation]], "str | None"]
 GROUP_PRIORITY = 175
 # After automatic email links (110), so <me@example.org> stays a mail link.
 BARE_PRIORITY = 105
+# After the inline stage (20), before the table of contents reads the headings (5).
+PLACED_PRIORITY = 6
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_TAG = re.compile(r"<[^>]*>")
+
+
+class HeldCitations:
+    """The citations of the page being rendered, set aside: each stands as a token in the text
+    until ``restore``. A token holds a part drawn at random for each instance, so no note can
+    write one."""
+
+    def __init__(self) -> None:
+        self._token = f"cortexcitation{secrets.token_hex(8)}n"
+        self.pattern = re.compile(self._token + r"(\d+)x")
+        self.html: list[str] = []
+
+    def start_page(self) -> None:
+        self.html = []
+
+    def hold(self, html: str) -> str:
+        """The token standing for the citation ``html``."""
+        self.html.append(html)
+        return f"{self._token}{len(self.html) - 1}x"
+
+    def restore(self, text: str) -> str:
+        """``text`` with each token swapped back for its citation's HTML."""
+        return self.pattern.sub(self._html, text) if self.html else text
+
+    def _html(self, m: re.Match[str]) -> str:
+        return self.html[int(m.group(1))]
+
+    def plain(self, m: re.Match[str]) -> str:
+        """The text of a token's citation (for an attribute, which the serializer escapes)."""
+        return unescape(_TAG.sub("", self.html[int(m.group(1))]))
 
 
 class _CitationProcessor(InlineProcessor):
     ANCESTOR_EXCLUDES = ("a", "code", "pre")
 
-    def __init__(self, pattern: re.Pattern[str], md: Markdown, render: RenderCitation, bare: bool) -> None:
+    def __init__(
+        self,
+        pattern: re.Pattern[str],
+        md: Markdown,
+        render: RenderCitation,
+        bare: bool,
+        held: HeldCitations | None,
+    ) -> None:
         super().__init__(pattern.pattern, md)
         self.render = render
         self.bare = bare
+        self.held = held
 
     def handleMatch(  # type: ignore[override]  # InlineProcessor's signature; the stubs give Pattern's
         self, m: re.Match[str], data: str
@@ -39,20 +91,56 @@ class _CitationProcessor(InlineProcessor):
         html = self.render(items) if items else None
         if html is None:
             return None, None, None
-        return self.md.htmlStash.store(html), m.start(0), m.end(0)
+        if self.held is None:
+            return self.md.htmlStash.store(html), m.start(0), m.end(0)
+        return self.held.hold(html), m.start(0), m.end(0)
+
+
+class _PlacedCitations(Treeprocessor):
+    """Held citations that landed in a heading get their HTML back, and those in an attribute
+    their text; the others stay tokens."""
+
+    def __init__(self, md: Markdown, held: HeldCitations) -> None:
+        super().__init__(md)
+        self.held = held
+
+    def run(self, root: etree.Element) -> None:
+        if not self.held.html:
+            return
+        pattern = self.held.pattern
+        for element in root.iter():
+            if element.tag in _HEADINGS:
+                for inner in element.iter():
+                    if inner.text and pattern.search(inner.text):
+                        inner.text = pattern.sub(self._stashed, inner.text)
+                    if inner is not element and inner.tail and pattern.search(inner.tail):
+                        inner.tail = pattern.sub(self._stashed, inner.tail)
+            for name, value in element.attrib.items():
+                if isinstance(value, str) and pattern.search(value):  # some extensions set None
+                    element.set(name, pattern.sub(self.held.plain, value))
+
+    def _stashed(self, m: re.Match[str]) -> str:
+        return self.md.htmlStash.store(self.held.html[int(m.group(1))])
 
 
 class CitationExtension(Extension):
-    """Rewrites ``[@key]``, ``[@key, p. 3]``, ``[@a; @b]``, ``[-@key]`` and bare ``@key``."""
+    """Rewrites ``[@key]``, ``[@key, p. 3]``, ``[@a; @b]``, ``[-@key]`` and bare ``@key``.
+    ``held``: citations join the page later (see the module's docstring)."""
 
-    def __init__(self, render: RenderCitation, **kwargs) -> None:
+    def __init__(self, render: RenderCitation, held: HeldCitations | None = None, **kwargs) -> None:
         self.render = render
+        self.held = held
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md: Markdown) -> None:
+        self.register(md, self.held)
+
+    def register(self, md: Markdown, held: HeldCitations | None) -> None:
         md.inlinePatterns.register(
-            _CitationProcessor(GROUP, md, self.render, bare=False), "citation", GROUP_PRIORITY
+            _CitationProcessor(GROUP, md, self.render, False, held), "citation", GROUP_PRIORITY
         )
         md.inlinePatterns.register(
-            _CitationProcessor(BARE, md, self.render, bare=True), "citation_bare", BARE_PRIORITY
+            _CitationProcessor(BARE, md, self.render, True, held), "citation_bare", BARE_PRIORITY
         )
+        if held is not None:
+            md.treeprocessors.register(_PlacedCitations(md, held), "citation_placed", PLACED_PRIORITY)

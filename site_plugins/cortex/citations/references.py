@@ -17,12 +17,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any, cast
+from importlib.metadata import EntryPoint, distributions
+from typing import Any, NamedTuple, cast
 
 from markupsafe import Markup, escape
 from pybtex.database import Entry, Person
 from pybtex.errors import capture
-from pybtex.plugin import find_plugin
+from pybtex.plugin import _DEFAULT_PLUGINS, find_plugin
 from pybtex.richtext import Text
 
 from cortex.citations import unsrt_html
@@ -69,9 +70,9 @@ class CitationStyle:
             )
 
 
-@dataclass(frozen=True)
-class ReferenceMeta:
-    """What labels and sorting need, in plain text."""
+class ReferenceMeta(NamedTuple):
+    """What labels and sorting need, in plain text (a named tuple: a build makes one for each
+    cited entry)."""
 
     authors: str
     year: str
@@ -118,14 +119,40 @@ class _Person(Person):
 
 
 @cache
+def _pybtex_plugins() -> dict[tuple[str, str], EntryPoint]:
+    """pybtex's style plugins by (group, name), as the installed packages declare them, read in
+    one pass: pybtex's ``find_plugin`` reads every installed package's entry points for each
+    plugin it finds (about 6 ms here), and a style finds six."""
+    found: dict[tuple[str, str], EntryPoint] = {}
+    for distribution in distributions():  # in the order of sys.path: the first one found wins
+        for ep in distribution.entry_points:
+            if ep.group.startswith("pybtex.style."):
+                found.setdefault((ep.group, ep.name), ep)
+    return found
+
+
+def _pybtex_plugin(group: str, name: str | None) -> Any:
+    """The plugin class ``find_plugin(group, name)`` would find (``name`` None: the group's default)."""
+    name = name or _DEFAULT_PLUGINS[group]
+    found = _pybtex_plugins().get((group, name)) or _pybtex_plugins().get((group + ".aliases", name))
+    return (
+        found.load() if found is not None else find_plugin(group, name)
+    )  # registered at run time, or its error
+
+
+@cache
 def _pybtex_styles(bib_style: str) -> tuple[Any, Any, Any, bool]:
     """pybtex's formatting style ``bib_style``, its author-year-title sorting and its alpha
-    labels, made once a process (they keep no state between entries; finding a plugin reads
-    every installed package's entry points, about 12 ms, which a preview would pay on each
-    rebuild), and whether ``unsrt_html`` reproduces the style."""
-    style = find_plugin("pybtex.style.formatting", bib_style)()
-    sorting = find_plugin("pybtex.style.sorting", "author_year_title")()
-    alpha = find_plugin("pybtex.style.labels", "alpha")()
+    labels, made once a process (they keep no state between entries), and whether
+    ``unsrt_html`` reproduces the style."""
+    formatting = _pybtex_plugin("pybtex.style.formatting", bib_style)
+    style = formatting(  # with its own name, label and sorting styles, found as above
+        name_style=_pybtex_plugin("pybtex.style.names", formatting.default_name_style),
+        label_style=_pybtex_plugin("pybtex.style.labels", formatting.default_label_style),
+        sorting_style=_pybtex_plugin("pybtex.style.sorting", formatting.default_sorting_style),
+    )
+    sorting = _pybtex_plugin("pybtex.style.sorting", "author_year_title")()
+    alpha = _pybtex_plugin("pybtex.style.labels", "alpha")()
     return style, sorting, alpha, unsrt_html.reproduces(style)
 
 
@@ -148,7 +175,7 @@ class ReferenceFormatter:
         self._html: dict[str, Markup] = {}  # by key as asked for: a build asks for each many times
         self._site: dict[str, Markup] = {}
         self._what = f"html-{bib_style}"
-        self._site_what = f"site-{self._what}-{_site_code()}"
+        self._site_what = f"site-{self._what}@2-{_site_code()}"  # 2: kept with its problem
         self._reported: set[str] = set()
 
     def _kind(self, ref: Reference) -> str:
@@ -184,28 +211,39 @@ class ReferenceFormatter:
         """``html(key)`` as a page shows it: formulas typeset, then sanitized as a page is (a
         ``url`` field's ``javascript:`` link goes). It goes into a page after the page was
         sanitized; HTML that will be sanitized again should start from ``html``, as the
-        sanitizer escapes a tooltip's text each time."""
+        sanitizer escapes a tooltip's text each time. It is kept with what pybtex could not
+        format, reported as ``html`` reports it: a build that has it needs no ``html``."""
         found = self._site.get(key)
         if found is None:
-            digest = self.bibliography[key].digest
-            cached = self.bibliography.cache.get(digest, self._site_what)
+            ref = self.bibliography[key]
+            cached = self.bibliography.cache.get(ref.digest, self._site_what)
             if cached is None:
-                cached = sanitize_html(typeset_page(self.html(key))[0])  # a formula that fails: see html
-                self.bibliography.cache.put(digest, self._site_what, cached)
-            found = self._site[key] = Markup(cached)  # nosec B704  # sanitized just above
+                html, problem = self._formatted(ref)
+                cached = (sanitize_html(typeset_page(html)[0]), problem)  # a formula that fails: see html
+                self.bibliography.cache.put(ref.digest, self._site_what, cached)
+            body, problem = cast(tuple[str, str | None], cached)
+            self._report(ref, problem)
+            found = self._site[key] = Markup(body)  # nosec B704  # sanitized above, when it was made
         return found
 
     def _html_of(self, key: str) -> Markup:
         ref = self.bibliography[key]
+        body, problem = self._formatted(ref)
+        self._report(ref, problem)
+        return Markup(body)  # nosec B704  # _format built it from escaped fields (SafeHtmlBackend, unsrt_html)
+
+    def _formatted(self, ref: Reference) -> tuple[str, str | None]:
+        """(HTML, problem), formatted once and kept."""
         cached = self.bibliography.cache.get(ref.digest, self._what)
         if cached is None:
             cached = self._format(ref)
             self.bibliography.cache.put(ref.digest, self._what, cached)
-        body, problem = cast(tuple[str, str | None], cached)
-        if problem and key.lower() not in self._reported:
-            self._reported.add(key.lower())
+        return cast(tuple[str, str | None], cached)
+
+    def _report(self, ref: Reference, problem: str | None) -> None:
+        if problem and ref.key.lower() not in self._reported:
+            self._reported.add(ref.key.lower())
             self.problems.append(diagnostic(Code.REFERENCE_FORMAT, ref.path, ref.line, 1, problem))
-        return Markup(body)  # nosec B704  # _format built it from escaped fields (SafeHtmlBackend, unsrt_html)
 
     def _format(self, ref: Reference) -> tuple[str, str | None]:
         """(HTML, problem): the style's rendering, or a simpler one and why pybtex could not."""
@@ -259,24 +297,22 @@ class ReferenceFormatter:
             year = latex_to_text(ref.fields.get("year", "")) or "n.d."
             cached = (short_authors(ref), year, self.sorting.sorting_key(entry), alpha)
             self.bibliography.cache.put(ref.digest, "meta", cached)
-        authors, year, sorting_key, alpha = cast(tuple[str, str, tuple, str], cached)
-        return ReferenceMeta(authors, year, sorting_key, alpha)
+        return ReferenceMeta(*cast(tuple[str, str, tuple, str], cached))
 
     def sort(self, keys: Iterable[str]) -> list[str]:
         """``keys`` in the style's order: as given for unsrt, by author, year and title otherwise."""
         keys = list(dict.fromkeys(keys))
-        if self.bib_style == "unsrt":
-            return keys
-        return sorted(keys, key=lambda k: self.meta(k).sort_key)
+        return keys if self.bib_style == "unsrt" else self.by_name(keys)
 
-    def author_year(self, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
-        """(authors, year) per key; the same authors and year get 2017a, 2017b."""
+    def by_name(self, keys: Iterable[str]) -> list[str]:
+        """``keys`` by author, year and title (each once)."""
+        return sorted(dict.fromkeys(keys), key=lambda k: self.meta(k).sort_key)
+
+    def author_year(self, keys: Iterable[str], by_name: bool = False) -> dict[str, tuple[str, str]]:
+        """(authors, year) per key; the same authors and year get 2017a, 2017b. ``by_name``:
+        ``keys`` are in the order of ``by_name`` already."""
         groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for key in (
-            self.sort(keys)
-            if self.bib_style != "unsrt"
-            else sorted(keys, key=lambda k: self.meta(k).sort_key)
-        ):
+        for key in keys if by_name else self.by_name(keys):
             meta = self.meta(key)
             groups[(meta.authors, meta.year)].append(key)
         labels = {}
@@ -285,9 +321,10 @@ class ReferenceFormatter:
                 labels[key.lower()] = (authors, year + (chr(ord("a") + i) if len(members) > 1 else ""))
         return labels
 
-    def alpha_labels(self, keys: Iterable[str]) -> dict[str, str]:
-        """pybtex alpha labels (``VSP+17``), made unique with a, b suffixes."""
-        ordered = sorted(dict.fromkeys(keys), key=lambda k: self.meta(k).sort_key)
+    def alpha_labels(self, keys: Iterable[str], by_name: bool = False) -> dict[str, str]:
+        """pybtex alpha labels (``VSP+17``), made unique with a, b suffixes. ``by_name``: as
+        for ``author_year``."""
+        ordered = list(keys) if by_name else self.by_name(keys)
         counts: dict[str, int] = defaultdict(int)
         for key in ordered:
             counts[self.meta(key).alpha] += 1

@@ -3,7 +3,8 @@
 The plugin makes one :class:`CitationsAdapter` per build and calls, in order:
 ``extension()`` (appended to ``markdown_extensions``), ``index_pages()`` once with every
 page, ``bibliography_page()`` for the generated page, then ``start_page()`` before each page's
-Markdown and ``finish_page()`` on its HTML, once that is sanitized.
+Markdown and ``finish_page()`` on its HTML, once that is sanitized. What citations add to a page
+joins it there: the citations themselves (held, as tokens, by the extension) and the references.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from cortex.citations.index import (
     render_page_bibliography,
     render_reading_note_reference,
 )
-from cortex.citations.markdown_extension import CitationExtension
+from cortex.citations.markdown_extension import CitationExtension, HeldCitations
 from cortex.citations.references import CitationStyle
 from cortex.citations.syntax import Citation
 from cortex.diagnostics import Diagnostic
@@ -65,6 +66,7 @@ class CitationsAdapter:
         self._url = ""
         self._returned = 0
         self.body = ""  # the global page's list of entries, made by ``bibliography_page``
+        self.held = HeldCitations()  # the citations of the page being rendered
 
     @classmethod
     def from_index(cls, index: CitationIndex, **options) -> CitationsAdapter:
@@ -83,7 +85,8 @@ class CitationsAdapter:
         return self.index.formatter.problems[self._returned :]
 
     def extension(self) -> CitationExtension:
-        return CitationExtension(self._render)
+        """The citation extension for pages this adapter renders (``finish_page`` gets their HTML)."""
+        return CitationExtension(self._render, self.held)
 
     def index_pages(self, pages: Mapping[str, Sequence]) -> list[Diagnostic]:
         """Index every page before rendering; returns unknown keys and entries pybtex cannot format.
@@ -128,13 +131,14 @@ class CitationsAdapter:
         link = self._link_from(self.url_for(self.page_uri))
         self.body = (
             render_global_bibliography(self.index, link, self.titles)
-            if self.index.listed_keys()
+            if self.index.listed_in_order()
             else '<p class="bibliography-empty">No page cites anything yet.</p>'
         )
         return self.page_uri, f"# {self.page_title}\n\n{PAGE_DIV}\n"
 
     def start_page(self, src_uri: str, url: str) -> None:
         self._src_uri, self._url = src_uri, url
+        self.held.start_page()
 
     def _render(self, items: Sequence[Citation]) -> str | None:
         return render_citation(items, self.index, self._src_uri)
@@ -143,6 +147,7 @@ class CitationsAdapter:
         """The page's HTML with the reference it is a reading note for, and its references at the
         end; on the global page, its list. What it adds is sanitized already (entries by
         ``site_html``, the rest escaped): ``html`` may be the page after the sanitizer."""
+        html = self.held.restore(html)  # each citation, escaped as it was made
         if self._src_uri == self.page_uri:
             at = html.find(PAGE_DIV)
             if at < 0:  # a file of the content folder took the page's path: it is shown as written

@@ -25,7 +25,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_markdown_title
 from mkdocs.utils.meta import get_data
 
-from cortex.citations.markdown_extension import CitationExtension, RenderCitation
+from cortex.citations.markdown_extension import CitationExtension, HeldCitations, RenderCitation
 from cortex.citations.references import CitationStyle
 from cortex.connections.dates import Dates, page_dates
 from cortex.connections.feed import FEED_PATH, site_feed
@@ -167,7 +167,9 @@ class CortexPlugin(BasePlugin[CortexConfig]):
         config.mdx_configs.setdefault("pymdownx.tabbed", {}).setdefault("alternate_style", True)
         self.slugify = config.mdx_configs.get("toc", {}).get("slugify")
         # the extension is needed before the references are loaded: it calls through
-        citations = CitationsIfCited(lambda items: self.cited.render(items), lambda: self.rendering)
+        citations = CitationsIfCited(
+            lambda items: self.cited.render(items), lambda: self.cited.held, lambda: self.rendering
+        )
         config.markdown_extensions.append(citations)  # type: ignore[arg-type]  # MkDocs takes Extension objects too
         for name in STYLES:
             if f"assets/cortex/{name}" not in config.extra_css:
@@ -652,16 +654,22 @@ def collector_paused() -> Iterator[None]:
 class CitationsIfCited(CitationExtension):
     """The citation extension, left out of the Markdown pass of a page whose final Markdown has
     no "@": no citation can stand there, and its two inline patterns would otherwise be tried on
-    every run of the page's text. Outside a page's pass, it is always in."""
+    every run of the page's text. Outside a page's pass, it is always in, and citations are
+    written in place; in a page's pass, they join the page once it is sanitized (``hold``)."""
 
-    def __init__(self, render: RenderCitation, rendering: Callable[[], Page | None]) -> None:
+    def __init__(
+        self, render: RenderCitation, held: Callable[[], HeldCitations], rendering: Callable[[], Page | None]
+    ) -> None:
         super().__init__(render)
+        self.held_now = held
         self.rendering = rendering
 
     def extendMarkdown(self, md: Markdown) -> None:
         page = self.rendering()
-        if page is None or page.markdown is None or "@" in page.markdown:
-            super().extendMarkdown(md)
+        if page is None or page.markdown is None:
+            self.register(md, None)
+        elif "@" in page.markdown:
+            self.register(md, self.held_now())
 
 
 def report(

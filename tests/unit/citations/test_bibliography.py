@@ -163,7 +163,8 @@ def test_cache_reuses_parsed_files_and_sees_changes(tmp_path, monkeypatch):
     cold, cold_diags = load_bibliography(refs, cache)
     formatter_for(cold, "plain").html("kahan1965")
     cold.cache.save({r.digest for r in cold.values()})
-    assert len(list((cache / "parsed").glob("*.pickle"))) == 4 and (cache / "formatted.pickle").is_file()
+    assert len(list((cache / "parsed").glob("*.pickle"))) == 4
+    assert [p.name for p in (cache / "formatted").iterdir()] == ["html-plain.pickle"]
 
     monkeypatch.setattr(bibliography_module._ParseCache, "_memory", {})
     monkeypatch.setattr(bibliography_module.FormatCache, "_memory", {})
@@ -328,8 +329,9 @@ def test_entry_pybtex_cannot_format_is_shown_simply_and_reported_every_build(tmp
     for _ in range(2):  # the second load reads the formatted entry back from the cache
         bib, _ = load_bibliography(refs, cache)
         formatter = formatter_for(bib, "plain")
+        assert formatter.site_html("nojournal") == "Doe. No Journal. 2020."  # all a build reads of it
         assert formatter.html("nojournal") == "Doe. No Journal. 2020."
-        (problem,) = formatter.problems
+        (problem,) = formatter.problems  # reported once
         assert problem.line == 1 and "missing journal" in problem.message
         bib.cache.save({r.digest for r in bib.values()})
         monkeypatch.setattr(bibliography_module.FormatCache, "_memory", {})
@@ -409,3 +411,8 @@ def test_site_html_is_typeset_and_sanitized_once_and_kept_with_the_formatted_ent
     monkeypatch.setattr(references, "_site_code", lambda: "other code")
     with pytest.raises(AssertionError, match="sanitized again"):
         formatter_for(load_bibliography(refs, cache)[0], "plain").site_html("bounds")
+    monkeypatch.setattr(references, "sanitize_html", sanitize_html)
+    other, _ = load_bibliography(refs, cache)
+    assert "<math" in formatter_for(other, "plain").site_html("bounds")
+    other.cache.save({ref.digest for ref in other.values()})  # the other code's entries replace the first's
+    assert [p.name for p in (cache / "formatted").glob("site-*")] == ["site-html-plain@2-other code.pickle"]

@@ -12,7 +12,7 @@ from support.paths import TEST_FIXTURES
 from cortex.citations import syntax
 from cortex.citations.bibliography import load_bibliography
 from cortex.citations.index import CitationIndex, render_citation
-from cortex.citations.markdown_extension import CitationExtension
+from cortex.citations.markdown_extension import CitationExtension, HeldCitations
 from cortex.citations.references import CitationStyle
 from cortex.citations.syntax import find_citations
 
@@ -150,6 +150,36 @@ def test_markdown_extension_renders_citations_and_leaves_code(bibliography):
     assert "<code>[@kahan1965]</code>" in html
     assert "@decorator me@x.org" in html
     assert "<code>@kahan1965\n</code>" in html
+
+
+def test_held_citations_join_the_page_later_as_the_same_html(bibliography):
+    """Held, a citation is a token in the page's text until ``restore`` swaps its HTML back:
+    the result is what the extension writes in place. In a heading it is written in place (the
+    table of contents reads the heading), in an attribute it reads as its text, and in code it
+    is no citation at all."""
+    text = (
+        "# Sums [@kahan1965]\n\nText [@kahan1965, p. 40] and @after2022.\n\n"
+        '![A plot [@after2022] here](plot.png "From [see @kahan1965] too")\n\n`[@kahan1965]`\n'
+    )
+    index = CitationIndex(bibliography, CitationStyle())
+    index.add_page("page.md", text, "Page")
+    index.prepare()
+    rendered = lambda items: render_citation(items, index, "page.md")  # noqa: E731
+    in_place = markdown.Markdown(extensions=[CitationExtension(rendered), "toc"])
+    expected = in_place.convert(text)
+    held = HeldCitations()
+    md = markdown.Markdown(extensions=[CitationExtension(rendered, held), "toc"])
+    html = md.convert(text)
+    body = html.split("</h1>", 1)[1]
+    assert "citation-link" not in body and len(held.pattern.findall(body)) == 2  # two in the text
+    assert 'alt="A plot [1] here"' in html and 'title="From [see 2] too"' in html
+    assert md.toc_tokens[0]["name"] == in_place.toc_tokens[0]["name"] == "Sums [2]"
+    assert "<code>[@kahan1965]</code>" in html
+    restored = held.restore(html)
+    assert restored.split("</h1>", 1)[1].replace('"From [see 2] too"', "").count("citation-link") == 2
+    assert restored.split("<p><img")[0] == expected.split("<p><img")[0]  # the heading, the text
+    token = HeldCitations().hold("<b>x</b>")  # each draws its own tokens: no note can write one
+    assert held.restore(f"a {token} b") == f"a {token} b"
 
 
 def test_author_year_style(bibliography):
