@@ -245,7 +245,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=1_000)
     parser.add_argument("--files", type=int, default=15)
     parser.add_argument(
-        "--repeats", type=int, default=3, help="interleaved Markdown runs; the best one counts"
+        "--repeats", type=int, default=5, help="interleaved Markdown runs; the best one counts"
     )
     parser.add_argument(
         "--edits",

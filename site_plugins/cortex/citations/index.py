@@ -181,7 +181,7 @@ class CitationIndex:
     def label(self, src_uri: str, key: str) -> str:
         """The key's label on this page: a number, or an alpha label like ``VSP+17``."""
         if self.style.bibliography == "alpha":
-            return self._alpha.get(key.lower()) or self.formatter.meta(key).alpha
+            return self._alpha.get(key.lower()) or self.formatter.alpha_label(key)
         order = self._order.get(src_uri)
         if order is not None and (found := order.get(key)) is not None:
             return found

@@ -77,7 +77,6 @@ class ReferenceMeta(NamedTuple):
     authors: str
     year: str
     sort_key: tuple
-    alpha: str
 
 
 @lru_cache(maxsize=65536)
@@ -172,6 +171,7 @@ class ReferenceFormatter:
         self.style, self.sorting, self.alpha, self._direct = _pybtex_styles(bib_style)
         self.problems: list[Diagnostic] = []
         self._meta: dict[str, ReferenceMeta] = {}
+        self._alpha: dict[str, str] = {}  # by lower key
         self._html: dict[str, Markup] = {}  # by key as asked for: a build asks for each many times
         self._site: dict[str, Markup] = {}
         self._what = f"html-{bib_style}"
@@ -288,16 +288,30 @@ class ReferenceFormatter:
         ref = self.bibliography[key]
         cached = self.bibliography.cache.get(ref.digest, "meta")
         if cached is None:
-            # Names are split once per distinct name; what pybtex reports about them is the HTML's to tell.
-            entry = self._entry(ref, ref.fields, lambda name: unsrt_html.parse_name(name).person)
-            try:
-                alpha = self.alpha.format_label(entry)
-            except Exception:  # alpha labels need names pybtex can split; fall back to the key
-                alpha = ref.key[:6]
             year = latex_to_text(ref.fields.get("year", "")) or "n.d."
-            cached = (short_authors(ref), year, self.sorting.sorting_key(entry), alpha)
+            cached = (short_authors(ref), year, self.sorting.sorting_key(self._plain_entry(ref)))
             self.bibliography.cache.put(ref.digest, "meta", cached)
-        return ReferenceMeta(*cast(tuple[str, str, tuple, str], cached))
+        return ReferenceMeta(*cast(tuple[str, str, tuple], cached))
+
+    def _plain_entry(self, ref: Reference) -> Entry:
+        """The entry as pybtex's sorting and labels read it: names split once per distinct
+        name (what pybtex reports about them is the HTML's to tell)."""
+        return self._entry(ref, ref.fields, lambda name: unsrt_html.parse_name(name).person)
+
+    def alpha_label(self, key: str) -> str:
+        """pybtex's alpha label of the entry (``VSP+17``), made only where a style shows it."""
+        found = self._alpha.get(key.lower())
+        if found is None:
+            ref = self.bibliography[key]
+            found = cast(str | None, self.bibliography.cache.get(ref.digest, "alpha"))
+            if found is None:
+                try:
+                    found = str(self.alpha.format_label(self._plain_entry(ref)))
+                except Exception:  # alpha labels need names pybtex can split; fall back to the key
+                    found = ref.key[:6]
+                self.bibliography.cache.put(ref.digest, "alpha", found)
+            self._alpha[key.lower()] = found
+        return found
 
     def sort(self, keys: Iterable[str]) -> list[str]:
         """``keys`` in the style's order: as given for unsrt, by author, year and title otherwise."""
@@ -327,11 +341,11 @@ class ReferenceFormatter:
         ordered = list(keys) if by_name else self.by_name(keys)
         counts: dict[str, int] = defaultdict(int)
         for key in ordered:
-            counts[self.meta(key).alpha] += 1
+            counts[self.alpha_label(key)] += 1
         seen: dict[str, int] = defaultdict(int)
         labels = {}
         for key in ordered:
-            label = self.meta(key).alpha
+            label = self.alpha_label(key)
             if counts[label] > 1:
                 labels[key.lower()] = label + chr(ord("a") + seen[label])
                 seen[label] += 1
