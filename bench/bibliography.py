@@ -9,8 +9,9 @@ What it times, all in this process, through the same calls the MkDocs plugin mak
   its model), the global page (``bibliography_page``, rendered as a page is), and each page
   rendered as the plugin does: ``start_page``, Markdown conversion, formulas typeset, the HTML
   sanitized and ``finish_page``; then ``save_cache``. The same pages rendered without
-  citations are subtracted (best of interleaved runs each), so the figure is the time
-  citations add to a build;
+  citations are subtracted (best of interleaved runs each, every run with citations starting
+  as a build's rendering starts, nothing rendered yet), so the figure is the time citations
+  add to a build;
 * warm build: the same with the on-disk cache filled by the cold build and the
   in-process memory cleared (a new ``mkdocs build``);
 * serve rebuild: one page gains a citation and the preview rebuilds (``cortex serve``): the
@@ -180,12 +181,27 @@ def convert_pages(site_pages: dict, adapter: CitationsAdapter | None, only: set[
 def rendering_added(
     site_pages: dict, adapter: CitationsAdapter, repeats: int, only: set[str] | None = None
 ) -> tuple[float, float]:
-    """(added, baseline): Markdown with citations minus without, each the best of interleaved runs."""
+    """(added, baseline): Markdown with citations minus without, each the best of interleaved runs.
+    Each run with citations starts where a build's rendering starts: no citation rendered yet
+    (the memos a build makes as it renders, of each cited entry's link and each page's
+    numbering, are cleared) and, for a build (all pages: a new process), no group parsed yet."""
     with_citations, without = [], []
     for _ in range(repeats):
         without.append(convert_pages(site_pages, None, only))
+        adapter.index.entries.clear()
+        adapter.index._order.clear()
+        if only is None:
+            clear_memos((syntax, index))
         with_citations.append(convert_pages(site_pages, adapter, only))
     return min(with_citations) - min(without), min(without)
+
+
+def clear_memos(modules: tuple) -> None:
+    """Every function's memo in ``modules``."""
+    for module in modules:
+        for value in vars(module).values():
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
 
 
 def citation_build(
@@ -228,10 +244,7 @@ def forget_memory() -> None:
     """What a new process would not have: the parsed files, the formatted entries, each page's
     citations (the disk keeps them), every function's memo in the modules citations use, and
     the garbage the build before left (collected here, not during the next build)."""
-    for module in (latex, unsrt_html, references, syntax, bibliography_module, index, math, sanitize):
-        for value in vars(module).values():
-            if callable(getattr(value, "cache_clear", None)):
-                value.cache_clear()
+    clear_memos((latex, unsrt_html, references, syntax, bibliography_module, index, math, sanitize))
     bibliography_module._ParseCache._memory.clear()
     bibliography_module._ParseCache._placed.clear()
     bibliography_module.FormatCache._memory.clear()

@@ -27,10 +27,13 @@ BIBLIOGRAPHY_PAGE = "bibliography.md"  # where the site lists the references, un
 Link = Callable[[str, str], str]
 
 
+_NOT_IN_ANCHOR = re.compile(r"[^\w:.\-]")
+
+
 @lru_cache(maxsize=65536)
 def anchor(key: str) -> str:
     """The stable id of a key's entry in any bibliography: ``ref-<key>``."""
-    return "ref-" + re.sub(r"[^\w:.\-]", "-", key)
+    return "ref-" + _NOT_IN_ANCHOR.sub("-", key)
 
 
 @lru_cache(maxsize=65536)
@@ -226,7 +229,7 @@ def cited_entry(index: CitationIndex, key: str) -> CitedEntry | None:
             canonical,
             authors,
             year,
-            f'<span class="citation"><a class="citation-link" href="#{escape(anchor(canonical))}">',
+            f'<span class="citation"><a class="citation-link" href="#{_anchor_attribute(canonical)}">',
             str(escape(authors)),
         )
     return found

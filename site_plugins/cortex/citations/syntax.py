@@ -67,17 +67,11 @@ def _group(content: str) -> tuple[Citation, ...] | None:
         m = _ITEM.match(part)
         if m is None:
             return None
-        locator = m.group("suffix").strip()
-        locator = locator[1:].strip() if locator.startswith(",") else locator
-        items.append(
-            Citation(
-                m.group("key"),
-                m.group("prefix"),
-                locator,
-                bool(m.group("minus")),
-                offset=pos + m.start("key") - 1,
-            )
-        )
+        prefix, minus, key, locator = m.groups()
+        locator = locator.strip()
+        if locator.startswith(","):
+            locator = locator[1:].strip()
+        items.append(Citation(key, prefix, locator, bool(minus), False, pos + m.start(3) - 1))
         pos += len(part) + 1
     return tuple(items)
 
