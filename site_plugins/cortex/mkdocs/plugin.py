@@ -655,7 +655,7 @@ class CitationsIfCited(CitationExtension):
     """The citation extension, left out of the Markdown pass of a page whose final Markdown has
     no "@": no citation can stand there, and its two inline patterns would otherwise be tried on
     every run of the page's text. Outside a page's pass, it is always in, and citations are
-    written in place; in a page's pass, they join the page once it is sanitized (``hold``)."""
+    written in place; in a page's pass, they join the page once it is sanitized (``HeldCitations``)."""
 
     def __init__(
         self, render: RenderCitation, held: Callable[[], HeldCitations], rendering: Callable[[], Page | None]
