@@ -286,11 +286,12 @@ class ReferenceFormatter:
 
     def _compute_meta(self, key: str) -> ReferenceMeta:
         ref = self.bibliography[key]
-        cached = self.bibliography.cache.get(ref.digest, "meta")
+        # authors, year, sort key (a kind of cached data is renamed when what it holds changes shape)
+        cached = self.bibliography.cache.get(ref.digest, "sorting")
         if cached is None:
             year = latex_to_text(ref.fields.get("year", "")) or "n.d."
             cached = (short_authors(ref), year, self.sorting.sorting_key(self._plain_entry(ref)))
-            self.bibliography.cache.put(ref.digest, "meta", cached)
+            self.bibliography.cache.put(ref.digest, "sorting", cached)
         return ReferenceMeta(*cast(tuple[str, str, tuple], cached))
 
     def _plain_entry(self, ref: Reference) -> Entry:
