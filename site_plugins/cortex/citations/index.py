@@ -269,38 +269,20 @@ def render_citation(items: Sequence[Citation], index: CitationIndex, src_uri: st
     return f'<span class="citation-group">({"; ".join(parts)})</span>'
 
 
-def render_bibliography(
-    keys: Iterable[str],
-    bibliography: Bibliography,
-    style: CitationStyle,
-    *,
-    labels: Mapping[str, str] | None = None,
-    extras: Mapping[str, str] | None = None,
-    presorted: bool = False,
-) -> str:
-    """An HTML list of the entries for ``keys``, in the style's order, each with id ``ref-<key>``:
-    sanitized HTML (each entry's ``site_html``, the rest escaped), for a page already sanitized.
-
-    ``labels`` (lower key -> label) overrides the style's own numbering; ``extras``
-    (lower key -> HTML) is appended to an entry, e.g. "cited by" links; ``presorted``
-    keeps the order of ``keys`` (canonical keys, already in the style's order).
-    """
+def render_bibliography(keys: Iterable[str], bibliography: Bibliography, style: CitationStyle) -> str:
+    """An HTML list of the entries for ``keys``, in the style's order and with its labels, each
+    with id ``ref-<key>``: sanitized HTML (each entry's ``site_html``, the rest escaped), for a
+    page already sanitized. (A site's pages take their order and labels from the index:
+    ``render_page_bibliography``, ``render_global_bibliography``.)"""
     formatter = formatter_for(bibliography, style.bibliography)
-    ordered = (
-        list(keys) if presorted else formatter.sort(bibliography[k].key for k in keys if k in bibliography)
-    )
-    if labels is None:
-        if style.bibliography == "alpha":
-            labels = formatter.alpha_labels(ordered)
-        elif style.citation == "numeric":
-            labels = {k.lower(): str(i + 1) for i, k in enumerate(ordered)}
-        else:
-            labels = {}
-    extras = extras or {}
-    items = (
-        _reference(key, labels.get(key.lower()), formatter.site_html(key), extras.get(key.lower(), ""))
-        for key in ordered
-    )
+    ordered = formatter.sort(bibliography[k].key for k in keys if k in bibliography)
+    if style.bibliography == "alpha":
+        labels = formatter.alpha_labels(ordered, by_name=True)
+    elif style.citation == "numeric":
+        labels = {k.lower(): str(i + 1) for i, k in enumerate(ordered)}
+    else:
+        labels = {}
+    items = (_reference(key, labels.get(key.lower()), formatter.site_html(key), "") for key in ordered)
     return _reference_list(items, bool(labels))
 
 
@@ -351,16 +333,18 @@ def render_page_bibliography(index: CitationIndex, src_uri: str, link: Link, glo
 
 def render_global_bibliography(index: CitationIndex, link: Link, titles: Mapping[str, str]) -> str:
     """Every listed entry with "cited by" links to the pages (``titles``: src_uri -> title) citing it."""
-    page_links: dict[str, str] = {}  # each citing page's link, made once: a page cites many entries
-    for uri in {uri for uris in index._cited_by.values() for uri in uris}:
-        page_links[uri] = f'<a href="{escape(link(uri, ""))}">{escape(titles.get(uri, uri))}</a>'
+    page_links = {  # each citing page's link, made once: a page cites many entries
+        uri: f'<a href="{escape(link(uri, ""))}">{escape(titles.get(uri, uri))}</a>'
+        for uri, page in index.pages.items()
+        if page.keys
+    }
     labels = index._alpha if index.style.bibliography == "alpha" else {}
     site_html = index.formatter.site_html
     items = []
     for key in index.listed_in_order():
         extra = _note_link(index, key, link)
-        if pages := index._cited_by.get(key.lower()):
-            cited_by = ", ".join([page_links[uri] for uri in sorted(pages)])
+        if pages := index.cited_by(key):
+            cited_by = ", ".join([page_links[uri] for uri in pages])
             extra += f' <span class="reference-cited-by">Cited by: {cited_by}</span>'
         items.append(_reference(key, labels.get(key.lower()), site_html(key), extra))
     return _reference_list(items, bool(labels))

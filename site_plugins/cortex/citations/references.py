@@ -134,9 +134,9 @@ def _pybtex_plugin(group: str, name: str | None) -> Any:
     """The plugin class ``find_plugin(group, name)`` would find (``name`` None: the group's default)."""
     name = name or _DEFAULT_PLUGINS[group]
     found = _pybtex_plugins().get((group, name)) or _pybtex_plugins().get((group + ".aliases", name))
-    return (
-        found.load() if found is not None else find_plugin(group, name)
-    )  # registered at run time, or its error
+    if found is None:  # one registered at run time, or pybtex's own error
+        return find_plugin(group, name)
+    return found.load()
 
 
 @cache
