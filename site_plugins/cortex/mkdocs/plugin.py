@@ -39,6 +39,7 @@ from cortex.files import atomic_write_bytes, atomic_write_text
 from cortex.mkdocs import pages
 from cortex.mkdocs.citations import CitationsAdapter
 from cortex.mkdocs.navigation import Bounded, folder_listings, tidy_navigation
+from cortex.mkdocs.navigation_memo import remember_navigation
 from cortex.mkdocs.preview import (
     IdleCollector,
     Preview,
@@ -330,8 +331,10 @@ class CortexPlugin(BasePlugin[CortexConfig]):
 
     def on_env(self, env: Environment, config: MkDocsConfig, files: Files) -> Environment:
         """The theme's templates, compiled once per process: each rebuild of a preview gets a
-        new environment, which would otherwise compile them all again."""
+        new environment, which would otherwise compile them all again. And the navigation's
+        entries, each rendered once per build (``cortex.mkdocs.navigation_memo``)."""
         env.bytecode_cache = COMPILED_TEMPLATES
+        remember_navigation(env, config.theme.dirs, config.theme.custom_dir)
         return env
 
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
