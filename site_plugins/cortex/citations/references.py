@@ -316,8 +316,7 @@ class ReferenceFormatter:
 
     def sort(self, keys: Iterable[str]) -> list[str]:
         """``keys`` in the style's order: as given for unsrt, by author, year and title otherwise."""
-        keys = list(dict.fromkeys(keys))
-        return keys if self.bib_style == "unsrt" else self.by_name(keys)
+        return list(dict.fromkeys(keys)) if self.bib_style == "unsrt" else self.by_name(keys)
 
     def by_name(self, keys: Iterable[str]) -> list[str]:
         """``keys`` by author, year and title (each once)."""

@@ -9,12 +9,16 @@ from pathlib import Path
 
 import pytest
 from pybtex.database import parse_string
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import BibTeXLexer
 from support.results_site import COMMIT, populated_site
 
 import cortex
 from cortex.connections.citable import (
     Citation,
     bibtex,
+    bibtex_html,
     citation_key,
     cite_html,
     cite_page,
@@ -124,6 +128,32 @@ def test_hostile_title_is_escaped_in_html():
     assert '<script>alert("t")</script>' in text  # shown as text, in the BibTeX and the plain text
     assert "<b>Site</b>" in text
     assert "&lt;script&gt;" in html and "<script" not in html
+
+
+@pytest.mark.parametrize(
+    "citation",
+    [
+        page_citation(
+            HOSTILE,
+            "notes/evil.md",
+            DATES,
+            "<b>Site</b>",
+            url='https://x.org/"><script>/',
+            author="O'Hara & <i>",
+        ),
+        page_citation("T", "t.md", Dates(WHEN, WHEN, None, False), "S"),
+        page_citation(
+            "Plain title", "a/b.md", Dates(WHEN, WHEN, SHA, True), "The Cortex", url="https://kb.example/a/b/"
+        ),
+        Citation("site:x", "Run", "S", WHEN, SHA, url=None, run="2026-11-22 18:07 UTC"),
+    ],
+    ids=["hostile", "bare", "uncommitted", "run"],
+)
+def test_the_entry_is_highlighted_as_pygments_highlights_it(citation):
+    """The block's BibTeX is written already highlighted: the same HTML as Pygments' lexer and
+    formatter give for the entry, so it reads and copies as the site's other code."""
+    expected = highlight(bibtex(citation), BibTeXLexer(), HtmlFormatter(nowrap=True)).rstrip("\n")
+    assert bibtex_html(citation) == expected
 
 
 def test_plain_text_names_title_site_date_and_commit():
