@@ -184,12 +184,17 @@ def rendering_added(
     """(added, baseline): Markdown with citations minus without, each the best of interleaved runs.
     Each run with citations starts where a build's rendering starts: no citation rendered yet
     (the memos a build makes as it renders, of each cited entry's link and each page's
-    numbering, are cleared) and, for a build (all pages: a new process), no group parsed yet."""
+    numbering, are cleared, and the pages' rendered citations are as the build found them) and,
+    for a build (all pages: a new process), no group parsed yet."""
     with_citations, without = [], []
+    rendered = adapter.index.bibliography.rendered_citations.pages
+    kept = dict(rendered)  # the pages' citations as the build found them
     for _ in range(repeats):
         without.append(convert_pages(site_pages, None, only))
         adapter.index.entries.clear()
         adapter.index._order.clear()
+        rendered.clear()
+        rendered.update(kept)
         if only is None:
             clear_memos((syntax, index))
         with_citations.append(convert_pages(site_pages, adapter, only))
@@ -249,6 +254,7 @@ def forget_memory() -> None:
     bibliography_module._ParseCache._placed.clear()
     bibliography_module.FormatCache._memory.clear()
     bibliography_module.PageCitations._memory.clear()
+    bibliography_module.RenderedCitations._memory.clear()
     gc.collect()
 
 

@@ -90,10 +90,14 @@ class Bibliography(Mapping[str, Reference]):
         cache: FormatCache | None = None,
         sources: str = "",
         page_citations: PageCitations | None = None,
+        rendered_citations: RenderedCitations | None = None,
     ) -> None:
         self._by_key = {key.lower(): ref for key, ref in references.items()}
         self.cache = cache if cache is not None else FormatCache(None)
         self.page_citations = page_citations if page_citations is not None else PageCitations(None)
+        self.rendered_citations = (
+            rendered_citations if rendered_citations is not None else RenderedCitations(None)
+        )
         self.formatters: dict[str, object] = {}
         self.sources = sources  # a hash of the files it was read from: the same for the same files
 
@@ -204,6 +208,56 @@ class PageCitations:
             self.dirty = True
         if self.dirty and self.path is not None:
             _write_pickle(self.path, {_finder_version(): self.pages})
+        self.dirty = False
+
+
+class RenderedPage(NamedTuple):
+    """What citations made of a page: each citation's HTML by what the page wrote
+    (``[@key, p. 3]``; None where it stayed text), and its references section."""
+
+    citations: dict[str, str | None]
+    references: str
+
+
+class RenderedCitations:
+    """What citations made of each page (``RenderedPage``), with the state it was rendered
+    under (``CitationIndex.rendering_state``), kept on disk (``rendered-citations.pickle``) and
+    in this process: a new build renders again only the citations and references of pages whose
+    numbering or entries changed, and the citations it has not met. The pages no longer in the
+    site are dropped when it is saved."""
+
+    _memory: ClassVar[dict[str, dict[str, tuple[bytes, RenderedPage]]]] = {}
+
+    def __init__(self, cache_dir: Path | None) -> None:
+        self.path = cache_dir / "rendered-citations.pickle" if cache_dir else None
+        self.pages: dict[str, tuple[bytes, RenderedPage]] = {}
+        if self.path is not None:
+            if str(self.path) not in self._memory:
+                found = _read_pickle(self.path)
+                self._memory[str(self.path)] = found if isinstance(found, dict) else {}
+            self.pages = self._memory[str(self.path)]
+        self.dirty = False
+
+    def of(self, src_uri: str, state: bytes) -> RenderedPage | None:
+        """What citations made of the page under ``state``; None when it was under another."""
+        kept = self.pages.get(src_uri)
+        return kept[1] if kept is not None and kept[0] == state else None
+
+    def keep(self, src_uri: str, state: bytes, rendered: RenderedPage) -> None:
+        self.pages[src_uri] = (state, rendered)
+        self.dirty = True
+
+    def drop(self, src_uri: str) -> None:
+        if self.pages.pop(src_uri, None) is not None:
+            self.dirty = True
+
+    def save(self, pages: Iterable[str]) -> None:
+        """Write to disk what changed, dropping what is not one of ``pages``."""
+        for gone in self.pages.keys() - set(pages):
+            del self.pages[gone]
+            self.dirty = True
+        if self.dirty and self.path is not None:
+            _write_pickle(self.path, self.pages)
         self.dirty = False
 
 
@@ -488,7 +542,11 @@ def load_bibliography(refs_dir: Path, cache_dir: Path | None = None) -> tuple[Bi
     cache.prune()
     diagnostics.extend(_resolve_crossrefs(references))
     bibliography = Bibliography(
-        references, FormatCache(cache_dir), sources.hexdigest(), PageCitations(cache_dir)
+        references,
+        FormatCache(cache_dir),
+        sources.hexdigest(),
+        PageCitations(cache_dir),
+        RenderedCitations(cache_dir),
     )
     return bibliography, diagnostics
 

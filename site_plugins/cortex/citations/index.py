@@ -8,18 +8,22 @@ adapter, which knows the site's URLs.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
-from cortex.citations.bibliography import Bibliography
+from cortex.citations import latex, references, syntax, unsrt_html
+from cortex.citations.bibliography import Bibliography, code_version
 from cortex.citations.references import CitationStyle, ReferenceFormatter, formatter_for
 from cortex.citations.syntax import Citation
 from cortex.diagnostics import Code, Diagnostic, diagnostic
+from cortex.text import math, sanitize
 from cortex.text.front_matter import split_front_matter
 
 BIBLIOGRAPHY_PAGE = "bibliography.md"  # where the site lists the references, unless configured otherwise
@@ -66,6 +70,7 @@ class CitationIndex:
         self._author_year: dict[str, tuple[str, str]] = {}
         self._alpha: dict[str, str] = {}
         self._listed: list[str] | None = None  # the listed keys in the style's order, once prepared
+        self.late_keys = 0  # keys that rendering met on a page and indexing had not (``label``)
 
     def add_page(
         self, src_uri: str, markdown: str, title: str, meta: Mapping | None = None, path: str | None = None
@@ -191,9 +196,35 @@ class CitationIndex:
         page = self.page(src_uri)
         if key not in page.keys:  # cited in a way the index did not see
             page.keys.append(key)
+            self.late_keys += 1
             self._order.pop(src_uri, None)
             self._listed = None
         return self._page_order(src_uri)[key]
+
+    def rendering_state(self, src_uri: str, link: Link, global_uri: str | None) -> bytes:
+        """A digest of everything a page's citations and references are rendered from besides
+        the page's text: this code and the libraries under it, the style, the bibliography's
+        files (which entry a key names, what it holds, and so the order of the page's
+        references), the keys the page cites in the order it cites them, each with its author
+        and year and alpha label as the site tells them apart, and its reading note, and the
+        page's link to the global page. The same text renders the same under the same state."""
+        page = self.page(src_uri)
+        state = (
+            _rendering_code(),
+            self.style,
+            self.bibliography.sources,
+            [
+                (
+                    key,
+                    *self.author_year(key),
+                    self._alpha.get(key.lower()),
+                    _note_link(self, key, link, src_uri),
+                )
+                for key in page.keys
+            ],
+            link(global_uri, "") if global_uri else None,
+        )
+        return hashlib.blake2b(repr(state).encode("utf-8"), digest_size=16).digest()
 
     def author_year(self, key: str) -> tuple[str, str]:
         found = self._author_year.get(key.lower())
@@ -201,6 +232,14 @@ class CitationIndex:
             meta = self.formatter.meta(key)
             found = (meta.authors, meta.year)
         return found
+
+
+@cache
+def _rendering_code() -> str:
+    """The version of the code that renders citations and references (and reads what a page
+    wrote), with the libraries under it."""
+    modules = (sys.modules[__name__], syntax, references, unsrt_html, latex, math, sanitize)
+    return code_version(modules, ("pybtex", "nh3", "latex2mathml", "markupsafe"))
 
 
 class CitedEntry(NamedTuple):

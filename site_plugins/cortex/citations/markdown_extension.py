@@ -9,7 +9,9 @@ aside and a token stands in its place in the text, to be swapped back once the p
 cleaned, so that the sanitizer is not run over markup this project wrote and escaped itself. A
 citation in a heading keeps its HTML (the table of contents reads the heading's text), and one
 that another pattern moved into an attribute (an image's alt text, a link's title) reads as its
-text there.
+text there. A page's citations are rendered once per text (``HeldCitations.rendered``): a page that
+cites the same way twice renders it once, and a build can start a page with what an earlier one
+rendered of it, under the same numbering and entries.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import re
 import secrets
 import xml.etree.ElementTree as etree
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import unescape
 
 from markdown import Markdown
@@ -36,20 +38,53 @@ BARE_PRIORITY = 105
 PLACED_PRIORITY = 6
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _TAG = re.compile(r"<[^>]*>")
+_UNSEEN = object()
 
 
 class HeldCitations:
     """The citations of the page being rendered, set aside: each stands as a token in the text
     until ``restore``. A token holds a part drawn at random for each instance, so no note can
-    write one."""
+    write one.
+
+    Each citation's HTML is also kept by what the page wrote (``[@key, p. 3]``, ``@key``):
+    ``start_page`` may be given what an earlier rendering of the page made, when everything
+    rendering reads besides the text is the same (the caller's to know); ``rendered`` holds what
+    this page rendered, once it is done."""
 
     def __init__(self) -> None:
         self._token = f"cortexcitation{secrets.token_hex(8)}n"
         self.pattern = re.compile(self._token + r"(\d+)x")
         self.html: list[str] = []
+        self._earlier: Mapping[str, str | None] = {}
+        self.rendered: dict[str, str | None] = {}  # this page's citations by their text
+        self.reused = True  # every citation of the page came from ``earlier``
 
-    def start_page(self) -> None:
+    def start_page(self, earlier: Mapping[str, str | None] | None = None) -> None:
         self.html = []
+        self._earlier = earlier or {}
+        self.rendered = {}
+        self.reused = True
+
+    def render(self, source: str, render: Callable[[], str | None]) -> str | None:
+        """The HTML of the citation written ``source`` (None: it stays text), from ``render()``
+        unless the page or an earlier rendering of it already made it."""
+        if source in self.rendered:
+            return self.rendered[source]
+        earlier = self._earlier.get(source, _UNSEEN)
+        if earlier is _UNSEEN:
+            html = render()
+            self.reused = False
+        else:
+            html = earlier  # type: ignore[assignment]  # a value of ``earlier``: str or None
+        self.rendered[source] = html
+        return html
+
+    def forget(self) -> None:
+        """What the page rendered so far is not reused: rendering changed what the citations
+        after it read (a key the page's numbering lacked was added to it)."""
+        self._earlier = {}
+        self.rendered = {}
+        self.reused = False
 
     def hold(self, html: str) -> str:
         """The token standing for the citation ``html``."""
@@ -87,13 +122,17 @@ class _CitationProcessor(InlineProcessor):
     def handleMatch(  # type: ignore[override]  # InlineProcessor's signature; the stubs give Pattern's
         self, m: re.Match[str], data: str
     ) -> tuple[str | etree.Element | None, int | None, int | None]:
-        items = [bare_citation(m)] if self.bare else parse_group(m.group(1))
-        html = self.render(items) if items else None
-        if html is None:
-            return None, None, None
         if self.held is None:
-            return self.md.htmlStash.store(html), m.start(0), m.end(0)
-        return self.held.hold(html), m.start(0), m.end(0)
+            html = self._render(m)
+            return (
+                (None, None, None) if html is None else (self.md.htmlStash.store(html), m.start(0), m.end(0))
+            )
+        html = self.held.render(m.group(0), lambda: self._render(m))
+        return (None, None, None) if html is None else (self.held.hold(html), m.start(0), m.end(0))
+
+    def _render(self, m: re.Match[str]) -> str | None:
+        items = [bare_citation(m)] if self.bare else parse_group(m.group(1))
+        return self.render(items) if items else None
 
 
 class _PlacedCitations(Treeprocessor):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from mkdocs.utils import get_relative_url
 
-from cortex.citations.bibliography import Bibliography
+from cortex.citations.bibliography import Bibliography, RenderedPage
 from cortex.citations.index import (
     BIBLIOGRAPHY_PAGE,
     CitationIndex,
@@ -67,6 +67,10 @@ class CitationsAdapter:
         self._returned = 0
         self.body = ""  # the global page's list of entries, made by ``bibliography_page``
         self.held = HeldCitations()  # the citations of the page being rendered
+        self._state = b""  # what they are rendered from (``start_page``)
+        self._late = 0  # the index's late keys then
+        self._earlier: RenderedPage | None = None  # what the last rendering of the page made
+        self._link = self._link_from("")
 
     @classmethod
     def from_index(cls, index: CitationIndex, **options) -> CitationsAdapter:
@@ -137,11 +141,23 @@ class CitationsAdapter:
         return self.page_uri, f"# {self.page_title}\n\n{PAGE_DIV}\n"
 
     def start_page(self, src_uri: str, url: str) -> None:
+        """Before the page's Markdown: its citations start from what the last rendering of it
+        made, when that was under the same state (``CitationIndex.rendering_state``)."""
         self._src_uri, self._url = src_uri, url
-        self.held.start_page()
+        self._link = self._link_from(url)
+        self._late = self.index.late_keys
+        self._earlier = None
+        if src_uri != self.page_uri:
+            self._state = self.index.rendering_state(src_uri, self._link, self.page_uri)
+            self._earlier = self.index.bibliography.rendered_citations.of(src_uri, self._state)
+        self.held.start_page(self._earlier.citations if self._earlier else None)
 
     def _render(self, items: Sequence[Citation]) -> str | None:
-        return render_citation(items, self.index, self._src_uri)
+        late = self.index.late_keys
+        html = render_citation(items, self.index, self._src_uri)
+        if self.index.late_keys != late:  # the page's numbering changed: what came before is not reused
+            self.held.forget()
+        return html
 
     def finish_page(self, html: str) -> str:
         """The page's HTML with the reference it is a reading note for, and its references at the
@@ -154,17 +170,36 @@ class CitationsAdapter:
                 return html
             filled = f'<div class="bibliography-page">\n{self.body}\n</div>'
             return html[:at] + filled + html[at + len(PAGE_DIV) :]
-        link = self._link_from(self._url)
-        global_uri = self.page_uri
-        head = render_reading_note_reference(self.index, self._src_uri, link, global_uri)
-        tail = render_page_bibliography(self.index, self._src_uri, link, global_uri)
+        head = render_reading_note_reference(self.index, self._src_uri, self._link, self.page_uri)
+        tail = self._references()
         if head:  # under the page's title when it has one
             title_end = html.find("</h1>")
             cut = title_end + len("</h1>") if title_end >= 0 else 0
             html = f"{html[:cut]}\n{head}\n{html[cut:]}"
         return f"{html}\n{tail}" if tail else html
 
+    def _references(self) -> str:
+        """The page's references section: the last rendering's when every citation of the page
+        came from it, else made again and kept with the citations for the next one. Nothing is
+        kept when rendering changed the state it started from (a key the numbering lacked), nor
+        for a page that cites nothing."""
+        kept = self.index.bibliography.rendered_citations
+        earlier, held = self._earlier, self.held
+        if self.index.late_keys != self._late:
+            kept.drop(self._src_uri)
+            return render_page_bibliography(self.index, self._src_uri, self._link, self.page_uri)
+        if earlier is not None and held.reused and len(held.rendered) == len(earlier.citations):
+            return earlier.references
+        tail = render_page_bibliography(self.index, self._src_uri, self._link, self.page_uri)
+        if tail or held.rendered:
+            kept.keep(self._src_uri, self._state, RenderedPage(held.rendered, tail))
+        else:  # nothing to keep: a page that cites nothing renders nothing
+            kept.drop(self._src_uri)
+        return tail
+
     def save_cache(self) -> None:
-        """Write entries formatted during rendering (normally all were, in ``index_pages``)."""
+        """Write entries formatted during rendering (normally all were, in ``index_pages``), and
+        the pages' rendered citations."""
         bib = self.index.bibliography
         bib.cache.save({ref.digest for ref in bib.values()})
+        bib.rendered_citations.save(self.index.pages)
