@@ -30,6 +30,7 @@ from cortex.experiments.quotes import Summary, body_line_offset, render_quotes
 from cortex.experiments.store import ResultSet
 from cortex.notes.backlinks import Backlink, backlinks, notes_by_tag
 from cortex.notes.checks import check_vault
+from cortex.notes.kept import keep_in
 from cortex.notes.notebooks import NOTEBOOK_SUFFIX, check_notebook
 from cortex.notes.rendering import MAX_EMBED_DEPTH
 from cortex.notes.vault import Note, Slugify, Vault, load_vault, parse_note
@@ -83,11 +84,13 @@ def load(
     experiment_memo: PagesMemo | None = None,
 ) -> KnowledgeBase:
     """Read a content folder and the project around it (``root``: experiments/, results/) into
-    one model with every diagnostic found on the way. ``cache_dir`` keeps formatted references
-    between runs (a project's is ``root/.cache/cortex``); without it nothing is written.
+    one model with every diagnostic found on the way. ``cache_dir`` keeps formatted references,
+    and what is worked out of each note (``cortex.notes.kept``), between runs (a project's is
+    ``root/.cache/cortex``); without it nothing is written.
     ``experiment_memo``: the experiment pages of the last load in this process (a preview's)."""
     content_dir = Path(content_dir)
     root = Path(root) if root else content_dir.parent
+    keep_in(cache_dir / "kept" if cache_dir else None)
     specs, diagnostics = load_experiments(root)
     results = ResultSet.load(specs, root)
     virtual = {experiment_page_path(s.id): s.path for s in specs}

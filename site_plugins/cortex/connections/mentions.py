@@ -86,7 +86,7 @@ def unlinked_mentions(kb: KnowledgeBase) -> dict[str, list[Mention]]:
     return found
 
 
-_kept: PerNote[list[Mention]] = PerNote()  # a note's mentions, for the same names
+_kept: PerNote[list[Mention]] = PerNote("mentions")  # a note's mentions, for the same names
 
 
 def mentions_in(note: Note, index: dict[str, _Names]) -> list[Mention]:

@@ -52,6 +52,7 @@ from cortex.mkdocs.scripts import SHIPPED_SCRIPTS, add_math_font
 from cortex.mkdocs.watcher import watch_by_notices
 from cortex.model import CACHE_DIR, REFS_DIR, KnowledgeBase, load, mkdocs_body
 from cortex.notes.folder_pages import NAV_MAX_ENTRIES
+from cortex.notes.kept import save_kept
 from cortex.notes.notebooks import NOTEBOOK_SUFFIX, prepare_notebook
 from cortex.notes.rendering import RenderMemo, RenderOptions, render_note
 from cortex.notes.tag_pages import tag_pages
@@ -160,6 +161,7 @@ class CortexPlugin(BasePlugin[CortexConfig]):
 
     def on_shutdown(self) -> None:
         self.idle.stop()
+        save_kept()  # a preview's, written once as it ends: a rebuild does not wait for it
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         for name in REQUIRED_EXTENSIONS:
@@ -533,6 +535,8 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                 self.shown_citations,
             )
             self.citations.save_cache()
+        if not self.serving:
+            save_kept()
         if self.kb is not None:
             feed = site_feed(
                 self.kb,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from cortex.citations.syntax import BARE, GROUP
 from cortex.notes.kept import PerNote
@@ -29,8 +30,10 @@ _CELL_BAR = re.compile(r"(?<!\\)\|")
 CONTEXT_CHARS = 240
 
 
-@dataclass(frozen=True, slots=True)
-class Backlink:
+class Backlink(NamedTuple):
+    """One entry of a note's "Linked from". (A named tuple: a build makes one for each linking
+    note of every note, and a new build reads them from disk, ``notes.kept``.)"""
+
     source: str  # the linking note's path
     context: str  # the first sentence a link to the note stands in, as plain text
     line: int
@@ -78,7 +81,7 @@ def _links_from(vault: Vault, note: Note) -> list[tuple[str, Backlink]]:
     ]
 
 
-_kept: PerNote[list[tuple[str, Backlink]]] = PerNote()
+_kept: PerNote[list[tuple[str, Backlink]]] = PerNote("backlinks")
 
 
 def _link_context(note: Note, link: WikiLink, lines: dict) -> tuple[str, str, int]:

@@ -1,12 +1,20 @@
-"""What is worked out from one note and kept between readings of a vault in this process (a
-preview reads the vault on every rebuild): a result is worked out again only when the note's
-text changed, or the context it was worked out in (``names``: what else it depends on)."""
+"""What is worked out from one note and kept between readings of a vault: in this process (a
+preview reads the vault on every rebuild), and, for a ``PerNote`` with a ``kind``, between
+processes in the folder ``keep_in`` names (a build reads what the last one worked out). A result
+is worked out again only when the note's text changed, or the context it was worked out in
+(``names``: what else it depends on), or the code."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from functools import cache
+from pathlib import Path
+from typing import ClassVar, Generic, TypeVar
 
 from cortex.notes.vault import Note
 
@@ -15,21 +23,107 @@ T = TypeVar("T")
 
 @dataclass
 class PerNote(Generic[T]):
-    """Each note's result, by path, with the text it was worked out from."""
+    """Each note's result, by path, with the text it was worked out from. With a ``kind``, the
+    results are also kept on disk (``<folder>/<kind>.pickle``, by a digest of the note's text,
+    under a digest of ``names`` and of this package's code), read when first needed and
+    written by ``save_kept``."""
 
+    kind: str = ""
     names: str = ""
     notes: dict[str, tuple[str, T]] = field(default_factory=dict)
+    _stored: dict[str, tuple[bytes, T]] | None = None  # what the folder holds for ``names``
+    _changed: bool = False  # worked out anew since the folder was read or written
+
+    folder: ClassVar[Path | None] = None  # ``keep_in``
+    kept: ClassVar[list[PerNote]] = []  # every PerNote with a kind
+
+    def __post_init__(self) -> None:
+        if self.kind:
+            PerNote.kept.append(self)
 
     def get(self, names: str, note: Note, work: Callable[[Note], T]) -> T:
         """``work(note)``, or what it gave for the same text and ``names`` before."""
         if names is not self.names:  # asked for every note: the same object is not compared again
             if names != self.names:
                 self.notes = {}
+                self._stored = None
             self.names = names
         known = self.notes.get(note.path)
-        if known is None or known[0] != note.source:
-            known = self.notes[note.path] = (note.source, work(note))
-        return known[1]
+        if known is not None and known[0] == note.source:
+            return known[1]
+        stored = self._on_disk().get(note.path)
+        if stored is not None and stored[0] == _digest(note.source):
+            value = stored[1]
+        else:
+            value = work(note)
+            self._changed = True
+        self.notes[note.path] = (note.source, value)
+        return value
+
+    def _on_disk(self) -> dict[str, tuple[bytes, T]]:
+        """What the folder holds for the current names, read when first needed."""
+        if self._stored is None:
+            self._stored = self._read() if self.kind and self.folder is not None else {}
+        return self._stored
+
+    def _read(self) -> dict[str, tuple[bytes, T]]:
+        try:
+            with self._path().open("rb") as f:
+                version, notes = pickle.load(f)  # nosec B301  # our own cache, written by this user
+        except Exception:  # none yet, or a corrupt or foreign one: worked out again, never fatal
+            return {}
+        return notes if version == self._version() and isinstance(notes, dict) else {}
+
+    def _path(self) -> Path:
+        return Path(str(self.folder)) / f"{self.kind}.pickle"
+
+    def _version(self) -> bytes:
+        return _digest(f"{_code_version()}\0{self.names}")
+
+    def save(self) -> None:
+        """Write the results to the folder, if any was worked out anew."""
+        if not self._changed or not self.kind or self.folder is None:
+            return
+        notes = {path: (_digest(source), value) for path, (source, value) in self.notes.items()}
+        path = self._path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump((self._version(), notes), f, protocol=pickle.HIGHEST_PROTOCOL)
+        Path(tmp).replace(path)
+        self._stored = {}  # the folder holds nothing this process does not
+        self._changed = False
+
+
+def keep_in(folder: Path | None) -> None:
+    """Where results are kept between processes (a project's ``.cache/cortex/kept``); None:
+    only in this process."""
+    if folder != PerNote.folder:
+        PerNote.folder = folder
+        for kept in PerNote.kept:
+            kept._stored = None
+            kept._changed = bool(kept.notes)
+
+
+def save_kept() -> None:
+    """Write what was worked out anew since the last save (a build calls it once it is done)."""
+    for kept in PerNote.kept:
+        kept.save()
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+@cache
+def _code_version() -> str:
+    """A digest of this package's code: what it kept is read only by the same code."""
+    code = hashlib.blake2b(digest_size=16)
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        code.update(path.relative_to(package).as_posix().encode())
+        code.update(path.read_bytes())
+    return code.hexdigest()
 
 
 def same_items(a: Sequence, b: Sequence) -> bool:
