@@ -218,6 +218,8 @@ class CortexPlugin(BasePlugin[CortexConfig]):
             self._freeze_model()
         self.shown = report(kb.diagnostics, self.config.strict_warnings, self.shown)
         self._connect(kb)
+        if not self.serving:  # now, while the build holds no page yet (a preview's, as it stops)
+            save_kept()
         self.dates = page_dates(kb)
         for f in [f for f in files if f.src_uri in kb.bad_notebooks]:
             files.remove(f)  # a notebook that cannot be read is reported, and left out
@@ -535,8 +537,6 @@ class CortexPlugin(BasePlugin[CortexConfig]):
                 self.shown_citations,
             )
             self.citations.save_cache()
-        if not self.serving:
-            save_kept()
         if self.kb is not None:
             feed = site_feed(
                 self.kb,
