@@ -12,15 +12,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import os
-import pickle
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
-from types import ModuleType
 from typing import ClassVar, NamedTuple
 
 from pybtex import textutils
@@ -31,6 +26,7 @@ from pybtex.scanner import PybtexSyntaxError
 from pybtex.utils import CaseInsensitiveDict
 
 from cortex import diagnostics
+from cortex.cache_files import code_version, read_pickle, write_pickle
 from cortex.citations import syntax
 from cortex.citations.latex import unknown_commands
 from cortex.citations.names import biblatex_name
@@ -261,17 +257,6 @@ class RenderedCitations:
         self.dirty = False
 
 
-def code_version(modules: Iterable[ModuleType], libraries: Iterable[str] = ()) -> str:
-    """A hash of the source of ``modules`` and of the installed versions of ``libraries``: what
-    a cache keeps under it is read only by the same code."""
-    code = hashlib.blake2b(digest_size=16)
-    for module in modules:
-        code.update(Path(str(module.__file__)).read_bytes())
-    for library in libraries:
-        code.update(metadata.version(library).encode())
-    return code.hexdigest()
-
-
 @functools.cache
 def _finder_version() -> str:
     """The version of the code that finds citations (and their lines)."""
@@ -279,22 +264,11 @@ def _finder_version() -> str:
 
 
 def _read_pickle(path: Path | None) -> object | None:
-    if path is None or not path.is_file():
-        return None
-    try:
-        with path.open("rb") as f:
-            version, payload = pickle.load(f)  # nosec B301  # our own cache, written by this user under .cache/
-    except Exception:  # a corrupt or foreign cache is ignored, never fatal
-        return None
-    return payload if version == CACHE_VERSION else None
+    return read_pickle(path, CACHE_VERSION)
 
 
 def _write_pickle(path: Path, payload: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
-    with os.fdopen(fd, "wb") as f:
-        pickle.dump((CACHE_VERSION, payload), f, protocol=pickle.HIGHEST_PROTOCOL)
-    Path(tmp).replace(path)
+    write_pickle(path, CACHE_VERSION, payload)
 
 
 def decode_bib(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:

@@ -18,8 +18,9 @@ from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
+from cortex.cache_files import code_version
 from cortex.citations import latex, references, syntax, unsrt_html
-from cortex.citations.bibliography import Bibliography, code_version
+from cortex.citations.bibliography import Bibliography
 from cortex.citations.references import CitationStyle, ReferenceFormatter, formatter_for
 from cortex.citations.syntax import Citation
 from cortex.diagnostics import Code, Diagnostic, diagnostic

@@ -26,8 +26,9 @@ from pybtex.errors import capture
 from pybtex.plugin import _DEFAULT_PLUGINS, find_plugin
 from pybtex.richtext import Text
 
+from cortex.cache_files import code_version
 from cortex.citations import unsrt_html
-from cortex.citations.bibliography import Bibliography, Reference, code_version
+from cortex.citations.bibliography import Bibliography, Reference
 from cortex.citations.latex import HTML_BACKEND, Tokens, latex_to_html, latex_to_text, protect_markup
 from cortex.diagnostics import Code, Diagnostic, diagnostic
 from cortex.text import math, sanitize

@@ -7,15 +7,12 @@ is worked out again only when the note's text changed, or the context it was wor
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import ClassVar, Generic, TypeVar
 
+from cortex.cache_files import package_version, read_pickle, write_pickle
 from cortex.notes.vault import Note
 
 T = TypeVar("T")
@@ -67,30 +64,21 @@ class PerNote(Generic[T]):
         return self._stored
 
     def _read(self) -> dict[str, tuple[bytes, T]]:
-        try:
-            with self._path().open("rb") as f:
-                version, notes = pickle.load(f)  # nosec B301  # our own cache, written by this user
-        except Exception:  # none yet, or a corrupt or foreign one: worked out again, never fatal
-            return {}
-        return notes if version == self._version() and isinstance(notes, dict) else {}
+        found = read_pickle(self._path(), self._version())
+        return found if isinstance(found, dict) else {}
 
     def _path(self) -> Path:
         return Path(str(self.folder)) / f"{self.kind}.pickle"
 
     def _version(self) -> bytes:
-        return _digest(f"{_code_version()}\0{self.names}")
+        return _digest(f"{package_version()}\0{self.names}")
 
     def save(self) -> None:
         """Write the results to the folder, if any was worked out anew."""
         if not self._changed or not self.kind or self.folder is None:
             return
         notes = {path: (_digest(source), value) for path, (source, value) in self.notes.items()}
-        path = self._path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump((self._version(), notes), f, protocol=pickle.HIGHEST_PROTOCOL)
-        Path(tmp).replace(path)
+        write_pickle(self._path(), self._version(), notes)
         self._stored = {}  # the folder holds nothing this process does not
         self._changed = False
 
@@ -106,24 +94,14 @@ def keep_in(folder: Path | None) -> None:
 
 
 def save_kept() -> None:
-    """Write what was worked out anew since the last save (a build calls it once it is done)."""
+    """Write what was worked out anew since the last save (a build, once it has worked out its
+    connections; a preview, as it stops)."""
     for kept in PerNote.kept:
         kept.save()
 
 
 def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-
-
-@cache
-def _code_version() -> str:
-    """A digest of this package's code: what it kept is read only by the same code."""
-    code = hashlib.blake2b(digest_size=16)
-    package = Path(__file__).resolve().parents[1]
-    for path in sorted(package.rglob("*.py")):
-        code.update(path.relative_to(package).as_posix().encode())
-        code.update(path.read_bytes())
-    return code.hexdigest()
 
 
 def same_items(a: Sequence, b: Sequence) -> bool:

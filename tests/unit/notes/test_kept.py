@@ -83,8 +83,7 @@ def test_what_other_code_kept_or_a_corrupt_file_is_not_read(tmp_path, worked, mo
     save_kept()
     new_process()
     worked.clear()
-    kept._code_version.cache_clear()
-    monkeypatch.setattr(kept, "_code_version", lambda: "other code")
+    monkeypatch.setattr(kept, "package_version", lambda: "other code")
     load(content, root=tmp_path, cache_dir=tmp_path / "cache")
     assert len(worked) == 3
     (tmp_path / "cache" / "kept" / "backlinks.pickle").write_bytes(b"not a pickle")
